@@ -1,0 +1,129 @@
+/*
+ * lrc-demo-device: an LRC-capable Tango device built on the server kit.
+ *
+ *   lrc-demo-device INSTANCE      (class LrcDemo, devices from the database)
+ *
+ * Long running commands:
+ *   Sleep(DevDouble s)  progress every 10 %, honours Abort, [0, "Sleep done"]
+ *   Echo(DevString)     completes at once with [0, <argument>]
+ *   Fail(DevString)     fails with the argument as the message
+ *   On / Off / Standby  ~0.2 s each, as the ska base device (starts OFF)
+ * plus what the kit adds: Abort, AbortCommands, CheckLongRunningCommandStatus
+ * and the LRC attributes. Properties: see lrc/server.h.
+ */
+#include "lrc/server.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SLEEP_MAX_SECONDS 86400.0
+#define SLEEP_STEPS 10
+#define POWER_STEPS 4
+#define POWER_STEP_MS 50
+
+/* ---- Sleep -------------------------------------------------------------- */
+
+static int sleep_check(lrc_device *dev, const lrc_arg *arg, void *user, lrc_error **err)
+{
+    double s = arg->u.d;
+    if (!isfinite(s) || s < 0 || s > SLEEP_MAX_SECONDS)
+        return lrc_check_invalid(
+            err, "Sleep: invalid duration %g s: expected a finite number of seconds in [0, %g]", s,
+            SLEEP_MAX_SECONDS);
+    return LRC_OK;
+}
+
+static lrc_status sleep_task(lrc_task *t, const lrc_arg *arg, void *user)
+{
+    int64_t step_ms = (int64_t)llround(arg->u.d * 1000.0 / SLEEP_STEPS);
+    for (int i = 1; i <= SLEEP_STEPS; i++) {
+        if (lrc_task_sleep(t, step_ms))
+            return LRC_STATUS_ABORTED;
+        lrc_task_progress(t, i * 100 / SLEEP_STEPS);
+    }
+    lrc_task_set_result_code(t, LRC_RESULT_OK, "Sleep done");
+    return LRC_STATUS_COMPLETED;
+}
+
+/* ---- Echo and Fail -------------------------------------------------------- */
+
+static lrc_status echo_task(lrc_task *t, const lrc_arg *arg, void *user)
+{
+    lrc_task_set_result_code(t, LRC_RESULT_OK, arg->u.s);
+    return LRC_STATUS_COMPLETED;
+}
+
+static lrc_status fail_task(lrc_task *t, const lrc_arg *arg, void *user)
+{
+    return lrc_task_fail(t, "%s", arg->u.s);
+}
+
+/* ---- On / Off / Standby ------------------------------------------------- */
+
+typedef struct power_command {
+    const char *name;  /* "On" */
+    const char *label; /* "ON": state name, also commandedState */
+    lrc_dev_state state;
+} power_command;
+
+static const power_command power_commands[] = {
+    {"On", "ON", LRC_DEV_ON},
+    {"Off", "OFF", LRC_DEV_OFF},
+    {"Standby", "STANDBY", LRC_DEV_STANDBY},
+};
+
+static int power_check(lrc_device *dev, const lrc_arg *arg, void *user, lrc_error **err)
+{
+    const power_command *pc = user;
+    if (lrc_device_get_state(dev) == pc->state) {
+        return lrc_check_reject(err, "Device is already in %s state.", pc->label);
+    }
+    return LRC_OK;
+}
+
+static lrc_status power_task(lrc_task *t, const lrc_arg *arg, void *user)
+{
+    const power_command *pc = user;
+    for (int i = 1; i <= POWER_STEPS; i++) {
+        if (lrc_task_sleep(t, POWER_STEP_MS))
+            return LRC_STATUS_ABORTED;
+        lrc_task_progress(t, i * 100 / POWER_STEPS);
+    }
+    lrc_device_set_state(lrc_task_device(t), pc->state);
+    char msg[64];
+    snprintf(msg, sizeof msg, "%s command completed OK", pc->name);
+    lrc_task_set_result_code(t, LRC_RESULT_OK, msg);
+    return LRC_STATUS_COMPLETED;
+}
+
+/* ---- device ------------------------------------------------------------- */
+
+static int init_demo(lrc_device *dev, void *user, lrc_error **err)
+{
+    lrc_device_set_state(dev, LRC_DEV_OFF);
+
+    lrc_command_def sleep = lrc_command_def_init("Sleep", LRC_ARG_DOUBLE, sleep_task, NULL);
+    sleep.check = sleep_check;
+    lrc_command_def echo = lrc_command_def_init("Echo", LRC_ARG_STRING, echo_task, NULL);
+    lrc_command_def fail = lrc_command_def_init("Fail", LRC_ARG_STRING, fail_task, NULL);
+    int rc = lrc_device_add_command(dev, &sleep, err);
+    if (rc == LRC_OK)
+        rc = lrc_device_add_command(dev, &echo, err);
+    if (rc == LRC_OK)
+        rc = lrc_device_add_command(dev, &fail, err);
+    for (size_t i = 0; rc == LRC_OK && i < sizeof power_commands / sizeof power_commands[0]; i++) {
+        const power_command *pc = &power_commands[i];
+        lrc_command_def def = lrc_command_def_init(pc->name, LRC_ARG_NONE, power_task, (void *)pc);
+        def.check = power_check;
+        def.commanded_state = pc->label;
+        rc = lrc_device_add_command(dev, &def, err);
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    lrc_server_config cfg = lrc_server_config_init("LrcDemo", init_demo, NULL);
+    return lrc_server_main(argc, argv, &cfg);
+}

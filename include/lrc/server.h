@@ -1,0 +1,221 @@
+/*
+ * lrc/server.h - the server kit: write LRC-capable Tango devices in C.
+ *
+ * A device author declares long running commands as task functions; the kit
+ * does everything else of the ska-tango-base LRC protocol (lrc-protocol.md
+ * sections 1 and 5): command IDs, the command tracker and its state machine,
+ * a task executor with a bounded queue, the v2 _lrcEvent stream, the v1
+ * attributes, lrcQueue / lrcExecuting / lrcFinished, commandedState, Abort,
+ * AbortCommands, CheckLongRunningCommandStatus and lrcProtocolVersions. On
+ * the wire it behaves like a ska-tango-base 1.3.2 device, except that events
+ * are pushed at once (not batched every 100 ms) and a rejected submission
+ * leaves no ghost entry.
+ *
+ * A minimal server:
+ *
+ *     static lrc_status echo(lrc_task *t, const lrc_arg *arg, void *user) {
+ *         lrc_task_set_result_code(t, LRC_RESULT_OK, arg->u.s);
+ *         return LRC_STATUS_COMPLETED;
+ *     }
+ *     static int init(lrc_device *dev, void *user, lrc_error **err) {
+ *         lrc_command_def def = lrc_command_def_init("Echo", LRC_ARG_STRING, echo, NULL);
+ *         return lrc_device_add_command(dev, &def, err);
+ *     }
+ *     int main(int argc, char **argv) {
+ *         lrc_server_config cfg = lrc_server_config_init("MyClass", init, NULL);
+ *         return lrc_server_main(argc, argv, &cfg);
+ *     }
+ *
+ * Standard device properties read by the kit (all optional):
+ *   MaxQueuedTasks      queue length behind the workers          (32)
+ *   MaxExecutingTasks   task worker threads                      (1)
+ *   RemovalTime         s a finished command stays in v1 lists   (10)
+ *   LrcProtocolVersions "min,max" advertised in lrcProtocolVersions ("1,2"),
+ *                       or "none": a pre-1.2 device with only the v1
+ *                       attributes (no lrcProtocolVersions, _lrcEvent,
+ *                       lrcQueue, lrcExecuting, lrcFinished)
+ *
+ * Threads: task functions run on the kit's worker threads, one task per
+ * worker at a time. The kit's own Tango handlers never block on tasks.
+ */
+#ifndef LRC_SERVER_H
+#define LRC_SERVER_H
+
+#include "lrc/arg.h"
+#include "lrc/error.h"
+#include "lrc/types.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lrc_device lrc_device; /* one device served by the kit    */
+typedef struct lrc_task lrc_task;     /* one running long running command */
+
+/* Tango device states (numeric values of Tango::DevState). */
+typedef enum lrc_dev_state {
+    LRC_DEV_ON = 0,
+    LRC_DEV_OFF = 1,
+    LRC_DEV_STANDBY = 7,
+    LRC_DEV_FAULT = 8,
+    LRC_DEV_INIT = 9,
+    LRC_DEV_ALARM = 11,
+    LRC_DEV_DISABLE = 12,
+    LRC_DEV_UNKNOWN = 13
+} lrc_dev_state;
+
+/* ------------------------------------------------------------------------
+ * Tasks
+ * ---------------------------------------------------------------------- */
+
+/* A task: the body of a long running command. Runs on a worker thread after
+ * the kit has set the command IN_PROGRESS. `arg` is the command's argument
+ * (kind LRC_ARG_NONE for DevVoid commands), valid until the task returns.
+ * Returns the final status: LRC_STATUS_COMPLETED, LRC_STATUS_FAILED or
+ * LRC_STATUS_ABORTED (anything else counts as a failure). The result is
+ * whatever lrc_task_set_result* stored; without one, FAILED gets
+ * [3, "Unhandled exception during execution: <message>"] (message from
+ * lrc_task_fail) and ABORTED gets [7, "Command has been aborted"]. */
+typedef lrc_status (*lrc_task_fn)(lrc_task *task, const lrc_arg *arg, void *user);
+
+/* Reports progress (integer percent); pushes it at once. Thread: the task's
+ * own. Returns 0 or a negative LRC_E* code. */
+int lrc_task_progress(lrc_task *task, int percent);
+
+/* True once Abort (or AbortCommands, or device shutdown) asked this task to
+ * stop. A task that honours it returns LRC_STATUS_ABORTED. Thread-safe. */
+bool lrc_task_abort_requested(const lrc_task *task);
+
+/* Sleeps up to ms milliseconds, returning early when an abort is requested.
+ * Returns true if an abort was requested (before or during the sleep). */
+bool lrc_task_sleep(lrc_task *task, int64_t ms);
+
+/* Sets the result as JSON text (any JSON value; copied). LRC_EJSON if it
+ * is not valid JSON. A result over 64 KiB of JSON is refused when the task
+ * ends: the command then ends FAILED with a message giving the size. */
+int lrc_task_set_result(lrc_task *task, const char *json_text);
+
+/* Sets the usual result [code, "message"] (message copied; NULL = ""). */
+int lrc_task_set_result_code(lrc_task *task, lrc_result_code code, const char *message);
+
+/* Records why the task failed and returns LRC_STATUS_FAILED, so a task can
+ * `return lrc_task_fail(t, "motor %d stalled", n);`. The result becomes
+ * [3, "Unhandled exception during execution: <message>"] unless a result
+ * was set. */
+lrc_status lrc_task_fail(lrc_task *task, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* The command ID and name, and the device. Owned by the kit; valid until
+ * the task returns. */
+const char *lrc_task_command_id(const lrc_task *task);
+const char *lrc_task_command_name(const lrc_task *task);
+lrc_device *lrc_task_device(const lrc_task *task);
+
+/* ------------------------------------------------------------------------
+ * Commands
+ * ---------------------------------------------------------------------- */
+
+/* Checks a submission while the client waits for the command's reply (device
+ * lock held; must be quick). Return LRC_OK to accept; LRC_EREJECTED to
+ * reject with the error's message as the reason (the client gets
+ * [[REJECTED], [reason]], no ID, nothing pushed); any other failure raises
+ * a Tango DevFailed to the client (for example an invalid argument). */
+typedef int (*lrc_submit_check_fn)(lrc_device *dev, const lrc_arg *arg, void *user,
+                                   lrc_error **err);
+
+/* For submit checks: reject the submission with a printf-style reason.
+ * Stores the error in *err (if err is not NULL) and returns LRC_EREJECTED. */
+int lrc_check_reject(lrc_error **err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* For submit checks: refuse an invalid argument. The client gets a Tango
+ * DevFailed with reason "LRC_InvalidArgument" and the message as its
+ * description. Returns LRC_EINVAL. */
+int lrc_check_invalid(lrc_error **err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Asked on the worker right before the task would start (device lock held).
+ * false ends the command REJECTED with [6, "Command is not allowed"]. */
+typedef bool (*lrc_allowed_fn)(lrc_device *dev, void *user);
+
+typedef struct lrc_command_def {
+    size_t size;                   /* sizeof(lrc_command_def), set by _init   */
+    const char *name;              /* Tango command name                      */
+    lrc_arg_kind arg_kind;         /* input type: NONE=DevVoid, BOOL, LONG=DevLong64,
+                                      DOUBLE, STRING, LONG_ARRAY, DOUBLE_ARRAY,
+                                      STRING_ARRAY, JSON (a DevString of JSON) */
+    lrc_task_fn task;              /* required                                */
+    lrc_submit_check_fn check;     /* optional                                */
+    lrc_allowed_fn allowed;        /* optional                                */
+    const char *commanded_state;   /* optional: commandedState while it runs  */
+    void *user;                    /* passed to task, check and allowed       */
+} lrc_command_def;
+
+/* A definition with the required fields set and the others empty. */
+lrc_command_def lrc_command_def_init(const char *name, lrc_arg_kind arg_kind, lrc_task_fn task,
+                                     void *user);
+
+/* Adds a long running command to the device (its Tango command returns
+ * DevVarLongStringArray). Call only from the init hook. The definition is
+ * copied (strings too). */
+int lrc_device_add_command(lrc_device *dev, const lrc_command_def *def, lrc_error **err);
+
+/* ------------------------------------------------------------------------
+ * Devices and the server
+ * ---------------------------------------------------------------------- */
+
+/* Per-device set-up: add commands, set the initial state. Called on the
+ * Tango thread that creates the device (start-up and the Init command). */
+typedef int (*lrc_device_init_fn)(lrc_device *dev, void *user, lrc_error **err);
+/* Per-device tear-down, after the kit has stopped the device's tasks. */
+typedef void (*lrc_device_fini_fn)(lrc_device *dev, void *user);
+
+typedef struct lrc_server_config {
+    size_t size;               /* sizeof(lrc_server_config), set by _init */
+    const char *class_name;    /* Tango device class                       */
+    lrc_device_init_fn init;   /* required                                 */
+    lrc_device_fini_fn fini;   /* optional                                 */
+    void *user;
+} lrc_server_config;
+
+lrc_server_config lrc_server_config_init(const char *class_name, lrc_device_init_fn init,
+                                         void *user);
+
+/* Runs the device server: argv is "EXE INSTANCE [Tango options]" (the
+ * server name is the executable's base name). Blocks until the server is
+ * shut down (Kill command, SIGTERM, SIGINT). Returns 0, or prints the
+ * failure to stderr and returns 1: suitable as main's return value. */
+int lrc_server_main(int argc, char **argv, const lrc_server_config *cfg);
+
+/* Device name, e.g. "test/lrc/1". */
+const char *lrc_device_name(const lrc_device *dev);
+
+/* The author's per-device pointer. */
+void lrc_device_set_user(lrc_device *dev, void *user);
+void *lrc_device_user(const lrc_device *dev);
+
+/* Tango state. Thread-safe (takes the device lock; re-entrant). */
+void lrc_device_set_state(lrc_device *dev, lrc_dev_state state);
+lrc_dev_state lrc_device_get_state(lrc_device *dev);
+
+/* Reads a device property; *value NULL if unset. malloc'd. Init hook only. */
+int lrc_device_get_property(lrc_device *dev, const char *name, char **value, lrc_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LRC_SERVER_H */

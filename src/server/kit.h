@@ -1,0 +1,133 @@
+/*
+ * kit.h - internals of the server kit shared by its files.
+ *
+ * Locks: `device lock` (cppTango's device monitor, via the shim) guards the
+ * tracker, the published-value cache and everything pushed; `mu` guards the
+ * executor (queue, running tasks, abort and stop flags) and is a leaf lock,
+ * never held while calling out. Order: device lock, then mu.
+ */
+#ifndef LRC_SERVER_KIT_H
+#define LRC_SERVER_KIT_H
+
+#include "lrc/server.h"
+#include "server/tracker.h"
+#include "tango/tango_shim.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define LRC_MAX_RESULT_BYTES 65536
+
+typedef struct kit_command {
+    lrc_command_def def; /* strings owned by the entry */
+    lrc_device *dev;
+} kit_command;
+
+struct lrc_task {
+    lrc_device *dev;
+    const kit_command *cmd;
+    char *id;
+    lrc_tg_value value; /* the Tango argument; arg borrows from it */
+    lrc_arg arg;
+    atomic_bool abort;
+    char *result_json;
+    char *fail_message;
+    struct lrc_task *next; /* queue or running list */
+};
+
+struct lrc_device {
+    lrc_tg_device *tg;
+    const lrc_server_config *cfg;
+    void *user;
+
+    /* configuration from the device properties */
+    size_t max_queued;
+    size_t max_executing;
+    double removal_time;
+    bool v1_only; /* LrcProtocolVersions "none" */
+    int64_t proto_min, proto_max;
+    size_t status_queue_size;
+
+    /* guarded by the device lock */
+    lrc_tracker *tracker;
+    bool has_attr[LRC_ATTR_COUNT];
+    char **published[LRC_ATTR_COUNT]; /* last value pushed (or initial) */
+    size_t published_n[LRC_ATTR_COUNT];
+    bool has_published[LRC_ATTR_COUNT];
+    kit_command **commands;
+    size_t n_commands;
+
+    /* guarded by mu */
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv;    /* workers: a task was queued, or stop     */
+    pthread_cond_t service_cv; /* service thread: drain progress, timers  */
+    pthread_cond_t abort_cv;   /* sleeping tasks: an abort was requested  */
+    lrc_task *queue_head, *queue_tail;
+    size_t queue_len;
+    lrc_task *running;   /* tasks taken by workers, not yet finished */
+    size_t n_running;
+    bool aborting;
+    char **pending_aborts; /* IDs of Abort commands waiting for the drain */
+    size_t n_pending_aborts;
+    bool stopping;
+    double next_deadline; /* monotonic; < 0: none */
+
+    pthread_t *workers;
+    size_t n_workers;
+    pthread_t service;
+    bool service_started;
+    bool sync_ready; /* mu and the condition variables exist */
+};
+
+/* kit_publish.c: attributes ---------------------------------------------- */
+
+/* Declares every LRC attribute of the device (per its configuration). */
+int kit_add_attributes(lrc_device *dev, lrc_error **err);
+
+/* Applies one update to the tracker and pushes the resulting events.
+ * Device lock held. */
+void kit_apply(lrc_device *dev, const char *id, const lrc_fields *f);
+
+/* Creates a STAGING command and pushes its events; returns the ID (owned by
+ * the tracker) or NULL. Device lock held. */
+const char *kit_create(lrc_device *dev, const char *name, const char *commanded_state);
+
+/* Pushes what changed after the removal timer ran. Device lock held. */
+void kit_expire(lrc_device *dev);
+
+/* Frees the published-value cache. */
+void kit_publish_free(lrc_device *dev);
+
+/* kit_executor.c: threads -------------------------------------------------- */
+
+/* Creates mu and the condition variables; destroy frees them (idempotent). */
+void kit_executor_init(lrc_device *dev);
+void kit_executor_destroy(lrc_device *dev);
+/* Starts the worker and service threads. */
+int kit_executor_start(lrc_device *dev, lrc_error **err);
+/* Stops and joins all threads; queued tasks end ABORTED. Idempotent; new
+ * submissions are refused afterwards. Without the device lock. */
+void kit_executor_stop(lrc_device *dev);
+/* Takes the device lock, retrying past cppTango's monitor timeout. */
+void kit_lock(lrc_device *dev);
+void kit_unlock(lrc_device *dev);
+/* Final update of a task that never ran or has returned: pushes its end.
+ * Device lock held. */
+void kit_finish_task(lrc_device *dev, lrc_task *task, lrc_status status);
+void kit_task_free(lrc_task *task);
+
+/* kit_commands.c: Tango commands ------------------------------------------- */
+
+int kit_add_builtin_commands(lrc_device *dev, lrc_error **err);
+int kit_register_command(lrc_device *dev, kit_command *cmd, lrc_error **err);
+
+/* kit_args.c: argument conversion ------------------------------------------ */
+
+lrc_tg_type kit_arg_tango_type(lrc_arg_kind kind);
+/* Points arg into value (which must outlive it). Validates JSON args. */
+int kit_arg_from_value(lrc_arg_kind kind, const lrc_tg_value *value, lrc_arg *arg,
+                       lrc_error **err);
+/* Deep copy of a shim value into malloc'd memory owned by dst. */
+int kit_value_copy(lrc_tg_value *dst, const lrc_tg_value *src);
+
+#endif

@@ -1,0 +1,336 @@
+/* kit_executor.c - task workers and the service thread of a device.
+ *
+ * Workers take tasks from the bounded queue and run them. The service
+ * thread finishes Abort commands once the drain is over and runs the removal
+ * timer of the v1 lists. Neither ever holds `mu` while taking the device
+ * lock (see kit.h for the lock order). */
+#include "core/json_text.h"
+#include "core/log_internal.h"
+#include "server/clock.h"
+#include "server/kit.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void kit_lock(lrc_device *dev)
+{
+    /* cppTango gives up after its monitor timeout; our handlers never hold
+     * the lock for long, so waiting longer is right, but say so. */
+    while (lrc_tg_device_lock(dev->tg) != LRC_OK)
+        lrc_log(LRC_LOG_WARNING, "%s: device lock busy, still waiting",
+                lrc_tg_device_name(dev->tg));
+}
+
+void kit_unlock(lrc_device *dev)
+{
+    lrc_tg_device_unlock(dev->tg);
+}
+
+void kit_task_free(lrc_task *task)
+{
+    if (!task)
+        return;
+    free(task->id);
+    lrc_tg_value_clear(&task->value);
+    free(task->result_json);
+    free(task->fail_message);
+    free(task);
+}
+
+/* [code, "message"] as JSON text, in Python's json.dumps style. */
+static char *code_message_json(int code, const char *message)
+{
+    json_t *a = json_pack("[is]", code, message ? message : "");
+    char *s = lrc_json_dumps(a);
+    json_decref(a);
+    return s;
+}
+
+/* [3, "Unhandled exception during execution: <message>"], ska's result for
+ * a task that raised. The message is kept whole, however long. */
+static char *failure_json(const char *fmt, ...) LRC_PRINTF(1, 2);
+static char *failure_json(const char *fmt, ...)
+{
+    static const char prefix[] = "Unhandled exception during execution: ";
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *full = malloc(sizeof prefix + (size_t)n);
+    if (!full)
+        return NULL;
+    memcpy(full, prefix, sizeof prefix - 1);
+    va_start(ap, fmt);
+    vsnprintf(full + sizeof prefix - 1, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    char *json = code_message_json(LRC_RESULT_FAILED, full);
+    free(full);
+    return json;
+}
+
+void kit_finish_task(lrc_device *dev, lrc_task *task, lrc_status status)
+{
+    char *result = task->result_json;
+    task->result_json = NULL;
+    const char *name = task->cmd->def.name;
+    if (status != LRC_STATUS_COMPLETED && status != LRC_STATUS_FAILED &&
+        status != LRC_STATUS_ABORTED && status != LRC_STATUS_REJECTED) {
+        free(result);
+        result = failure_json("task %s returned status %d, which is not a final status", name,
+                              (int)status);
+        status = LRC_STATUS_FAILED;
+    } else if (result && strlen(result) > LRC_MAX_RESULT_BYTES) {
+        size_t size = strlen(result);
+        free(result);
+        result = failure_json("result of %s is too large: %zu bytes of JSON (limit %d)", name,
+                              size, LRC_MAX_RESULT_BYTES);
+        status = LRC_STATUS_FAILED;
+    } else if (!result && status == LRC_STATUS_FAILED) {
+        result = failure_json("%s", task->fail_message ? task->fail_message : "task failed");
+    } else if (!result && status == LRC_STATUS_ABORTED) {
+        result = code_message_json(LRC_RESULT_ABORTED, "Command has been aborted");
+    }
+    lrc_fields f = {.has_status = true, .status = status, .result_json = result};
+    kit_apply(dev, task->id, &f);
+    free(result);
+}
+
+static void run_task(lrc_device *dev, lrc_task *task)
+{
+    kit_lock(dev);
+    if (atomic_load(&task->abort)) {
+        kit_finish_task(dev, task, LRC_STATUS_ABORTED);
+        kit_unlock(dev);
+        return;
+    }
+    const lrc_command_def *def = &task->cmd->def;
+    if (def->allowed && !def->allowed(dev, def->user)) {
+        free(task->result_json);
+        task->result_json = code_message_json(LRC_RESULT_NOT_ALLOWED, "Command is not allowed");
+        kit_finish_task(dev, task, LRC_STATUS_REJECTED);
+        kit_unlock(dev);
+        return;
+    }
+    lrc_fields f = {.has_status = true, .status = LRC_STATUS_IN_PROGRESS};
+    kit_apply(dev, task->id, &f);
+    kit_unlock(dev);
+
+    lrc_status status = def->task(task, &task->arg, def->user);
+
+    kit_lock(dev);
+    kit_finish_task(dev, task, status);
+    kit_unlock(dev);
+}
+
+static void remove_running(lrc_device *dev, lrc_task *task)
+{
+    for (lrc_task **link = &dev->running; *link; link = &(*link)->next) {
+        if (*link == task) {
+            *link = task->next;
+            break;
+        }
+    }
+    dev->n_running--;
+}
+
+static void *worker_main(void *arg)
+{
+    lrc_device *dev = arg;
+    pthread_mutex_lock(&dev->mu);
+    for (;;) {
+        while (!dev->stopping && !dev->queue_head)
+            pthread_cond_wait(&dev->work_cv, &dev->mu);
+        if (!dev->queue_head)
+            break; /* stopping, and the stop routine owns what was queued */
+        lrc_task *task = dev->queue_head;
+        dev->queue_head = task->next;
+        if (!dev->queue_head)
+            dev->queue_tail = NULL;
+        dev->queue_len--;
+        task->next = dev->running;
+        dev->running = task;
+        dev->n_running++;
+        pthread_mutex_unlock(&dev->mu);
+
+        run_task(dev, task);
+
+        pthread_mutex_lock(&dev->mu);
+        remove_running(dev, task);
+        pthread_cond_broadcast(&dev->service_cv);
+        pthread_mutex_unlock(&dev->mu);
+        kit_task_free(task);
+        pthread_mutex_lock(&dev->mu);
+    }
+    pthread_mutex_unlock(&dev->mu);
+    return NULL;
+}
+
+/* Completes every Abort waiting for the drain, if the drain is over. Called
+ * without any lock. */
+static void complete_aborts(lrc_device *dev)
+{
+    kit_lock(dev);
+    pthread_mutex_lock(&dev->mu);
+    char **ids = NULL;
+    size_t n = 0;
+    if (dev->aborting && dev->n_running == 0 && !dev->queue_head) {
+        ids = dev->pending_aborts;
+        n = dev->n_pending_aborts;
+        dev->pending_aborts = NULL;
+        dev->n_pending_aborts = 0;
+        dev->aborting = false;
+    }
+    pthread_mutex_unlock(&dev->mu);
+    /* Still under the device lock: no submission can slip in before the
+     * Aborts complete, so their COMPLETED comes last. */
+    char *ok = code_message_json(LRC_RESULT_OK, "Abort completed OK");
+    for (size_t i = 0; i < n; i++) {
+        lrc_fields f = {.has_status = true, .status = LRC_STATUS_COMPLETED, .result_json = ok};
+        if (ids[i]) /* NULL: AbortCommands, untracked */
+            kit_apply(dev, ids[i], &f);
+        free(ids[i]);
+    }
+    free(ok);
+    free(ids);
+    kit_unlock(dev);
+}
+
+static void deadline_to_timespec(double mono_deadline, struct timespec *ts)
+{
+    double secs = floor(mono_deadline);
+    ts->tv_sec = (time_t)secs;
+    ts->tv_nsec = (long)((mono_deadline - secs) * 1e9);
+}
+
+static void *service_main(void *arg)
+{
+    lrc_device *dev = arg;
+    pthread_mutex_lock(&dev->mu);
+    while (!dev->stopping) {
+        if (dev->aborting && dev->n_running == 0 && !dev->queue_head) {
+            pthread_mutex_unlock(&dev->mu);
+            complete_aborts(dev);
+            pthread_mutex_lock(&dev->mu);
+            continue;
+        }
+        if (dev->next_deadline >= 0 && lrc_mono_now() >= dev->next_deadline) {
+            dev->next_deadline = -1; /* kit_expire sets the next one */
+            pthread_mutex_unlock(&dev->mu);
+            kit_lock(dev);
+            kit_expire(dev);
+            kit_unlock(dev);
+            pthread_mutex_lock(&dev->mu);
+            continue;
+        }
+        if (dev->next_deadline >= 0) {
+            struct timespec ts;
+            deadline_to_timespec(dev->next_deadline, &ts);
+            pthread_cond_timedwait(&dev->service_cv, &dev->mu, &ts);
+        } else {
+            pthread_cond_wait(&dev->service_cv, &dev->mu);
+        }
+    }
+    pthread_mutex_unlock(&dev->mu);
+    return NULL;
+}
+
+static int init_cond_monotonic(pthread_cond_t *cv)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(cv, &attr);
+    pthread_condattr_destroy(&attr);
+    return rc;
+}
+
+void kit_executor_init(lrc_device *dev)
+{
+    pthread_mutex_init(&dev->mu, NULL);
+    pthread_cond_init(&dev->work_cv, NULL);
+    init_cond_monotonic(&dev->service_cv);
+    init_cond_monotonic(&dev->abort_cv);
+    dev->next_deadline = -1;
+    dev->sync_ready = true;
+}
+
+void kit_executor_destroy(lrc_device *dev)
+{
+    if (!dev->sync_ready)
+        return;
+    pthread_cond_destroy(&dev->work_cv);
+    pthread_cond_destroy(&dev->service_cv);
+    pthread_cond_destroy(&dev->abort_cv);
+    pthread_mutex_destroy(&dev->mu);
+    dev->sync_ready = false;
+}
+
+int kit_executor_start(lrc_device *dev, lrc_error **err)
+{
+    dev->workers = calloc(dev->max_executing, sizeof *dev->workers);
+    if (!dev->workers)
+        return lrc_fail(err, LRC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < dev->max_executing; i++) {
+        if (pthread_create(&dev->workers[i], NULL, worker_main, dev) != 0) {
+            kit_executor_stop(dev);
+            return lrc_fail(err, LRC_EINTERNAL, "cannot start task worker thread");
+        }
+        dev->n_workers++;
+    }
+    if (pthread_create(&dev->service, NULL, service_main, dev) != 0) {
+        kit_executor_stop(dev);
+        return lrc_fail(err, LRC_EINTERNAL, "cannot start service thread");
+    }
+    dev->service_started = true;
+    return LRC_OK;
+}
+
+void kit_executor_stop(lrc_device *dev)
+{
+    pthread_mutex_lock(&dev->mu);
+    bool was_stopping = dev->stopping;
+    dev->stopping = true;
+    for (lrc_task *t = dev->running; t; t = t->next)
+        atomic_store(&t->abort, true);
+    lrc_task *queued = dev->queue_head;
+    dev->queue_head = dev->queue_tail = NULL;
+    dev->queue_len = 0;
+    pthread_cond_broadcast(&dev->work_cv);
+    pthread_cond_broadcast(&dev->service_cv);
+    pthread_cond_broadcast(&dev->abort_cv);
+    pthread_mutex_unlock(&dev->mu);
+    if (was_stopping)
+        return;
+
+    for (size_t i = 0; i < dev->n_workers; i++)
+        pthread_join(dev->workers[i], NULL);
+    if (dev->service_started)
+        pthread_join(dev->service, NULL);
+    free(dev->workers);
+    dev->workers = NULL;
+    dev->n_workers = 0;
+    dev->service_started = false;
+
+    if (queued || dev->n_pending_aborts) {
+        kit_lock(dev);
+        while (queued) {
+            lrc_task *next = queued->next;
+            kit_finish_task(dev, queued, LRC_STATUS_ABORTED);
+            kit_task_free(queued);
+            queued = next;
+        }
+        kit_unlock(dev);
+    }
+    for (size_t i = 0; i < dev->n_pending_aborts; i++)
+        free(dev->pending_aborts[i]);
+    free(dev->pending_aborts);
+    dev->pending_aborts = NULL;
+    dev->n_pending_aborts = 0;
+}

@@ -1,0 +1,220 @@
+/* kit_publish.c - the LRC attributes of a device: declaration, reads and
+ * pushing exactly what changed, in the order of lrc-protocol.md 1.5. */
+#include "core/log_internal.h"
+#include "server/clock.h"
+#include "core/error_build.h"
+#include "server/kit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* What an attribute carries and how big it may get (section 5.6, 7). */
+static void attr_shape(const lrc_device *dev, lrc_attr a, lrc_tg_type *type, long *max_x)
+{
+    size_t sq = dev->status_queue_size, ex = dev->max_executing + 1; /* + the Abort slot */
+    *type = LRC_TG_STRING_ARRAY;
+    switch (a) {
+    case LRC_ATTR_IN_QUEUE:
+    case LRC_ATTR_IDS_IN_QUEUE:
+    case LRC_ATTR_QUEUE: *max_x = (long)sq; break;
+    case LRC_ATTR_STATUS: *max_x = (long)(2 * sq); break;
+    case LRC_ATTR_PROGRESS: *max_x = (long)(2 * ex); break;
+    case LRC_ATTR_IN_PROGRESS:
+    case LRC_ATTR_EXECUTING: *max_x = (long)ex; break;
+    case LRC_ATTR_FINISHED: *max_x = 100; break;
+    case LRC_ATTR_COMMANDED_STATE:
+        *type = LRC_TG_STRING;
+        *max_x = 1;
+        break;
+    default: *max_x = 2; break; /* result, _lrcEvent */
+    }
+}
+
+static int read_attr(lrc_tg_device *tg, void *user, lrc_tg_value *out, lrc_error **err)
+{
+    lrc_device *dev = lrc_tg_device_user(tg);
+    lrc_attr a = (lrc_attr)(intptr_t)user;
+    if (!dev)
+        return lrc_fail(err, LRC_ESTATE, "device is not initialised");
+    if (a == LRC_ATTR_EVENT) { /* always reads empty: it is an event stream */
+        out->type = LRC_TG_STRING_ARRAY;
+        return LRC_OK;
+    }
+    char **v;
+    size_t n;
+    if (lrc_tracker_render(dev->tracker, a, &v, &n) != 0)
+        return lrc_fail(err, LRC_ENOMEM, "out of memory rendering %s", lrc_attr_name(a));
+    if (a == LRC_ATTR_COMMANDED_STATE) {
+        out->type = LRC_TG_STRING;
+        out->s = v[0];
+        free(v);
+    } else {
+        out->type = LRC_TG_STRING_ARRAY;
+        out->sv = v;
+        out->ns = n;
+    }
+    return LRC_OK;
+}
+
+static int read_versions(lrc_tg_device *tg, void *user, lrc_tg_value *out, lrc_error **err)
+{
+    lrc_device *dev = lrc_tg_device_user(tg);
+    if (!dev)
+        return lrc_fail(err, LRC_ESTATE, "device is not initialised");
+    out->type = LRC_TG_LONG64_ARRAY;
+    out->iv = malloc(2 * sizeof *out->iv);
+    if (!out->iv)
+        return lrc_fail(err, LRC_ENOMEM, "out of memory");
+    out->iv[0] = dev->proto_min;
+    out->iv[1] = dev->proto_max;
+    out->ni = 2;
+    return LRC_OK;
+}
+
+int kit_add_attributes(lrc_device *dev, lrc_error **err)
+{
+    for (int a = 0; a < LRC_ATTR_COUNT; a++) {
+        bool v2_only = a == LRC_ATTR_EVENT || a == LRC_ATTR_QUEUE || a == LRC_ATTR_EXECUTING ||
+                       a == LRC_ATTR_FINISHED;
+        if (v2_only && dev->v1_only)
+            continue;
+        lrc_tg_type type;
+        long max_x;
+        attr_shape(dev, (lrc_attr)a, &type, &max_x);
+        bool archive = a != LRC_ATTR_EVENT; /* _lrcEvent: change events only */
+        int rc = lrc_tg_device_add_attribute(dev->tg, lrc_attr_name((lrc_attr)a), type, max_x,
+                                             read_attr, (void *)(intptr_t)a, true, archive, err);
+        if (rc != LRC_OK)
+            return rc;
+        dev->has_attr[a] = true;
+    }
+    if (!dev->v1_only) /* constant: no events (subscribing fails, as on ska) */
+        return lrc_tg_device_add_attribute(dev->tg, "lrcProtocolVersions", LRC_TG_LONG64_ARRAY,
+                                           2, read_versions, NULL, false, false, err);
+    return LRC_OK;
+}
+
+static bool same_value(char **a, size_t na, char **b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+static void push(lrc_device *dev, lrc_attr a, char **v, size_t n)
+{
+    lrc_tg_value val = {0};
+    if (a == LRC_ATTR_COMMANDED_STATE) {
+        val.type = LRC_TG_STRING;
+        val.s = v[0];
+    } else {
+        val.type = LRC_TG_STRING_ARRAY;
+        val.sv = v;
+        val.ns = n;
+    }
+    lrc_error *e = NULL;
+    if (lrc_tg_device_push(dev->tg, lrc_attr_name(a), &val, true, a != LRC_ATTR_EVENT, &e) != 0) {
+        lrc_log(LRC_LOG_WARNING, "%s: pushing %s failed: %s", lrc_tg_device_name(dev->tg),
+                lrc_attr_name(a), lrc_error_message(e));
+        lrc_error_free(e);
+    }
+}
+
+/* Pushes every attribute whose value changed, and the _lrcEvent payload if
+ * given, in push order. */
+static void publish(lrc_device *dev, const char *id, const char *event_json)
+{
+    for (int a = 0; a < LRC_ATTR_COUNT; a++) {
+        if (!dev->has_attr[a])
+            continue;
+        if (a == LRC_ATTR_EVENT) {
+            if (event_json) {
+                char *ev[2] = {(char *)id, (char *)event_json};
+                push(dev, LRC_ATTR_EVENT, ev, 2);
+            }
+            continue;
+        }
+        char **v;
+        size_t n;
+        if (lrc_tracker_render(dev->tracker, (lrc_attr)a, &v, &n) != 0) {
+            lrc_log(LRC_LOG_ERROR, "out of memory rendering %s", lrc_attr_name((lrc_attr)a));
+            continue;
+        }
+        if (dev->has_published[a] && same_value(v, n, dev->published[a], dev->published_n[a])) {
+            lrc_strv_free(v, n);
+            continue;
+        }
+        push(dev, (lrc_attr)a, v, n);
+        lrc_strv_free(dev->published[a], dev->published_n[a]);
+        dev->published[a] = v;
+        dev->published_n[a] = n;
+        dev->has_published[a] = true;
+    }
+}
+
+/* The first publish compares against the initial values, so nothing that
+ * did not change is pushed. */
+static void seed_published(lrc_device *dev)
+{
+    for (int a = 0; a < LRC_ATTR_COUNT; a++)
+        if (dev->has_attr[a] && a != LRC_ATTR_EVENT && !dev->has_published[a])
+            dev->has_published[a] = lrc_tracker_render(dev->tracker, (lrc_attr)a,
+                                                       &dev->published[a],
+                                                       &dev->published_n[a]) == 0;
+}
+
+static void refresh_deadline(lrc_device *dev)
+{
+    double next = lrc_tracker_next_deadline(dev->tracker);
+    pthread_mutex_lock(&dev->mu);
+    if (next != dev->next_deadline) {
+        dev->next_deadline = next;
+        pthread_cond_signal(&dev->service_cv);
+    }
+    pthread_mutex_unlock(&dev->mu);
+}
+
+const char *kit_create(lrc_device *dev, const char *name, const char *commanded_state)
+{
+    seed_published(dev);
+    char *event = NULL;
+    const char *id = lrc_tracker_create(dev->tracker, name, commanded_state, lrc_wall_now(), &event);
+    if (id)
+        publish(dev, id, event);
+    free(event);
+    return id;
+}
+
+void kit_apply(lrc_device *dev, const char *id, const lrc_fields *f)
+{
+    seed_published(dev);
+    char *event = NULL;
+    int rc = lrc_tracker_update(dev->tracker, id, f, lrc_wall_now(), lrc_mono_now(), &event);
+    if (rc == -2)
+        lrc_log(LRC_LOG_ERROR, "%s: update of %s failed (out of memory or invalid result)",
+                lrc_tg_device_name(dev->tg), id);
+    if (event)
+        publish(dev, id, event);
+    free(event);
+    refresh_deadline(dev);
+}
+
+void kit_expire(lrc_device *dev)
+{
+    seed_published(dev);
+    if (lrc_tracker_expire(dev->tracker, lrc_mono_now()))
+        publish(dev, NULL, NULL);
+    refresh_deadline(dev);
+}
+
+void kit_publish_free(lrc_device *dev)
+{
+    for (int a = 0; a < LRC_ATTR_COUNT; a++) {
+        lrc_strv_free(dev->published[a], dev->published_n[a]);
+        dev->published[a] = NULL;
+        dev->has_published[a] = false;
+    }
+}

@@ -1,0 +1,329 @@
+/*
+ * tango_shim.h - the C face of cppTango, the only C++ in tango-lrc.
+ *
+ * Everything above this header is pure C and never sees a Tango type. The
+ * implementation (the .cpp files of src/tango) catches every C++ exception at the
+ * boundary and turns it into an lrc_error carrying the whole DevError stack
+ * (code LRC_ETANGO, message = description of the outermost DevError).
+ * Compatible with cppTango 9.3 and 10.
+ *
+ * Threads (cppTango 9.3.4, see tango-notes.md section 5):
+ *  - All client functions may be called from any thread, concurrently, also
+ *    on the same proxy (cppTango serialises per proxy).
+ *  - Change-event callbacks run on three kinds of threads: the subscribing
+ *    thread (the initial value, synchronously INSIDE lrc_tg_subscribe_change,
+ *    before the subscription id is returned), the single ZMQ consumer thread
+ *    of the process (normal events) and the keep-alive thread (error events
+ *    and the value re-sent after a reconnection). The last two can run at the
+ *    same time, so callback code must lock its own data.
+ *  - A callback may call lrc_tg_unsubscribe on its own subscription.
+ *  - After lrc_tg_unsubscribe returns, the callback of that subscription is
+ *    never called again and is not running on another thread. Do not call
+ *    lrc_tg_unsubscribe while holding a lock the callback takes.
+ *  - Server side: see the section "device server" below.
+ */
+#ifndef LRC_TANGO_SHIM_H
+#define LRC_TANGO_SHIM_H
+
+#include "lrc/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Values
+ * ---------------------------------------------------------------------- */
+
+/* Tango data types; the numeric values equal Tango::CmdArgType. Used for
+ * command arguments and results, attribute values (a SPECTRUM attribute of
+ * DevString is LRC_TG_STRING_ARRAY, a SCALAR DevString is LRC_TG_STRING),
+ * and command signatures. */
+typedef enum lrc_tg_type {
+    LRC_TG_VOID = 0,
+    LRC_TG_BOOLEAN = 1,
+    LRC_TG_SHORT = 2,
+    LRC_TG_LONG = 3,
+    LRC_TG_FLOAT = 4,
+    LRC_TG_DOUBLE = 5,
+    LRC_TG_USHORT = 6,
+    LRC_TG_ULONG = 7,
+    LRC_TG_STRING = 8,
+    LRC_TG_CHAR_ARRAY = 9,
+    LRC_TG_SHORT_ARRAY = 10,
+    LRC_TG_LONG_ARRAY = 11,
+    LRC_TG_FLOAT_ARRAY = 12,
+    LRC_TG_DOUBLE_ARRAY = 13,
+    LRC_TG_USHORT_ARRAY = 14,
+    LRC_TG_ULONG_ARRAY = 15,
+    LRC_TG_STRING_ARRAY = 16,
+    LRC_TG_LONG_STRING_ARRAY = 17,
+    LRC_TG_DOUBLE_STRING_ARRAY = 18,
+    LRC_TG_STATE = 19,
+    LRC_TG_BOOLEAN_ARRAY = 21,
+    LRC_TG_UCHAR = 22,
+    LRC_TG_LONG64 = 23,
+    LRC_TG_ULONG64 = 24,
+    LRC_TG_LONG64_ARRAY = 25,
+    LRC_TG_ULONG64_ARRAY = 26,
+    LRC_TG_ENUM = 29
+} lrc_tg_type;
+
+/* A Tango value of any supported type. Which fields are used:
+ *   BOOLEAN, SHORT, LONG, USHORT, ULONG, UCHAR, LONG64, ULONG64 (bit pattern),
+ *   STATE, ENUM                       -> i
+ *   FLOAT, DOUBLE                     -> d
+ *   STRING                            -> s
+ *   *_ARRAY of integers/booleans      -> iv[0..ni)
+ *   FLOAT_ARRAY, DOUBLE_ARRAY         -> dv[0..nd)
+ *   STRING_ARRAY                      -> sv[0..ns)
+ *   LONG_STRING_ARRAY                 -> iv[0..ni) and sv[0..ns)
+ *   DOUBLE_STRING_ARRAY               -> dv[0..nd) and sv[0..ns)
+ * A value filled by the shim owns its heap memory (malloc'd: s, iv, dv, sv
+ * and each sv[k]); release it with lrc_tg_value_clear(). Values passed IN to
+ * the shim are only read. An empty attribute (for example an empty spectrum,
+ * which PyTango shows as None) reads as an array type with length 0. */
+typedef struct lrc_tg_value {
+    lrc_tg_type type;
+    int64_t i;
+    double d;
+    char *s;
+    int64_t *iv;
+    size_t ni;
+    double *dv;
+    size_t nd;
+    char **sv;
+    size_t ns;
+} lrc_tg_value;
+
+/* Frees the heap memory of a value filled by the shim and resets it to a
+ * zeroed LRC_TG_VOID value. NULL is accepted. */
+void lrc_tg_value_clear(lrc_tg_value *v);
+
+/* Tango type name, e.g. "DevString", "DevVarLongStringArray"; "unknown" for
+ * other values. Static string. */
+const char *lrc_tg_type_name(lrc_tg_type t);
+
+/* Tango device states (numeric values of Tango::DevState). */
+typedef enum lrc_tg_state {
+    LRC_TG_ON = 0,
+    LRC_TG_OFF = 1,
+    LRC_TG_CLOSE = 2,
+    LRC_TG_OPEN = 3,
+    LRC_TG_INSERT = 4,
+    LRC_TG_EXTRACT = 5,
+    LRC_TG_MOVING = 6,
+    LRC_TG_STANDBY = 7,
+    LRC_TG_FAULT = 8,
+    LRC_TG_INIT = 9,
+    LRC_TG_RUNNING = 10,
+    LRC_TG_ALARM = 11,
+    LRC_TG_DISABLE = 12,
+    LRC_TG_UNKNOWN = 13
+} lrc_tg_state;
+
+/* ------------------------------------------------------------------------
+ * Client: device proxies, commands, attributes
+ * ---------------------------------------------------------------------- */
+
+typedef struct lrc_tg_proxy lrc_tg_proxy;
+
+/* Opens a DeviceProxy on `name` (any name Tango accepts, e.g. "test/lrc/1"
+ * with TANGO_HOST set, or "tango://host:port/a/b/c#dbase=no") and sets its
+ * client timeout to timeout_ms (<= 0 keeps Tango's default of 3000 ms).
+ * Does not contact the device in DB mode (Tango connects lazily); unknown
+ * names fail here with LRC_ENOTFOUND if the database says so.
+ * On success *out owns the proxy; free it with lrc_tg_proxy_close(). */
+int lrc_tg_proxy_open(const char *name, int64_t timeout_ms, lrc_tg_proxy **out, lrc_error **err);
+
+/* Unsubscribes whatever is still subscribed through this proxy, then frees
+ * it. NULL is accepted. Must not be called from an event callback of the
+ * same proxy. */
+void lrc_tg_proxy_close(lrc_tg_proxy *p);
+
+/* The device name as given to lrc_tg_proxy_open. Owned by the proxy. */
+const char *lrc_tg_proxy_name(const lrc_tg_proxy *p);
+
+/* The client timeout in milliseconds currently set on the proxy. */
+int64_t lrc_tg_proxy_timeout_ms(const lrc_tg_proxy *p);
+
+/* Executes a command. `in` may be NULL or of type LRC_TG_VOID for commands
+ * without input; otherwise its type must be the command's input type. On
+ * success *out is filled (type = the command's output type; LRC_TG_VOID for
+ * none) and owned by the caller (lrc_tg_value_clear). A DevFailed raised by
+ * the device or by Tango gives LRC_ETANGO with the whole stack. */
+int lrc_tg_command_inout(lrc_tg_proxy *p, const char *cmd, const lrc_tg_value *in,
+                         lrc_tg_value *out, lrc_error **err);
+
+/* Input and output types of one command (command_query). Unknown command:
+ * LRC_ENOTFOUND with the Tango stack attached. */
+int lrc_tg_command_query(lrc_tg_proxy *p, const char *cmd, lrc_tg_type *in_type,
+                         lrc_tg_type *out_type, lrc_error **err);
+
+/* Names of all commands of the device. On success *names is a malloc'd
+ * array of *count malloc'd strings, freed with lrc_tg_strv_free(). */
+int lrc_tg_command_list(lrc_tg_proxy *p, char ***names, size_t *count, lrc_error **err);
+
+/* Names of all attributes of the device (get_attribute_list), as above. */
+int lrc_tg_attribute_list(lrc_tg_proxy *p, char ***names, size_t *count, lrc_error **err);
+
+/* Frees an array returned by lrc_tg_attribute_list / lrc_tg_command_list. */
+void lrc_tg_strv_free(char **v, size_t count);
+
+/* Reads one attribute. *out is owned by the caller. Scalar attributes give
+ * the scalar type, SPECTRUM attributes the matching *_ARRAY type. */
+int lrc_tg_read_attribute(lrc_tg_proxy *p, const char *attr, lrc_tg_value *out,
+                          lrc_error **err);
+
+/* Pings the device; LRC_OK if it answers. */
+int lrc_tg_ping(lrc_tg_proxy *p, lrc_error **err);
+
+/* ------------------------------------------------------------------------
+ * Client: change events
+ * ---------------------------------------------------------------------- */
+
+/* One event as delivered to a C callback. Everything it points to is owned
+ * by the shim and valid only during the callback: copy what you keep.
+ * Exactly one of value / error is non-NULL. */
+typedef struct lrc_tg_event {
+    const char *attr_name;      /* full name as Tango gives it (lower case) */
+    const lrc_tg_value *value;  /* the attribute value, or NULL on error    */
+    const lrc_error *error;     /* the DevError stack of an error event     */
+} lrc_tg_event;
+
+typedef void (*lrc_tg_event_fn)(const lrc_tg_event *ev, void *user);
+
+/* Subscribes to CHANGE events of one attribute. `fn(ev, user)` is called for
+ * each event, on the threads listed at the top of this file, first (usually)
+ * synchronously inside this call with the current value. On success
+ * *sub_id receives the subscription id (>= 0). The subscription is not
+ * stateless: if the device is unreachable this call fails. */
+int lrc_tg_subscribe_change(lrc_tg_proxy *p, const char *attr, lrc_tg_event_fn fn, void *user,
+                            int *sub_id, lrc_error **err);
+
+/* Ends a subscription. After it returns fn is not running and is never
+ * called again for this id (also when it fails). May be called from inside
+ * that subscription's own callback. The callback's memory is released later
+ * by the shim, never inside the callback. */
+int lrc_tg_unsubscribe(lrc_tg_proxy *p, int sub_id, lrc_error **err);
+
+/* ------------------------------------------------------------------------
+ * Device server
+ *
+ * One process serves one device class (all devices of the instance given on
+ * the command line, as registered in the Tango database). Commands and
+ * attributes are added per device from the class's init_device hook, which
+ * cppTango calls at start-up and on the Init command.
+ *
+ * Threads and locks: command handlers and attribute read handlers run on
+ * CORBA threads while cppTango holds the device's monitor (the "device
+ * lock"); at most one runs at a time per device. Any other thread that
+ * pushes events or changes state must hold the device lock
+ * (lrc_tg_device_lock / unlock; it is re-entrant). The lock order is: the
+ * device lock first, then the caller's own locks.
+ *
+ * cppTango's monitor tells owners apart by omni_thread::self(), which is
+ * NULL on threads omniORB did not create: the shim registers such threads
+ * with omniORB (omni_thread::create_dummy, released at thread exit) before
+ * locking, so plain pthreads may call every function here.
+ *
+ * delete_device is called WITHOUT the device lock (the shim releases the
+ * monitor around the hook and takes it back afterwards), so the hook may
+ * join threads that take the device lock. While a device is being deleted
+ * or (re-)initialised, its handlers are not called: clients get a DevFailed
+ * "device is being initialised".
+ * ---------------------------------------------------------------------- */
+
+typedef struct lrc_tg_device lrc_tg_device;
+
+/* Command handler. `in` is the argument (type LRC_TG_VOID for none); fill
+ * *out with a value of the declared output type (the shim clears it after
+ * sending). Return LRC_OK, or fail: an error with a DevError stack is thrown
+ * to the client as that stack; an error without one is thrown with reason
+ * "LRC_CommandFailed" and the error's message as description. */
+typedef int (*lrc_tg_command_fn)(lrc_tg_device *dev, void *user, const lrc_tg_value *in,
+                                 lrc_tg_value *out, lrc_error **err);
+
+/* Attribute read handler: fill *out (the shim clears it after the read).
+ * Failure is reported to the client like a command failure. */
+typedef int (*lrc_tg_read_fn)(lrc_tg_device *dev, void *user, lrc_tg_value *out, lrc_error **err);
+
+typedef struct lrc_tg_class_def {
+    const char *class_name; /* Tango class name, e.g. "LrcDemo" */
+    /* Called for each device on start-up and on Init (device lock held).
+     * Adds the device's commands and attributes. Return LRC_OK or fail
+     * (the device then goes to FAULT with the message as status). */
+    int (*init_device)(lrc_tg_device *dev, void *class_user, lrc_error **err);
+    /* Called before the device is deleted or re-initialised, WITHOUT the
+     * device lock (see above). Must stop the device's threads; after it
+     * returns, the handlers registered for the device are not called any
+     * more. May be NULL. */
+    void (*delete_device)(lrc_tg_device *dev, void *class_user);
+    void *class_user;
+} lrc_tg_class_def;
+
+/* Runs a device server: argv as for any Tango server ("NAME INSTANCE
+ * [tango options]"; the server name is the executable's base name). Blocks
+ * until the server shuts down (Kill command or SIGTERM/SIGINT), then returns
+ * LRC_OK; start-up failures return LRC_ETANGO with the stack. Call once per
+ * process, from the main thread. */
+int lrc_tg_server_run(int argc, char **argv, const lrc_tg_class_def *cls, lrc_error **err);
+
+/* The per-device user pointer (NULL until set). */
+void lrc_tg_device_set_user(lrc_tg_device *dev, void *user);
+void *lrc_tg_device_user(const lrc_tg_device *dev);
+
+/* The device name, e.g. "test/lrc/1". Owned by the device. */
+const char *lrc_tg_device_name(const lrc_tg_device *dev);
+
+/* Adds a command. in_type / out_type: any lrc_tg_type the shim supports for
+ * commands (VOID, BOOLEAN, SHORT, LONG, LONG64, FLOAT, DOUBLE, USHORT,
+ * ULONG, ULONG64, STRING, the numeric/string arrays, LONG_STRING_ARRAY,
+ * DOUBLE_STRING_ARRAY). Call only from init_device. */
+int lrc_tg_device_add_command(lrc_tg_device *dev, const char *name, lrc_tg_type in_type,
+                              lrc_tg_type out_type, lrc_tg_command_fn fn, void *user,
+                              lrc_error **err);
+
+/* Adds a READ attribute. type: LRC_TG_STRING (scalar DevString),
+ * LRC_TG_STRING_ARRAY (DevString SPECTRUM), LRC_TG_LONG64_ARRAY (DevLong64
+ * SPECTRUM), LRC_TG_LONG_ARRAY (DevLong SPECTRUM) or LRC_TG_DOUBLE (scalar).
+ * max_dim_x is the spectrum size (ignored for scalars). change_events /
+ * archive_events declare that the code pushes those events itself (no
+ * polling, no change detection by Tango). Call only from init_device. */
+int lrc_tg_device_add_attribute(lrc_tg_device *dev, const char *name, lrc_tg_type type,
+                                long max_dim_x, lrc_tg_read_fn fn, void *user,
+                                bool change_events, bool archive_events, lrc_error **err);
+
+/* Pushes a change event and/or an archive event carrying `v` for an
+ * attribute added with those events enabled. The caller holds the device
+ * lock. v is only read. */
+int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lrc_tg_value *v, bool change,
+                       bool archive, lrc_error **err);
+
+/* The device lock (cppTango's device monitor; re-entrant). Blocks until
+ * it is free; returns LRC_OK, or LRC_ETIMEDOUT when cppTango's monitor
+ * timeout (3.2 s) expires first, in which case the lock is NOT held and
+ * unlock must not be called. */
+int lrc_tg_device_lock(lrc_tg_device *dev);
+void lrc_tg_device_unlock(lrc_tg_device *dev);
+
+/* Tango state and status of the device. */
+void lrc_tg_device_set_state(lrc_tg_device *dev, lrc_tg_state state);
+lrc_tg_state lrc_tg_device_get_state(lrc_tg_device *dev);
+void lrc_tg_device_set_status(lrc_tg_device *dev, const char *status);
+
+/* Reads a device property from the database. A multi-valued property is
+ * returned joined with ","; an unset one gives LRC_OK with *value = NULL.
+ * *value is malloc'd, freed by the caller. Call from init_device. */
+int lrc_tg_device_get_property(lrc_tg_device *dev, const char *name, char **value,
+                               lrc_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LRC_TANGO_SHIM_H */
