@@ -9,18 +9,37 @@
  *   Fail(DevString)     fails with the argument as the message
  *   On / Off / Standby  ~0.2 s each, as the ska base device (starts OFF)
  * plus what the kit adds: Abort, AbortCommands, CheckLongRunningCommandStatus
- * and the LRC attributes. Properties: see lrc/server.h.
+ * and the LRC attributes. Properties: those of lrc/server.h, plus
+ *   AbortLatency  seconds a Sleep takes to wind down after an abort, like
+ *                 hardware that must stop safely (0); makes the window in
+ *                 which submissions are REJECTED "Queue is being aborted"
+ *                 observable.
  */
 #include "lrc/server.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SLEEP_MAX_SECONDS 86400.0
 #define SLEEP_STEPS 10
 #define POWER_STEPS 4
 #define POWER_STEP_MS 50
+
+/* Per-device settings from the device properties. */
+typedef struct demo {
+    double abort_latency; /* s */
+} demo;
+
+static void pause_seconds(double s)
+{
+    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
 
 /* ---- Sleep -------------------------------------------------------------- */
 
@@ -38,8 +57,11 @@ static lrc_status sleep_task(lrc_task *t, const lrc_arg *arg, void *user)
 {
     int64_t step_ms = (int64_t)llround(arg->u.d * 1000.0 / SLEEP_STEPS);
     for (int i = 1; i <= SLEEP_STEPS; i++) {
-        if (lrc_task_sleep(t, step_ms))
+        if (lrc_task_sleep(t, step_ms)) {
+            const demo *d = lrc_device_user(lrc_task_device(t));
+            pause_seconds(d->abort_latency);
             return LRC_STATUS_ABORTED;
+        }
         lrc_task_progress(t, i * 100 / SLEEP_STEPS);
     }
     lrc_task_set_result_code(t, LRC_RESULT_OK, "Sleep done");
@@ -99,15 +121,38 @@ static lrc_status power_task(lrc_task *t, const lrc_arg *arg, void *user)
 
 /* ---- device ------------------------------------------------------------- */
 
+static int read_settings(lrc_device *dev, demo *d, lrc_error **err)
+{
+    char *text = NULL;
+    int rc = lrc_device_get_property(dev, "AbortLatency", &text, err);
+    if (rc != LRC_OK || !text)
+        return rc;
+    char *end;
+    d->abort_latency = strtod(text, &end);
+    if (end == text || *end || !isfinite(d->abort_latency) || d->abort_latency < 0 ||
+        d->abort_latency > 60)
+        rc = lrc_check_invalid(err, "property AbortLatency = \"%s\": expected seconds in [0, 60]",
+                               text);
+    free(text);
+    return rc;
+}
+
 static int init_demo(lrc_device *dev, void *user, lrc_error **err)
 {
+    demo *d = calloc(1, sizeof *d);
+    if (!d)
+        return lrc_check_invalid(err, "out of memory");
+    lrc_device_set_user(dev, d);
+    int rc = read_settings(dev, d, err);
+    if (rc != LRC_OK)
+        return rc;
     lrc_device_set_state(dev, LRC_DEV_OFF);
 
     lrc_command_def sleep = lrc_command_def_init("Sleep", LRC_ARG_DOUBLE, sleep_task, NULL);
     sleep.check = sleep_check;
     lrc_command_def echo = lrc_command_def_init("Echo", LRC_ARG_STRING, echo_task, NULL);
     lrc_command_def fail = lrc_command_def_init("Fail", LRC_ARG_STRING, fail_task, NULL);
-    int rc = lrc_device_add_command(dev, &sleep, err);
+    rc = lrc_device_add_command(dev, &sleep, err);
     if (rc == LRC_OK)
         rc = lrc_device_add_command(dev, &echo, err);
     if (rc == LRC_OK)
@@ -122,8 +167,15 @@ static int init_demo(lrc_device *dev, void *user, lrc_error **err)
     return rc;
 }
 
+static void fini_demo(lrc_device *dev, void *user)
+{
+    free(lrc_device_user(dev));
+    lrc_device_set_user(dev, NULL);
+}
+
 int main(int argc, char **argv)
 {
     lrc_server_config cfg = lrc_server_config_init("LrcDemo", init_demo, NULL);
+    cfg.fini = fini_demo;
     return lrc_server_main(argc, argv, &cfg);
 }

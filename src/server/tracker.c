@@ -145,6 +145,8 @@ static char *dump(json_t *j)
     return s;
 }
 
+static void prune_v1(lrc_tracker *t);
+
 static char *event_json(const lrc_fields *f, json_t *result)
 {
     json_t *o = json_object();
@@ -190,6 +192,9 @@ const char *lrc_tracker_create(lrc_tracker *t, const char *name, const char *com
     else
         t->head = r;
     t->tail = r;
+    /* make room before anything renders the v1 lists with the newcomer */
+    prune_v1(t);
+    collect_garbage(t);
     return r->id;
 }
 

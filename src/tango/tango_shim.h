@@ -152,10 +152,14 @@ const char *lrc_tg_proxy_name(const lrc_tg_proxy *p);
 int64_t lrc_tg_proxy_timeout_ms(const lrc_tg_proxy *p);
 
 /* Executes a command. `in` may be NULL or of type LRC_TG_VOID for commands
- * without input; otherwise its type must be the command's input type. On
- * success *out is filled (type = the command's output type; LRC_TG_VOID for
- * none) and owned by the caller (lrc_tg_value_clear). A DevFailed raised by
- * the device or by Tango gives LRC_ETANGO with the whole stack. */
+ * without input; otherwise its type must be the command's input type. *out
+ * is reset first; on success it is filled (type = the command's output
+ * type; LRC_TG_VOID for none; LRC_TG_STATE for the State command) and owned
+ * by the caller (lrc_tg_value_clear). A DevFailed raised by the device or
+ * by Tango gives LRC_ETANGO with the whole stack: the device's own DevErrors
+ * first, then cppTango's API_CommandFailed ("Failed to execute
+ * command_inout on device ..."), which as the outermost entry gives the
+ * message. */
 int lrc_tg_command_inout(lrc_tg_proxy *p, const char *cmd, const lrc_tg_value *in,
                          lrc_tg_value *out, lrc_error **err);
 
@@ -174,8 +178,14 @@ int lrc_tg_attribute_list(lrc_tg_proxy *p, char ***names, size_t *count, lrc_err
 /* Frees an array returned by lrc_tg_attribute_list / lrc_tg_command_list. */
 void lrc_tg_strv_free(char **v, size_t count);
 
-/* Reads one attribute. *out is owned by the caller. Scalar attributes give
- * the scalar type, SPECTRUM attributes the matching *_ARRAY type. */
+/* Reads one attribute. *out is reset first, then owned by the caller.
+ * Scalar attributes give the scalar type, SPECTRUM attributes the matching
+ * *_ARRAY type; an empty value (empty spectrum, or no value) gives the
+ * *_ARRAY type with length 0 (cppTango does not tell the type of an empty
+ * value: the shim asks the attribute config once per proxy and attribute).
+ * IMAGE attributes and types without an lrc_tg_type give LRC_EINVAL; a
+ * failed read (the device's read handler threw) gives LRC_ETANGO with the
+ * device's stack, the outermost entry being cppTango's API_AttributeFailed. */
 int lrc_tg_read_attribute(lrc_tg_proxy *p, const char *attr, lrc_tg_value *out,
                           lrc_error **err);
 
@@ -188,7 +198,11 @@ int lrc_tg_ping(lrc_tg_proxy *p, lrc_error **err);
 
 /* One event as delivered to a C callback. Everything it points to is owned
  * by the shim and valid only during the callback: copy what you keep.
- * Exactly one of value / error is non-NULL. */
+ * Exactly one of value / error is non-NULL. Values follow the rules of
+ * lrc_tg_read_attribute (an empty spectrum arrives as the *_ARRAY type
+ * with length 0). Error events carry cppTango's stack (for example
+ * API_EventTimeout from the keep-alive thread) with code LRC_ETANGO; a
+ * value the shim cannot convert arrives as an error without a stack. */
 typedef struct lrc_tg_event {
     const char *attr_name;      /* full name as Tango gives it (lower case) */
     const lrc_tg_value *value;  /* the attribute value, or NULL on error    */
@@ -201,14 +215,16 @@ typedef void (*lrc_tg_event_fn)(const lrc_tg_event *ev, void *user);
  * each event, on the threads listed at the top of this file, first (usually)
  * synchronously inside this call with the current value. On success
  * *sub_id receives the subscription id (>= 0). The subscription is not
- * stateless: if the device is unreachable this call fails. */
+ * stateless: if the device is unreachable this call fails. Calls of fn for
+ * one subscription never overlap. */
 int lrc_tg_subscribe_change(lrc_tg_proxy *p, const char *attr, lrc_tg_event_fn fn, void *user,
                             int *sub_id, lrc_error **err);
 
 /* Ends a subscription. After it returns fn is not running and is never
  * called again for this id (also when it fails). May be called from inside
  * that subscription's own callback. The callback's memory is released later
- * by the shim, never inside the callback. */
+ * by the shim (in lrc_tg_proxy_close), never inside the callback. An id
+ * that is not (or no longer) subscribed gives LRC_ENOTFOUND. */
 int lrc_tg_unsubscribe(lrc_tg_proxy *p, int sub_id, lrc_error **err);
 
 /* ------------------------------------------------------------------------
@@ -235,7 +251,10 @@ int lrc_tg_unsubscribe(lrc_tg_proxy *p, int sub_id, lrc_error **err);
  * monitor around the hook and takes it back afterwards), so the hook may
  * join threads that take the device lock. While a device is being deleted
  * or (re-)initialised, its handlers are not called: clients get a DevFailed
- * "device is being initialised".
+ * with reason LRC_DeviceNotReady ("... is not available: the device is
+ * being initialised"). Between two init_device calls of a device there is
+ * exactly one delete_device (an Init arriving while another one's
+ * delete_device runs waits for it, without the lock).
  * ---------------------------------------------------------------------- */
 
 typedef struct lrc_tg_device lrc_tg_device;
@@ -254,9 +273,11 @@ typedef int (*lrc_tg_read_fn)(lrc_tg_device *dev, void *user, lrc_tg_value *out,
 
 typedef struct lrc_tg_class_def {
     const char *class_name; /* Tango class name, e.g. "LrcDemo" */
-    /* Called for each device on start-up and on Init (device lock held).
-     * Adds the device's commands and attributes. Return LRC_OK or fail
-     * (the device then goes to FAULT with the message as status). */
+    /* Called for each device on start-up and on Init (device lock held;
+     * state UNKNOWN and status "Not initialised" on entry). Adds the
+     * device's commands and attributes. Return LRC_OK or fail (the device
+     * then goes to FAULT with the message as status; what was registered
+     * stays callable, and delete_device is still called later). */
     int (*init_device)(lrc_tg_device *dev, void *class_user, lrc_error **err);
     /* Called before the device is deleted or re-initialised, WITHOUT the
      * device lock (see above). Must stop the device's threads; after it
@@ -267,10 +288,14 @@ typedef struct lrc_tg_class_def {
 } lrc_tg_class_def;
 
 /* Runs a device server: argv as for any Tango server ("NAME INSTANCE
- * [tango options]"; the server name is the executable's base name). Blocks
- * until the server shuts down (Kill command or SIGTERM/SIGINT), then returns
- * LRC_OK; start-up failures return LRC_ETANGO with the stack. Call once per
- * process, from the main thread. */
+ * [tango options]"; the server name is the executable's base name). Prints
+ * "Ready to accept request" once serving, blocks until the server shuts
+ * down (Kill command or SIGTERM/SIGINT: every device gets delete_device),
+ * then returns LRC_OK. Start-up failures return LRC_ETANGO with the stack,
+ * except those cppTango handles by printing a message and exiting the
+ * process itself (status 255): instance not defined in the database,
+ * database unreachable. argc < 2 gives LRC_EINVAL, a second call
+ * LRC_ESTATE. Call once per process, from the main thread. */
 int lrc_tg_server_run(int argc, char **argv, const lrc_tg_class_def *cls, lrc_error **err);
 
 /* The per-device user pointer (NULL until set). */
@@ -282,42 +307,58 @@ const char *lrc_tg_device_name(const lrc_tg_device *dev);
 
 /* Adds a command. in_type / out_type: any lrc_tg_type the shim supports for
  * commands (VOID, BOOLEAN, SHORT, LONG, LONG64, FLOAT, DOUBLE, USHORT,
- * ULONG, ULONG64, STRING, the numeric/string arrays, LONG_STRING_ARRAY,
- * DOUBLE_STRING_ARRAY). Call only from init_device. */
+ * ULONG, ULONG64, STRING, STATE, the numeric/boolean/string arrays,
+ * LONG_STRING_ARRAY, DOUBLE_STRING_ARRAY); UCHAR and ENUM give LRC_EINVAL,
+ * as do the reserved names State, Status and Init. A handler result of
+ * another type than out_type reaches the client as a DevFailed
+ * (LRC_WrongResultType). Call only from init_device. */
 int lrc_tg_device_add_command(lrc_tg_device *dev, const char *name, lrc_tg_type in_type,
                               lrc_tg_type out_type, lrc_tg_command_fn fn, void *user,
                               lrc_error **err);
 
-/* Adds a READ attribute. type: LRC_TG_STRING (scalar DevString),
- * LRC_TG_STRING_ARRAY (DevString SPECTRUM), LRC_TG_LONG64_ARRAY (DevLong64
- * SPECTRUM), LRC_TG_LONG_ARRAY (DevLong SPECTRUM) or LRC_TG_DOUBLE (scalar).
- * max_dim_x is the spectrum size (ignored for scalars). change_events /
- * archive_events declare that the code pushes those events itself (no
- * polling, no change detection by Tango). Call only from init_device. */
+/* Adds a READ attribute. type: a scalar (BOOLEAN, SHORT, LONG, LONG64,
+ * FLOAT, DOUBLE, USHORT, ULONG, ULONG64, UCHAR, STRING, STATE) or a
+ * SPECTRUM of the element type (BOOLEAN_ARRAY, CHAR_ARRAY = DevUChar,
+ * SHORT_ARRAY, LONG_ARRAY, LONG64_ARRAY, FLOAT_ARRAY, DOUBLE_ARRAY,
+ * USHORT_ARRAY, ULONG_ARRAY, ULONG64_ARRAY, STRING_ARRAY); others give
+ * LRC_EINVAL, as do the names State and Status. max_dim_x is the spectrum
+ * size (>= 1; ignored for scalars). change_events / archive_events declare
+ * that the code pushes those events itself (no polling, no change
+ * detection by Tango). The read handler must return exactly `type`. The
+ * value given to Tango stays alive until the next read of the attribute.
+ * Call only from init_device. */
 int lrc_tg_device_add_attribute(lrc_tg_device *dev, const char *name, lrc_tg_type type,
                                 long max_dim_x, lrc_tg_read_fn fn, void *user,
                                 bool change_events, bool archive_events, lrc_error **err);
 
 /* Pushes a change event and/or an archive event carrying `v` for an
  * attribute added with those events enabled. The caller holds the device
- * lock. v is only read. */
+ * lock. v is only read (cppTango copies it during the call) and must have
+ * the attribute's type; 0-length spectra are pushed as such (clients see
+ * an empty value). Unknown attribute: LRC_ENOTFOUND; wrong type or events
+ * not declared: LRC_EINVAL; cppTango failures: LRC_ETANGO. */
 int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lrc_tg_value *v, bool change,
                        bool archive, lrc_error **err);
 
-/* The device lock (cppTango's device monitor; re-entrant). Blocks until
- * it is free; returns LRC_OK, or LRC_ETIMEDOUT when cppTango's monitor
- * timeout (3.2 s) expires first, in which case the lock is NOT held and
- * unlock must not be called. */
+/* The device lock (cppTango's device monitor, the one Tango holds while it
+ * runs this device's handlers; re-entrant per thread; any thread). Blocks
+ * until it is free; returns LRC_OK, or LRC_ETIMEDOUT when cppTango's
+ * monitor timeout (3.2 s) expires first, in which case the lock is NOT held
+ * and unlock must not be called. Unlock from a thread that does not own
+ * the lock is ignored. */
 int lrc_tg_device_lock(lrc_tg_device *dev);
 void lrc_tg_device_unlock(lrc_tg_device *dev);
 
-/* Tango state and status of the device. */
+/* Tango state and status of the device (from other threads than the
+ * handlers': hold the device lock). get_state returns the state last set,
+ * without Tango's alarm evaluation. */
 void lrc_tg_device_set_state(lrc_tg_device *dev, lrc_tg_state state);
 lrc_tg_state lrc_tg_device_get_state(lrc_tg_device *dev);
 void lrc_tg_device_set_status(lrc_tg_device *dev, const char *status);
 
 /* Reads a device property from the database. A multi-valued property is
- * returned joined with ","; an unset one gives LRC_OK with *value = NULL.
+ * returned joined with ","; an unset one, or any property when the server
+ * runs without a database (-nodb), gives LRC_OK with *value = NULL.
  * *value is malloc'd, freed by the caller. Call from init_device. */
 int lrc_tg_device_get_property(lrc_tg_device *dev, const char *name, char **value,
                                lrc_error **err);

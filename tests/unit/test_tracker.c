@@ -248,6 +248,14 @@ static void test_v1_pruning(void **state)
     assert_null(strstr(list, ids[7]));
     assert_non_null(strstr(list, ids[8]));
     free(list);
+    /* a new command makes room at creation, before any list is rendered */
+    char *fresh = create(t, "Echo", NULL, 100);
+    assert_int_equal(lrc_tracker_v1_count(t), 32);
+    list = render(t, LRC_ATTR_IDS_IN_QUEUE);
+    assert_null(strstr(list, ids[8]));
+    assert_non_null(strstr(list, fresh));
+    free(list);
+    free(fresh);
     for (int i = 0; i < 40; i++)
         free(ids[i]);
     lrc_tracker_free(t);

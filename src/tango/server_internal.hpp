@@ -1,0 +1,91 @@
+/*
+ * server_internal.hpp - the device object shared by server.cpp (class,
+ * devices, life cycle, lock) and server_io.cpp (commands, attributes,
+ * events).
+ */
+#ifndef LRC_TANGO_SERVER_INTERNAL_HPP
+#define LRC_TANGO_SERVER_INTERNAL_HPP
+
+#include "tango/shim_internal.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace lrcshim {
+
+class LrcDevice;
+
+struct CmdEntry {
+    lrc_tg_type in_type;
+    lrc_tg_type out_type;
+    lrc_tg_command_fn fn;
+    void *user;
+};
+
+/* Memory handed to Tango::Attribute::set_value (release = false): it stays
+ * alive until the next read of the same attribute replaces it. */
+struct AttrStore {
+    std::shared_ptr<void> hold; /* numeric data */
+    std::vector<std::string> strs;
+    std::vector<Tango::DevString> ptrs; /* c_str() of strs */
+};
+
+struct AttrEntry {
+    std::string name; /* as declared */
+    lrc_tg_type type;
+    lrc_tg_read_fn fn;
+    void *user;
+    bool change_events;
+    bool archive_events;
+    AttrStore store;
+};
+
+std::string lower(std::string s);
+
+/* server_io.cpp: true for the Tango::Command objects the shim creates. */
+bool is_lrc_command(Tango::Command *c);
+
+} // namespace lrcshim
+
+/* The C handle of a device. Its tables are guarded by the device monitor:
+ * they change only in init_device (monitor held), and handlers and pushes
+ * run with the monitor held. Between delete_device and the next
+ * init_device, `enabled` is false and handlers touch nothing else. */
+struct lrc_tg_device {
+    lrcshim::LrcDevice *impl = nullptr;
+    std::string name;
+    void *user = nullptr;
+    std::atomic<bool> enabled{false}; /* handlers may be called */
+    std::string disabled_reason;      /* why not, while not enabled */
+    std::map<std::string, lrcshim::CmdEntry> cmds;   /* by lower-case name */
+    std::map<std::string, lrcshim::AttrEntry> attrs; /* by lower-case name */
+};
+
+namespace lrcshim {
+
+class LrcDevice : public TANGO_BASE_CLASS {
+public:
+    LrcDevice(Tango::DeviceClass *cl, const std::string &name, const lrc_tg_class_def *def);
+    ~LrcDevice() override;
+
+    void init_device() override;
+    void delete_device() override;
+
+    lrc_tg_device handle;
+
+private:
+    const lrc_tg_class_def *def_;
+    std::atomic<bool> c_inited_{false}; /* the C init_device ran: delete is due */
+    std::mutex life_mu_;                /* guards deleting_ */
+    std::condition_variable life_cv_;
+    bool deleting_ = false; /* a thread is inside the C delete_device */
+};
+
+} // namespace lrcshim
+
+#endif

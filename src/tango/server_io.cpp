@@ -1,0 +1,522 @@
+// server_io.cpp - the generic Tango::Command and Tango::Attr subclasses that
+// call the C handlers, and event pushing.
+#include "tango/server_internal.hpp"
+
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+
+namespace lrcshim {
+
+static LrcDevice *as_lrc(Tango::DeviceImpl *d)
+{
+    LrcDevice *dev = dynamic_cast<LrcDevice *>(d);
+    if (!dev)
+        throw_tango("LRC_InternalError", "not a device created by the lrc shim", "lrc");
+    return dev;
+}
+
+/* Names every device already has (Init is only a command). */
+static bool reserved_name(const std::string &key, bool command)
+{
+    return key == "state" || key == "status" || (command && key == "init");
+}
+
+[[noreturn]] static void throw_not_ready(const lrc_tg_device &h, const char *what,
+                                         const std::string &name)
+{
+    std::string why = h.enabled.load() ? "it is not registered" : h.disabled_reason;
+    if (why.empty())
+        why = "the device is being initialised";
+    throw_tango("LRC_DeviceNotReady",
+                std::string(what) + " " + name + " of " + h.name + " is not available: " + why,
+                h.name + "/" + name);
+}
+
+/* ---- Tango data from an lrc value ---------------------------------------
+ * with_data(type, v, st, f) stores the Tango form of v in st and calls
+ * f(T *data, long length). Arrays are never passed as NULL (cppTango rejects
+ * NULL data even for length 0). */
+
+template <class T> static T *store_buf(AttrStore &st, size_t n)
+{
+    std::shared_ptr<T> sp(new T[n ? n : 1](), std::default_delete<T[]>());
+    st.hold = sp;
+    return sp.get();
+}
+
+static void check_array(const void *p, size_t n)
+{
+    if (n > 0 && !p)
+        throw_tango("LRC_InvalidValue", "NULL array with a non-zero length", "lrc");
+}
+
+template <class T, class F> static void scalar_i(const lrc_tg_value &v, AttrStore &st, F &f)
+{
+    T *p = store_buf<T>(st, 1);
+    *p = static_cast<T>(v.i);
+    f(p, 1L);
+}
+
+template <class T, class F> static void scalar_d(const lrc_tg_value &v, AttrStore &st, F &f)
+{
+    T *p = store_buf<T>(st, 1);
+    *p = static_cast<T>(v.d);
+    f(p, 1L);
+}
+
+template <class T, class F> static void array_i(const lrc_tg_value &v, AttrStore &st, F &f)
+{
+    check_array(v.iv, v.ni);
+    T *p = store_buf<T>(st, v.ni);
+    for (size_t k = 0; k < v.ni; k++)
+        p[k] = static_cast<T>(v.iv[k]);
+    f(p, static_cast<long>(v.ni));
+}
+
+template <class T, class F> static void array_d(const lrc_tg_value &v, AttrStore &st, F &f)
+{
+    check_array(v.dv, v.nd);
+    T *p = store_buf<T>(st, v.nd);
+    for (size_t k = 0; k < v.nd; k++)
+        p[k] = static_cast<T>(v.dv[k]);
+    f(p, static_cast<long>(v.nd));
+}
+
+template <class F> static void strings(const char *const *sv, size_t n, AttrStore &st, F &f)
+{
+    check_array(sv, n);
+    st.strs.clear();
+    for (size_t k = 0; k < n; k++)
+        st.strs.emplace_back(sv[k] ? sv[k] : "");
+    if (n == 0)
+        st.strs.emplace_back("");
+    st.ptrs.resize(st.strs.size());
+    for (size_t k = 0; k < st.strs.size(); k++)
+        st.ptrs[k] = const_cast<char *>(st.strs[k].c_str());
+    f(st.ptrs.data(), static_cast<long>(n));
+}
+
+template <class F>
+static void with_data(lrc_tg_type type, const lrc_tg_value &v, AttrStore &st, F &&f)
+{
+    switch (type) {
+    case LRC_TG_BOOLEAN: scalar_i<Tango::DevBoolean>(v, st, f); return;
+    case LRC_TG_SHORT: scalar_i<Tango::DevShort>(v, st, f); return;
+    case LRC_TG_LONG: scalar_i<Tango::DevLong>(v, st, f); return;
+    case LRC_TG_USHORT: scalar_i<Tango::DevUShort>(v, st, f); return;
+    case LRC_TG_ULONG: scalar_i<Tango::DevULong>(v, st, f); return;
+    case LRC_TG_UCHAR: scalar_i<Tango::DevUChar>(v, st, f); return;
+    case LRC_TG_LONG64: scalar_i<Tango::DevLong64>(v, st, f); return;
+    case LRC_TG_ULONG64: scalar_i<Tango::DevULong64>(v, st, f); return;
+    case LRC_TG_STATE: scalar_i<Tango::DevState>(v, st, f); return;
+    case LRC_TG_FLOAT: scalar_d<Tango::DevFloat>(v, st, f); return;
+    case LRC_TG_DOUBLE: scalar_d<Tango::DevDouble>(v, st, f); return;
+    case LRC_TG_STRING: {
+        const char *s = v.s ? v.s : "";
+        strings(&s, 1, st, f);
+        return;
+    }
+    case LRC_TG_BOOLEAN_ARRAY: array_i<Tango::DevBoolean>(v, st, f); return;
+    case LRC_TG_CHAR_ARRAY: array_i<Tango::DevUChar>(v, st, f); return;
+    case LRC_TG_SHORT_ARRAY: array_i<Tango::DevShort>(v, st, f); return;
+    case LRC_TG_LONG_ARRAY: array_i<Tango::DevLong>(v, st, f); return;
+    case LRC_TG_USHORT_ARRAY: array_i<Tango::DevUShort>(v, st, f); return;
+    case LRC_TG_ULONG_ARRAY: array_i<Tango::DevULong>(v, st, f); return;
+    case LRC_TG_LONG64_ARRAY: array_i<Tango::DevLong64>(v, st, f); return;
+    case LRC_TG_ULONG64_ARRAY: array_i<Tango::DevULong64>(v, st, f); return;
+    case LRC_TG_FLOAT_ARRAY: array_d<Tango::DevFloat>(v, st, f); return;
+    case LRC_TG_DOUBLE_ARRAY: array_d<Tango::DevDouble>(v, st, f); return;
+    case LRC_TG_STRING_ARRAY: strings(v.sv, v.ns, st, f); return;
+    default:
+        throw_tango("LRC_InvalidValue",
+                    std::string("unsupported attribute type ") + lrc_tg_type_name(type), "lrc");
+    }
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static bool command_type_ok(lrc_tg_type t)
+{
+    switch (t) {
+    case LRC_TG_UCHAR:
+    case LRC_TG_ENUM: return false;
+    default: return std::strcmp(lrc_tg_type_name(t), "unknown") != 0;
+    }
+}
+
+template <class Seq, class Elem> static Seq *make_iseq(const lrc_tg_value &v)
+{
+    check_array(v.iv, v.ni);
+    std::unique_ptr<Seq> s(new Seq());
+    s->length(static_cast<CORBA::ULong>(v.ni));
+    for (size_t k = 0; k < v.ni; k++)
+        (*s)[static_cast<CORBA::ULong>(k)] = static_cast<Elem>(v.iv[k]);
+    return s.release();
+}
+
+template <class Seq, class Elem> static Seq *make_dseq(const lrc_tg_value &v)
+{
+    check_array(v.dv, v.nd);
+    std::unique_ptr<Seq> s(new Seq());
+    s->length(static_cast<CORBA::ULong>(v.nd));
+    for (size_t k = 0; k < v.nd; k++)
+        (*s)[static_cast<CORBA::ULong>(k)] = static_cast<Elem>(v.dv[k]);
+    return s.release();
+}
+
+static void fill_sseq(const lrc_tg_value &v, Tango::DevVarStringArray &s)
+{
+    check_array(v.sv, v.ns);
+    s.length(static_cast<CORBA::ULong>(v.ns));
+    for (size_t k = 0; k < v.ns; k++)
+        s[static_cast<CORBA::ULong>(k)] = CORBA::string_dup(v.sv[k] ? v.sv[k] : "");
+}
+
+class LrcCommand : public Tango::Command {
+public:
+    LrcCommand(const char *cmd_name, lrc_tg_type in, lrc_tg_type out)
+        : Tango::Command(cmd_name, static_cast<Tango::CmdArgType>(in),
+                         static_cast<Tango::CmdArgType>(out))
+    {
+    }
+
+    CORBA::Any *execute(Tango::DeviceImpl *d, const CORBA::Any &in_any) override
+    {
+        try {
+            LrcDevice *dev = as_lrc(d);
+            lrc_tg_device &h = dev->handle;
+            if (!h.enabled.load()) /* check first: the table may be changing */
+                throw_not_ready(h, "command", get_name());
+            auto it = h.cmds.find(get_lower_name());
+            if (it == h.cmds.end())
+                throw_not_ready(h, "command", get_name());
+            CmdEntry e = it->second;
+            std::string origin = h.name + "/" + get_name();
+            ValueHolder in, out;
+            to_value(in_any, e.in_type, &in.v);
+            lrc_error *err = nullptr;
+            int rc = e.fn(&h, e.user, &in.v, &out.v, &err);
+            if (rc != LRC_OK)
+                throw_lrc_error(err, rc, "LRC_CommandFailed", origin);
+            lrc_error_free(err);
+            if (e.out_type != LRC_TG_VOID && out.v.type != e.out_type)
+                throw_tango("LRC_WrongResultType",
+                            std::string("command handler returned ") +
+                                lrc_tg_type_name(out.v.type) + " instead of " +
+                                lrc_tg_type_name(e.out_type),
+                            origin);
+            return to_any(out.v, e.out_type);
+        } catch (const Tango::DevFailed &) {
+            throw;
+        } catch (const std::exception &ex) {
+            throw_tango("LRC_InternalError", ex.what(), get_name());
+        }
+    }
+
+private:
+    template <class T> void ext_i(const CORBA::Any &a, lrc_tg_value *v)
+    {
+        T x{};
+        extract(a, x);
+        v->i = static_cast<int64_t>(x);
+    }
+
+    template <class Seq> void ext_iseq(const CORBA::Any &a, lrc_tg_value *v)
+    {
+        const Seq *p = nullptr;
+        extract(a, p);
+        seq_to_iv(*p, v);
+    }
+
+    template <class Seq> void ext_dseq(const CORBA::Any &a, lrc_tg_value *v)
+    {
+        const Seq *p = nullptr;
+        extract(a, p);
+        seq_to_dv(*p, v);
+    }
+
+    void to_value(const CORBA::Any &a, lrc_tg_type t, lrc_tg_value *v)
+    {
+        switch (t) {
+        case LRC_TG_VOID: break;
+        case LRC_TG_BOOLEAN: {
+            Tango::DevBoolean b = false;
+            extract(a, b);
+            v->i = b ? 1 : 0;
+            break;
+        }
+        case LRC_TG_SHORT: ext_i<Tango::DevShort>(a, v); break;
+        case LRC_TG_LONG: ext_i<Tango::DevLong>(a, v); break;
+        case LRC_TG_USHORT: ext_i<Tango::DevUShort>(a, v); break;
+        case LRC_TG_ULONG: ext_i<Tango::DevULong>(a, v); break;
+        case LRC_TG_LONG64: ext_i<Tango::DevLong64>(a, v); break;
+        case LRC_TG_ULONG64: ext_i<Tango::DevULong64>(a, v); break;
+        case LRC_TG_STATE: ext_i<Tango::DevState>(a, v); break;
+        case LRC_TG_FLOAT: {
+            Tango::DevFloat f = 0;
+            extract(a, f);
+            v->d = f;
+            break;
+        }
+        case LRC_TG_DOUBLE: extract(a, v->d); break;
+        case LRC_TG_STRING: {
+            const char *s = nullptr;
+            extract(a, s);
+            v->s = xstrdup(s);
+            break;
+        }
+        case LRC_TG_CHAR_ARRAY: ext_iseq<Tango::DevVarCharArray>(a, v); break;
+        case LRC_TG_BOOLEAN_ARRAY: ext_iseq<Tango::DevVarBooleanArray>(a, v); break;
+        case LRC_TG_SHORT_ARRAY: ext_iseq<Tango::DevVarShortArray>(a, v); break;
+        case LRC_TG_LONG_ARRAY: ext_iseq<Tango::DevVarLongArray>(a, v); break;
+        case LRC_TG_USHORT_ARRAY: ext_iseq<Tango::DevVarUShortArray>(a, v); break;
+        case LRC_TG_ULONG_ARRAY: ext_iseq<Tango::DevVarULongArray>(a, v); break;
+        case LRC_TG_LONG64_ARRAY: ext_iseq<Tango::DevVarLong64Array>(a, v); break;
+        case LRC_TG_ULONG64_ARRAY: ext_iseq<Tango::DevVarULong64Array>(a, v); break;
+        case LRC_TG_FLOAT_ARRAY: ext_dseq<Tango::DevVarFloatArray>(a, v); break;
+        case LRC_TG_DOUBLE_ARRAY: ext_dseq<Tango::DevVarDoubleArray>(a, v); break;
+        case LRC_TG_STRING_ARRAY: {
+            const Tango::DevVarStringArray *p = nullptr;
+            extract(a, p);
+            seq_to_sv(*p, v);
+            break;
+        }
+        case LRC_TG_LONG_STRING_ARRAY: {
+            const Tango::DevVarLongStringArray *p = nullptr;
+            extract(a, p);
+            seq_to_iv(p->lvalue, v);
+            seq_to_sv(p->svalue, v);
+            break;
+        }
+        case LRC_TG_DOUBLE_STRING_ARRAY: {
+            const Tango::DevVarDoubleStringArray *p = nullptr;
+            extract(a, p);
+            seq_to_dv(p->dvalue, v);
+            seq_to_sv(p->svalue, v);
+            break;
+        }
+        default:
+            throw_tango("LRC_InvalidValue",
+                        std::string("unsupported command argument type ") + lrc_tg_type_name(t),
+                        "lrc");
+        }
+        v->type = t;
+    }
+
+    CORBA::Any *to_any(const lrc_tg_value &v, lrc_tg_type t)
+    {
+        switch (t) {
+        case LRC_TG_VOID: return insert();
+        case LRC_TG_BOOLEAN: return insert(static_cast<Tango::DevBoolean>(v.i != 0));
+        case LRC_TG_SHORT: return insert(static_cast<Tango::DevShort>(v.i));
+        case LRC_TG_LONG: return insert(static_cast<Tango::DevLong>(v.i));
+        case LRC_TG_USHORT: return insert(static_cast<Tango::DevUShort>(v.i));
+        case LRC_TG_ULONG: return insert(static_cast<Tango::DevULong>(v.i));
+        case LRC_TG_LONG64: return insert(static_cast<Tango::DevLong64>(v.i));
+        case LRC_TG_ULONG64: return insert(static_cast<Tango::DevULong64>(v.i));
+        case LRC_TG_STATE: return insert(static_cast<Tango::DevState>(v.i));
+        case LRC_TG_FLOAT: return insert(static_cast<Tango::DevFloat>(v.d));
+        case LRC_TG_DOUBLE: return insert(static_cast<Tango::DevDouble>(v.d));
+        case LRC_TG_STRING: return insert(static_cast<const char *>(v.s ? v.s : ""));
+        case LRC_TG_CHAR_ARRAY: return insert(make_iseq<Tango::DevVarCharArray, CORBA::Octet>(v));
+        case LRC_TG_BOOLEAN_ARRAY:
+            return insert(make_iseq<Tango::DevVarBooleanArray, Tango::DevBoolean>(v));
+        case LRC_TG_SHORT_ARRAY:
+            return insert(make_iseq<Tango::DevVarShortArray, Tango::DevShort>(v));
+        case LRC_TG_LONG_ARRAY: return insert(make_iseq<Tango::DevVarLongArray, Tango::DevLong>(v));
+        case LRC_TG_USHORT_ARRAY:
+            return insert(make_iseq<Tango::DevVarUShortArray, Tango::DevUShort>(v));
+        case LRC_TG_ULONG_ARRAY:
+            return insert(make_iseq<Tango::DevVarULongArray, Tango::DevULong>(v));
+        case LRC_TG_LONG64_ARRAY:
+            return insert(make_iseq<Tango::DevVarLong64Array, Tango::DevLong64>(v));
+        case LRC_TG_ULONG64_ARRAY:
+            return insert(make_iseq<Tango::DevVarULong64Array, Tango::DevULong64>(v));
+        case LRC_TG_FLOAT_ARRAY:
+            return insert(make_dseq<Tango::DevVarFloatArray, Tango::DevFloat>(v));
+        case LRC_TG_DOUBLE_ARRAY:
+            return insert(make_dseq<Tango::DevVarDoubleArray, Tango::DevDouble>(v));
+        case LRC_TG_STRING_ARRAY: {
+            std::unique_ptr<Tango::DevVarStringArray> s(new Tango::DevVarStringArray());
+            fill_sseq(v, *s);
+            return insert(s.release());
+        }
+        case LRC_TG_LONG_STRING_ARRAY: {
+            std::unique_ptr<Tango::DevVarLongStringArray> s(new Tango::DevVarLongStringArray());
+            check_array(v.iv, v.ni);
+            s->lvalue.length(static_cast<CORBA::ULong>(v.ni));
+            for (size_t k = 0; k < v.ni; k++)
+                s->lvalue[static_cast<CORBA::ULong>(k)] = static_cast<Tango::DevLong>(v.iv[k]);
+            fill_sseq(v, s->svalue);
+            return insert(s.release());
+        }
+        case LRC_TG_DOUBLE_STRING_ARRAY: {
+            std::unique_ptr<Tango::DevVarDoubleStringArray> s(
+                new Tango::DevVarDoubleStringArray());
+            check_array(v.dv, v.nd);
+            s->dvalue.length(static_cast<CORBA::ULong>(v.nd));
+            for (size_t k = 0; k < v.nd; k++)
+                s->dvalue[static_cast<CORBA::ULong>(k)] = v.dv[k];
+            fill_sseq(v, s->svalue);
+            return insert(s.release());
+        }
+        default:
+            throw_tango("LRC_InvalidValue",
+                        std::string("unsupported command result type ") + lrc_tg_type_name(t),
+                        "lrc");
+        }
+    }
+};
+
+bool is_lrc_command(Tango::Command *c)
+{
+    return dynamic_cast<LrcCommand *>(c) != nullptr;
+}
+
+/* ---- attributes --------------------------------------------------------- */
+
+static void read_attr(Tango::DeviceImpl *d, Tango::Attribute &att)
+{
+    try {
+        LrcDevice *dev = as_lrc(d);
+        lrc_tg_device &h = dev->handle;
+        if (!h.enabled.load()) /* check first: the table may be changing */
+            throw_not_ready(h, "attribute", att.get_name());
+        auto it = h.attrs.find(lower(att.get_name()));
+        if (it == h.attrs.end())
+            throw_not_ready(h, "attribute", att.get_name());
+        AttrEntry &e = it->second;
+        std::string origin = h.name + "/" + att.get_name();
+        ValueHolder v;
+        lrc_error *err = nullptr;
+        int rc = e.fn(&h, e.user, &v.v, &err);
+        if (rc != LRC_OK)
+            throw_lrc_error(err, rc, "LRC_CommandFailed", origin);
+        lrc_error_free(err);
+        if (v.v.type != e.type)
+            throw_tango("LRC_WrongResultType",
+                        std::string("read handler returned ") + lrc_tg_type_name(v.v.type) +
+                            " instead of " + lrc_tg_type_name(e.type),
+                        origin);
+        /* e.store keeps the data alive until the next read */
+        with_data(e.type, v.v, e.store, [&](auto *p, long n) { att.set_value(p, n, 0, false); });
+    } catch (const Tango::DevFailed &) {
+        throw;
+    } catch (const std::exception &ex) {
+        throw_tango("LRC_InternalError", ex.what(), att.get_name());
+    }
+}
+
+template <class Base> class LrcAttr : public Base {
+public:
+    using Base::Base;
+    void read(Tango::DeviceImpl *dev, Tango::Attribute &att) override { read_attr(dev, att); }
+};
+
+} // namespace lrcshim
+
+using namespace lrcshim;
+
+extern "C" int lrc_tg_device_add_command(lrc_tg_device *dev, const char *name, lrc_tg_type in_type,
+                                         lrc_tg_type out_type, lrc_tg_command_fn fn, void *user,
+                                         lrc_error **err)
+{
+    if (!dev || !name || !*name || !fn)
+        return lrc_fail(err, LRC_EINVAL, "lrc_tg_device_add_command: NULL argument");
+    if (!command_type_ok(in_type) || !command_type_ok(out_type))
+        return lrc_fail(err, LRC_EINVAL,
+                        "command %s: unsupported argument type %s -> %s (%d -> %d)", name,
+                        lrc_tg_type_name(in_type), lrc_tg_type_name(out_type),
+                        static_cast<int>(in_type), static_cast<int>(out_type));
+    try {
+        std::string key = lower(name);
+        if (reserved_name(key, true))
+            return lrc_fail(err, LRC_EINVAL, "command %s: reserved name", name);
+        /* Tango owns the command from here (and deletes it at once if the
+         * device already has it, e.g. after Init). */
+        dev->impl->add_command(new LrcCommand(name, in_type, out_type), true);
+        dev->cmds[key] = CmdEntry{in_type, out_type, fn, user};
+        return LRC_OK;
+    } catch (...) {
+        return fail_current(err, "lrc_tg_device_add_command");
+    }
+}
+
+extern "C" int lrc_tg_device_add_attribute(lrc_tg_device *dev, const char *name, lrc_tg_type type,
+                                           long max_dim_x, lrc_tg_read_fn fn, void *user,
+                                           bool change_events, bool archive_events,
+                                           lrc_error **err)
+{
+    if (!dev || !name || !*name || !fn)
+        return lrc_fail(err, LRC_EINVAL, "lrc_tg_device_add_attribute: NULL argument");
+    bool spectrum = false;
+    int tango_type = attr_tango_type(type, &spectrum);
+    if (tango_type < 0)
+        return lrc_fail(err, LRC_EINVAL, "attribute %s: unsupported type %s (%d)", name,
+                        lrc_tg_type_name(type), static_cast<int>(type));
+    if (spectrum && max_dim_x < 1)
+        return lrc_fail(err, LRC_EINVAL, "attribute %s: max_dim_x must be >= 1", name);
+    try {
+        std::string key = lower(name);
+        if (reserved_name(key, false))
+            return lrc_fail(err, LRC_EINVAL, "attribute %s: reserved name", name);
+        Tango::Attr *a;
+        if (spectrum)
+            a = new LrcAttr<Tango::SpectrumAttr>(name, tango_type, max_dim_x);
+        else
+            a = new LrcAttr<Tango::Attr>(name, tango_type);
+        dev->impl->add_attribute(a); /* Tango owns it (deletes duplicates) */
+        std::string n(name);
+        if (change_events)
+            dev->impl->set_change_event(n, true, false);
+        if (archive_events)
+            dev->impl->set_archive_event(n, true, false);
+        AttrEntry &e = dev->attrs[key];
+        e.name = n;
+        e.type = type;
+        e.fn = fn;
+        e.user = user;
+        e.change_events = change_events;
+        e.archive_events = archive_events;
+        return LRC_OK;
+    } catch (...) {
+        return fail_current(err, "lrc_tg_device_add_attribute");
+    }
+}
+
+extern "C" int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lrc_tg_value *v,
+                                  bool change, bool archive, lrc_error **err)
+{
+    if (!dev || !attr || !v)
+        return lrc_fail(err, LRC_EINVAL, "lrc_tg_device_push: NULL argument");
+    if (!change && !archive)
+        return LRC_OK;
+    try {
+        auto it = dev->attrs.find(lower(attr));
+        if (it == dev->attrs.end())
+            return lrc_fail(err, LRC_ENOTFOUND, "%s: no attribute %s", dev->name.c_str(), attr);
+        AttrEntry &e = it->second;
+        if ((change && !e.change_events) || (archive && !e.archive_events))
+            return lrc_fail(err, LRC_EINVAL, "%s/%s: %s events were not declared",
+                            dev->name.c_str(), attr,
+                            change && !e.change_events ? "change" : "archive");
+        if (v->type != e.type)
+            return lrc_fail(err, LRC_EINVAL, "%s/%s: pushed a %s to a %s attribute",
+                            dev->name.c_str(), attr, lrc_tg_type_name(v->type),
+                            lrc_tg_type_name(e.type));
+        AttrStore tmp; /* alive during the pushes, which copy the data */
+        std::string n = e.name;
+        Tango::DeviceImpl *impl = dev->impl;
+        with_data(e.type, *v, tmp, [&](auto *p, long len) {
+            if (change)
+                impl->push_change_event(n, p, len, 0, false);
+            if (archive)
+                impl->push_archive_event(n, p, len, 0, false);
+        });
+        return LRC_OK;
+    } catch (...) {
+        return fail_current(err, "lrc_tg_device_push");
+    }
+}
