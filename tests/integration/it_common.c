@@ -69,12 +69,13 @@ int it_setup(void **state)
 int it_teardown(void **state)
 {
     it_dev *d = *state;
+    bool clean = true;
     if (d) {
-        it_dev_stop(d);
+        clean = it_dev_stop(d);
         free(d);
     }
     *state = NULL;
-    return 0;
+    return clean ? 0 : -1; /* cmocka reports a failing teardown as a failure */
 }
 
 bool it_dev_start(it_dev *d, const char *tag, const char *const *props)
@@ -130,8 +131,9 @@ bool it_dev_record(it_dev *d, const char *const *attrs, bool v2, bool commanded)
     return true;
 }
 
-void it_dev_stop(it_dev *d)
+bool it_dev_stop(it_dev *d)
 {
+    bool clean = true;
     if (d->rec) {
         lrct_recorder_stop(d->rec);
     }
@@ -144,7 +146,7 @@ void it_dev_stop(it_dev *d)
         d->rec = NULL;
     }
     if (d->srv) {
-        lrct_server_stop(d->srv);
+        clean = lrct_server_stop(d->srv) == 0;
         d->srv = NULL;
     }
     lm_free(d->m);
@@ -157,6 +159,7 @@ void it_dev_stop(it_dev *d)
     free(d->instance);
     free(d->device);
     d->instance = d->device = NULL;
+    return clean;
 }
 
 void it_dev_add_id(it_dev *d, const char *id)

@@ -54,7 +54,9 @@ bool it_dev_start(it_dev *d, const char *tag, const char *const *props);
 /* Subscribes the recorder to attrs, and creates the model (v2 = device has
  * _lrcEvent etc.; commanded = commandedState is among attrs). */
 bool it_dev_record(it_dev *d, const char *const *attrs, bool v2, bool commanded);
-void it_dev_stop(it_dev *d);
+/* Stops recording and the server; false if the server did not end cleanly
+ * (crash, non-zero exit, sanitizer report: see lrct_server_stop). */
+bool it_dev_stop(it_dev *d);
 
 void it_dev_add_id(it_dev *d, const char *id);
 bool it_dev_known_id(const it_dev *d, const char *id);

@@ -127,7 +127,7 @@ static void test_tangotest_lifecycle(void **state)
     /* Stop: process gone, registration gone. */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    lrct_server_stop(srv);
+    assert_int_equal(lrct_server_stop(srv), 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     fprintf(stderr, "stop took %.2f s\n",
             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -544,19 +544,53 @@ static int start_process(lrct_server *s)
     return 0;
 }
 
-/* SIGTERM, wait, SIGKILL; reaps. */
-static void terminate(lrct_server *s)
+/* SIGTERM, wait, SIGKILL; reaps. Returns 0 if the server exited with status
+ * 0 on its own after SIGTERM (or was not running), -1 otherwise. */
+static int terminate(lrct_server *s)
 {
     if (s->pid <= 0)
-        return;
-    int st;
+        return 0;
+    int st = 0, rc = 0;
     kill(s->pid, SIGTERM);
     if (wait_child(s->pid, &st, STOP_TIMEOUT_MS) == 0) {
         msg("%s/%s (pid %ld) ignored SIGTERM for %d ms: SIGKILL", s->name,
             s->instance, (long)s->pid, STOP_TIMEOUT_MS);
         kill_and_reap(s->pid);
+        rc = -1;
+    } else if (WIFSIGNALED(st)) {
+        msg("%s/%s (pid %ld) died of signal %d on SIGTERM", s->name, s->instance,
+            (long)s->pid, WTERMSIG(st));
+        rc = -1;
+    } else if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
+        msg("%s/%s (pid %ld) exited with status %d on SIGTERM", s->name, s->instance,
+            (long)s->pid, WEXITSTATUS(st));
+        rc = -1;
     }
     s->pid = 0;
+    return rc;
+}
+
+/* Returns -1 if the server's log holds a sanitizer report (ASan, LSan,
+ * UBSan, TSan): the tests' servers are instrumented in sanitizer builds, and
+ * their reports would otherwise only sit in a log nobody reads. */
+static int check_log_clean(const lrct_server *s)
+{
+    static const char *const markers[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                          "runtime error:", "WARNING: ThreadSanitizer"};
+    FILE *f = fopen(s->log_path, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f))
+        for (size_t k = 0; k < sizeof markers / sizeof markers[0]; k++)
+            if (strstr(line, markers[k])) {
+                msg("%s/%s: sanitizer report in %s: %s", s->name, s->instance, s->log_path, line);
+                rc = -1;
+                break;
+            }
+    fclose(f);
+    return rc;
 }
 
 static void server_free(lrct_server *s)
@@ -623,17 +657,22 @@ lrct_server *lrct_server_start(const char *exe_path, const char *instance,
     return s;
 }
 
-void lrct_server_stop(lrct_server *srv)
+int lrct_server_stop(lrct_server *srv)
 {
     if (!srv)
-        return;
-    terminate(srv);
+        return 0;
+    int rc = terminate(srv);
+    if (check_log_clean(srv) != 0)
+        rc = -1;
+    if (rc != 0)
+        print_log_tail(srv->log_path);
     char *srvname = xasprintf("%s/%s", srv->name, srv->instance);
     if (srvname)
         tango_admin("--delete-server", srvname, "--with-properties", NULL,
                     ADMIN_TIMEOUT_MS);
     free(srvname);
     server_free(srv);
+    return rc;
 }
 
 void lrct_server_kill(lrct_server *srv)

@@ -15,7 +15,7 @@
  *     lrct_server *srv = lrct_server_start(exe, inst, "LrcDemo", devs, NULL);
  *     assert_non_null(srv);
  *     ... use dev through the library ...
- *     lrct_server_stop(srv);
+ *     assert_int_equal(lrct_server_stop(srv), 0);
  *     free(inst);
  *
  * Thread-safety: lrct_unique_name() may be called from any thread. The other
@@ -90,8 +90,13 @@ lrct_server *lrct_server_start(const char *exe_path, const char *instance,
  * from the database, and free the handle. When it returns the process is gone
  * and its ports are free. Also the way to free a handle after
  * lrct_server_kill() or a failed lrct_server_restart(). NULL is a no-op.
+ * Returns 0 if the server ended cleanly: it exited with status 0 on SIGTERM
+ * (or was no longer running) and its log holds no sanitizer report. Returns
+ * -1 otherwise, after printing why and the log's tail: tests assert on it,
+ * so a server that crashes, leaks or misbehaves under a sanitizer fails
+ * the test that used it.
  */
-void lrct_server_stop(lrct_server *srv);
+int lrct_server_stop(lrct_server *srv);
 
 /*
  * Crash the server: SIGKILL and reap it, at once. The database still lists
