@@ -1,0 +1,127 @@
+/*
+ * lrc/scheduler.h - the callback scheduler: runs callbacks off the Tango
+ * event threads.
+ *
+ * Tango delivers every event of a process on one consumer thread (plus a
+ * keep-alive thread for errors); a slow callback there delays every other
+ * subscription. A scheduler instead takes events into bounded per-stream
+ * queues (the Tango thread only enqueues and returns) and runs callbacks on
+ * its own worker threads:
+ *
+ *  - Each queue is FIFO; several event streams may share one queue and then
+ *    keep their relative order.
+ *  - A queue's items never run concurrently (one worker at a time), so the
+ *    callbacks of one invocation are serialised; with thread_count > 1,
+ *    different queues do run concurrently.
+ *  - Fairness: a worker takes ONE item from the queue that has done the least
+ *    work recently (an exponentially decaying count of processed items), so a
+ *    busy stream cannot starve a quiet one.
+ *  - Bounded: when a queue is full, its OLDEST non-terminal item is dropped
+ *    (terminal items, such as a command's final status, are never dropped);
+ *    each drop is counted and logged as a rate-limited warning.
+ *
+ * All functions are thread-safe unless stated. Callbacks never run inside
+ * the call that queued them.
+ */
+#ifndef LRC_SCHEDULER_H
+#define LRC_SCHEDULER_H
+
+#include "lrc/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lrc_scheduler lrc_scheduler;
+typedef struct lrc_queue lrc_queue;
+
+#define LRC_SCHEDULER_DEFAULT_QUEUE_CAPACITY 1024
+
+typedef struct lrc_scheduler_options {
+    size_t size;              /* sizeof(lrc_scheduler_options), set by _init     */
+    unsigned thread_count;    /* worker threads (1)                              */
+    const char *name;         /* for log messages and thread names (NULL: auto)  */
+    size_t queue_capacity;    /* default capacity of new queues (1024)           */
+    double fairness_half_life_ms; /* decay of the recent-work count (1000 ms)    */
+} lrc_scheduler_options;
+
+/* Fills *o with the defaults. */
+void lrc_scheduler_options_init(lrc_scheduler_options *o);
+
+/* Creates a scheduler and starts its workers. opts may be NULL (defaults).
+ * On success *out owns it; free it with lrc_scheduler_free(). */
+int lrc_scheduler_new(const lrc_scheduler_options *opts, lrc_scheduler **out, lrc_error **err);
+
+/* Stops the workers and frees the scheduler: waits for callbacks running
+ * now, discards (drop functions are called) what is still queued. Queues
+ * still allocated become dead: pushing to them fails with LRC_ECLOSED until
+ * released. Must not be called from one of its own workers (the call is
+ * then ignored and logged). NULL is fine. */
+void lrc_scheduler_free(lrc_scheduler *s);
+
+/* The process-wide default scheduler (one worker, named "lrc-default"),
+ * created on first use and stopped at process exit by an atexit handler
+ * registered then; after that its queues are dead (LRC_ECLOSED) but stay
+ * valid. lrc_scheduler_free() ignores it. Never NULL unless out of memory. */
+lrc_scheduler *lrc_scheduler_default(void);
+
+/* ---- queues ------------------------------------------------------------ */
+
+/* Allocates a queue on the scheduler, holding at most `capacity` items
+ * (0: the scheduler's default). The caller owns one reference. */
+int lrc_queue_new(lrc_scheduler *s, size_t capacity, lrc_queue **out, lrc_error **err);
+
+/* Adds / drops a reference. The queue is freed with its last reference;
+ * items still queued are then discarded (their drop function runs). */
+lrc_queue *lrc_queue_ref(lrc_queue *q);
+void lrc_queue_unref(lrc_queue *q);
+
+/* Runs an item on a worker: fn(item, ctx). */
+typedef void (*lrc_item_fn)(void *item, void *ctx);
+
+/* Queues one item. `run` is called on a worker; if the item is dropped
+ * instead (overflow, queue freed, scheduler freed), `discard` is called (on
+ * whatever thread drops it; may be NULL) so the item's memory can be
+ * released. Exactly one of the two is called, once. `terminal` items are
+ * never dropped for overflow. Never blocks on a callback: safe from Tango
+ * event threads. Returns LRC_OK, or LRC_ECLOSED, LRC_ENOMEM, LRC_EINVAL (q or
+ * run NULL); nothing is called then. */
+int lrc_queue_push(lrc_queue *q, lrc_item_fn run, lrc_item_fn discard, void *item, void *ctx,
+                   bool terminal);
+
+/* Waits until every item queued on q before this call has run or been
+ * dropped (for a dropped item: until its discard function has returned).
+ * Must not be called from a worker of q's scheduler (LRC_ESTATE).
+ * timeout_ms < 0 waits for ever. LRC_OK or LRC_ETIMEDOUT. */
+int lrc_queue_flush(lrc_queue *q, int64_t timeout_ms);
+
+/* ---- counters ------------------------------------------------------------ */
+
+/* received == processed + dropped + discarded + length at any moment. */
+typedef struct lrc_queue_stats {
+    uint64_t received;  /* items pushed                                   */
+    uint64_t processed; /* items run (counted when they start)            */
+    uint64_t dropped;   /* items dropped for overflow                     */
+    uint64_t discarded; /* items discarded with their queue or scheduler  */
+    size_t length;      /* items waiting now                              */
+    size_t capacity;
+} lrc_queue_stats;
+
+void lrc_queue_get_stats(const lrc_queue *q, lrc_queue_stats *out);
+
+/* Sums over all queues of the scheduler, including released ones (capacity:
+ * of the queues not yet freed). */
+void lrc_scheduler_get_stats(const lrc_scheduler *s, lrc_queue_stats *out);
+
+/* True when called from one of s's worker threads. */
+bool lrc_scheduler_on_worker(const lrc_scheduler *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LRC_SCHEDULER_H */

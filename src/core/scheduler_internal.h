@@ -1,0 +1,106 @@
+/*
+ * scheduler_internal.h - the data of the callback scheduler, shared by
+ * scheduler.c (lifecycle and workers) and scheduler_queue.c (queues).
+ *
+ * Locking: one mutex per scheduler (s->lock) guards every field below of the
+ * scheduler and of all its queues, except the immutable ones noted. User
+ * functions (run, discard, the log hook) are never called with it held.
+ *
+ * Lifetime: the scheduler's memory is reference-counted by its owner (until
+ * lrc_scheduler_free) and by each queue not yet freed, so a queue that
+ * outlives its scheduler can still lock s->lock and answer LRC_ECLOSED.
+ */
+#ifndef LRC_SCHEDULER_INTERNAL_H
+#define LRC_SCHEDULER_INTERNAL_H
+
+#include "lrc/scheduler.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One queued callback. */
+typedef struct sched_item {
+    struct sched_item *next;
+    lrc_item_fn run;
+    lrc_item_fn discard;
+    void *item;
+    void *ctx;
+    uint64_t seq;    /* per-queue push number: what lrc_queue_flush waits for */
+    uint64_t ticket; /* scheduler-wide push number: the age for tie-breaks   */
+    bool terminal;
+} sched_item;
+
+struct lrc_queue {
+    lrc_scheduler *s;   /* immutable */
+    unsigned id;        /* immutable; names the queue in log messages */
+    size_t capacity;    /* immutable */
+    size_t refs;        /* user references */
+    bool released;      /* refs reached 0; freed once no item runs */
+    bool busy;          /* a worker runs one of its items now */
+    bool in_ready;      /* linked in s->ready */
+    struct lrc_queue *all_prev, *all_next;     /* s->queues: every unfreed queue */
+    struct lrc_queue *ready_prev, *ready_next; /* s->ready: non-empty, not busy */
+    sched_item *head, *tail;                   /* FIFO, ascending seq */
+    uint64_t pushed_seq;  /* seq of the last item pushed */
+    uint64_t running_seq; /* seq of the item running (valid while busy) */
+    double score;         /* recent work, as of score_ms */
+    double score_ms;
+    uint64_t unlogged_drops; /* overflow drops not yet reported in a warning */
+    double last_warn_ms;
+    bool warned;
+    lrc_queue_stats st; /* length is kept up to date; capacity filled on read */
+};
+
+struct lrc_scheduler {
+    pthread_mutex_t lock;
+    pthread_cond_t work_cv; /* workers: a queue became ready, or closing */
+    pthread_cond_t done_cv; /* flushers: an item finished or was discarded */
+    char *name;             /* immutable */
+    size_t capacity;        /* immutable: default queue capacity */
+    double half_life_ms;    /* immutable */
+    unsigned thread_count;  /* immutable after start */
+    pthread_t *threads;
+    bool is_default;     /* immutable: the process-wide default scheduler */
+    bool closed;         /* no more pushes; workers exit */
+    size_t refs;         /* owner + unfreed queues */
+    lrc_queue *queues;   /* all unfreed queues */
+    lrc_queue *ready;    /* queues a worker may take an item from */
+    uint64_t ticket;     /* last ticket handed out */
+    unsigned next_queue_id;
+    size_t flushers;     /* threads waiting on done_cv */
+    size_t discarding;   /* items unlinked whose discard fn has not returned */
+    lrc_queue_stats retired; /* totals of freed queues */
+};
+
+/* Monotonic clock in milliseconds. */
+double lrc_sched_now_ms(void);
+
+/* Links q into / out of s->ready and, when linking, wakes one worker.
+ * Called with s->lock held. */
+void lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q);
+void lrc_sched_ready_remove(lrc_scheduler *s, lrc_queue *q);
+
+/* Unlinks every item of q into a list (FIFO order) and counts them as
+ * discarded. Called with s->lock held; the caller runs lrc_sched_discard_list
+ * on the result after unlocking. */
+sched_item *lrc_sched_take_all(lrc_queue *q);
+
+/* Calls the discard fn of each item of a list and frees the items. Called
+ * WITHOUT the lock. */
+void lrc_sched_discard_list(sched_item *list);
+
+/* Unlinks a released, idle queue from its scheduler, adds its counters to
+ * the scheduler totals and drops its scheduler reference. Called with
+ * s->lock held; returns true if that was the scheduler's last reference (the
+ * caller then calls lrc_sched_destroy after unlocking). The caller frees q. */
+bool lrc_sched_retire_queue(lrc_queue *q);
+
+/* Frees the memory of a scheduler whose last reference is gone. */
+void lrc_sched_destroy(lrc_scheduler *s);
+
+/* Wakes flushers if any wait. Called with s->lock held. */
+void lrc_sched_wake_flushers(lrc_scheduler *s);
+
+#endif
