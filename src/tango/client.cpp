@@ -165,6 +165,29 @@ extern "C" int lrc_tg_command_query(lrc_tg_proxy *p, const char *cmd, lrc_tg_typ
     }
 }
 
+extern "C" int lrc_tg_attribute_query(lrc_tg_proxy *p, const char *attr, lrc_tg_attr_info *info,
+                                      lrc_error **err)
+{
+    if (!p || !attr || !info)
+        return lrc_fail(err, LRC_EINVAL, "lrc_tg_attribute_query: NULL argument");
+    try {
+        Tango::AttributeInfoEx ai = p->dp->get_attribute_config(std::string(attr));
+        info->data_type = static_cast<lrc_tg_type>(ai.data_type);
+        info->format = static_cast<int>(ai.data_format);
+        info->max_dim_x = ai.max_dim_x;
+        info->max_dim_y = ai.max_dim_y;
+        info->writable = ai.writable != Tango::READ;
+        return LRC_OK;
+    } catch (const Tango::DevFailed &e) {
+        bool unknown = lrcshim::has_reason(e.errors, "API_AttrNotFound") ||
+                       lrcshim::has_reason(e.errors, "API_AttributeNotFound");
+        return lrc_error_give(err, lrcshim::error_from_devfailed(
+                                       e, unknown ? LRC_ENOTFOUND : LRC_ETANGO));
+    } catch (...) {
+        return fail_current(err, "lrc_tg_attribute_query");
+    }
+}
+
 extern "C" int lrc_tg_command_list(lrc_tg_proxy *p, char ***names, size_t *count, lrc_error **err)
 {
     if (!p || !names || !count)

@@ -189,6 +189,20 @@ void lrc_tg_strv_free(char **v, size_t count);
 int lrc_tg_read_attribute(lrc_tg_proxy *p, const char *attr, lrc_tg_value *out,
                           lrc_error **err);
 
+/* The configuration of one attribute (get_attribute_config). */
+typedef struct lrc_tg_attr_info {
+    lrc_tg_type data_type; /* element type: LRC_TG_STRING, LRC_TG_LONG64, ... */
+    int format;            /* 0 scalar, 1 spectrum, 2 image (Tango::AttrDataFormat) */
+    long max_dim_x;
+    long max_dim_y;
+    bool writable;
+} lrc_tg_attr_info;
+
+/* Queries one attribute's configuration. Unknown attribute: LRC_ENOTFOUND
+ * with the Tango stack attached. */
+int lrc_tg_attribute_query(lrc_tg_proxy *p, const char *attr, lrc_tg_attr_info *info,
+                           lrc_error **err);
+
 /* Pings the device; LRC_OK if it answers. */
 int lrc_tg_ping(lrc_tg_proxy *p, lrc_error **err);
 

@@ -206,10 +206,61 @@ static void check_signatures(it_dev *d)
     }
 }
 
+/* One attribute's type, format and max_dim_x (section 5.6 / 7 sizes). */
+static void check_shape(it_dev *d, const char *attr, lrc_tg_type type, int format, long max_x)
+{
+    lrc_tg_attr_info info;
+    lrc_error *err = NULL;
+    if (lrc_tg_attribute_query(d->p, attr, &info, &err) != LRC_OK) {
+        char *t = lrct_error_text(err);
+        fail_msg("attribute_query %s: %s", attr, t);
+    }
+    if (info.data_type != type || info.format != format || info.max_dim_x != max_x)
+        fail_msg("%s: type %s format %d max_dim_x %ld; expected %s format %d max_dim_x %ld", attr,
+                 lrc_tg_type_name(info.data_type), info.format, info.max_dim_x,
+                 lrc_tg_type_name(type), format, max_x);
+    assert_false(info.writable);
+}
+
+/* Sizes for max_queued q and max_executing x: status_queue_size
+ * sq = max(2q + max(x, 2), 32); lrcQueue sq; lrcExecuting x + 1 (the Abort
+ * slot, section 7); lrcFinished 100; status 2 sq; IDs/names sq; InProgress
+ * x + 1 and progress 2 (x + 1) (room for Abort); result, _lrcEvent and
+ * lrcProtocolVersions 2 (check 44). */
+static void check_sizes(it_dev *d, long q, long x)
+{
+    long sq = 2 * q + (x < 2 ? 2 : x);
+    if (sq < 32)
+        sq = 32;
+    const lrc_tg_type S = LRC_TG_STRING;
+    check_shape(d, "lrcProtocolVersions", LRC_TG_LONG64, 1, 2);
+    check_shape(d, "_lrcEvent", S, 1, 2);
+    check_shape(d, "lrcQueue", S, 1, sq);
+    check_shape(d, "lrcExecuting", S, 1, x + 1);
+    check_shape(d, "lrcFinished", S, 1, 100);
+    check_shape(d, "longRunningCommandStatus", S, 1, 2 * sq);
+    check_shape(d, "longRunningCommandsInQueue", S, 1, sq);
+    check_shape(d, "longRunningCommandIDsInQueue", S, 1, sq);
+    check_shape(d, "longRunningCommandInProgress", S, 1, x + 1);
+    check_shape(d, "longRunningCommandProgress", S, 1, 2 * (x + 1));
+    check_shape(d, "longRunningCommandResult", S, 1, 2);
+    check_shape(d, "commandedState", S, 0, 1);
+}
+
 static void test_default(void **state)
 {
     run_v2(state, NULL, 1, 2);
     check_signatures(*state);
+    check_sizes(*state, 32, 1); /* the DishManager example: 66, 2, 100, 132 */
+}
+
+static const char *const k_sized_props[] = {"MaxQueuedTasks=5", "MaxExecutingTasks=3", NULL};
+
+static void test_sizes_follow_properties(void **state)
+{
+    it_dev *d = *state;
+    assert_true(it_dev_start(d, "sizes", k_sized_props));
+    check_sizes(d, 5, 3); /* sq = max(10 + 3, 32) = 32 */
 }
 static void test_1_2(void **state)
 {
@@ -274,6 +325,7 @@ int main(int argc, char **argv)
     it_init(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_default, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_sizes_follow_properties, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_1_2, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_1_1, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_2_2, it_setup, it_teardown),
