@@ -36,8 +36,10 @@ const char *lrc_strerror(int code)
     }
 }
 
-static char *vformat(const char *fmt, va_list ap)
+char *lrc_vasprintf(const char *fmt, va_list ap)
 {
+    if (!fmt)
+        return NULL;
     va_list copy;
     va_copy(copy, ap);
     int n = vsnprintf(NULL, 0, fmt, copy);
@@ -50,13 +52,22 @@ static char *vformat(const char *fmt, va_list ap)
     return s;
 }
 
+char *lrc_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = lrc_vasprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
 lrc_error *lrc_error_newv(int code, const char *fmt, va_list ap)
 {
     lrc_error *e = calloc(1, sizeof *e);
     if (!e)
         return &oom_error;
     e->code = code;
-    e->message = vformat(fmt ? fmt : "", ap);
+    e->message = lrc_vasprintf(fmt ? fmt : "", ap);
     if (!e->message) {
         free(e);
         return &oom_error;
@@ -79,7 +90,7 @@ void lrc_error_set(lrc_error *e, int code, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    char *m = vformat(fmt, ap);
+    char *m = lrc_vasprintf(fmt, ap);
     va_end(ap);
     if (m) {
         free(e->message);

@@ -23,6 +23,11 @@ extern "C" {
 #define LRC_PRINTF(fmt_index, first_arg)
 #endif
 
+/* printf into a malloc'd string (NULL if out of memory or fmt is NULL).
+ * The library's one place for this dance. */
+char *lrc_vasprintf(const char *fmt, va_list ap);
+char *lrc_asprintf(const char *fmt, ...) LRC_PRINTF(1, 2);
+
 /* New error with a printf-style message and an empty DevError stack. */
 lrc_error *lrc_error_new(int code, const char *fmt, ...) LRC_PRINTF(2, 3);
 lrc_error *lrc_error_newv(int code, const char *fmt, va_list ap);

@@ -53,6 +53,7 @@ void lrc_log(int level, const char *fmt, ...)
     if (level < min_level)
         return;
 
+    /* the common short message needs no allocation */
     char small[512];
     va_list ap;
     va_start(ap, fmt);
@@ -60,13 +61,11 @@ void lrc_log(int level, const char *fmt, ...)
     va_end(ap);
     char *msg = small;
     if (n >= (int)sizeof small) {
-        char *big = malloc((size_t)n + 1);
-        if (big) {
-            va_start(ap, fmt);
-            vsnprintf(big, (size_t)n + 1, fmt, ap);
-            va_end(ap);
+        va_start(ap, fmt);
+        char *big = lrc_vasprintf(fmt, ap);
+        va_end(ap);
+        if (big)
             msg = big;
-        }
     }
     if (fn)
         fn(user, level, msg);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* getrandom */
 #include "server/command_id.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,18 +11,19 @@
 
 void lrc_float_repr(double seconds, char *buf, size_t len)
 {
-    /* Python's repr is the shortest string that round-trips; find it by
-     * trying increasing precision. */
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, len, "%.*g", prec, seconds);
-        if (strtod(buf, NULL) == seconds)
-            break;
+    /* Python's repr is the shortest text that reads back as the same
+     * double, in fixed notation for 1e-4 <= |x| < 1e16 (every timestamp),
+     * always with a fraction ("10.0"). Fewest decimals that round-trip is
+     * the same text there. */
+    double mag = fabs(seconds);
+    if (isfinite(seconds) && (mag == 0 || (mag >= 1e-4 && mag < 1e16))) {
+        for (int decimals = 1; decimals <= 20; decimals++) {
+            snprintf(buf, len, "%.*f", decimals, seconds);
+            if (strtod(buf, NULL) == seconds)
+                return;
+        }
     }
-    if (!strpbrk(buf, ".eEn")) { /* integral value: Python prints "x.0" */
-        size_t used = strlen(buf);
-        if (used + 2 < len)
-            memcpy(buf + used, ".0", 3);
-    }
+    snprintf(buf, len, "%.17g", seconds); /* outside timestamp range */
 }
 
 /* splitmix64: tiny, fast, well distributed; seeded per thread from the OS. */

@@ -121,6 +121,12 @@ void kit_task_free(lrc_task *task);
 int kit_add_builtin_commands(lrc_device *dev, lrc_error **err);
 int kit_register_command(lrc_device *dev, kit_command *cmd, lrc_error **err);
 
+/* kit_task.c: results ----------------------------------------------------- */
+
+/* [code, "message"] as JSON text in Python's json.dumps style (malloc'd;
+ * NULL if out of memory). */
+char *kit_code_message_json(int code, const char *message);
+
 /* kit_args.c: argument conversion ------------------------------------------ */
 
 lrc_tg_type kit_arg_tango_type(lrc_arg_kind kind);

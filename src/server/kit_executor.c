@@ -4,6 +4,7 @@
  * thread finishes Abort commands once the drain is over and runs the removal
  * timer of the v1 lists. Neither ever holds `mu` while taking the device
  * lock (see kit.h for the lock order). */
+#include "core/error_build.h"
 #include "core/json_text.h"
 #include "core/log_internal.h"
 #include "server/clock.h"
@@ -42,35 +43,18 @@ void kit_task_free(lrc_task *task)
     free(task);
 }
 
-/* [code, "message"] as JSON text, in Python's json.dumps style. */
-static char *code_message_json(int code, const char *message)
-{
-    json_t *a = json_pack("[is]", code, message ? message : "");
-    char *s = lrc_json_dumps(a);
-    json_decref(a);
-    return s;
-}
-
 /* [3, "Unhandled exception during execution: <message>"], ska's result for
  * a task that raised. The message is kept whole, however long. */
 static char *failure_json(const char *fmt, ...) LRC_PRINTF(1, 2);
 static char *failure_json(const char *fmt, ...)
 {
-    static const char prefix[] = "Unhandled exception during execution: ";
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = lrc_vasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *full = malloc(sizeof prefix + (size_t)n);
-    if (!full)
-        return NULL;
-    memcpy(full, prefix, sizeof prefix - 1);
-    va_start(ap, fmt);
-    vsnprintf(full + sizeof prefix - 1, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    char *json = code_message_json(LRC_RESULT_FAILED, full);
+    char *full = msg ? lrc_asprintf("Unhandled exception during execution: %s", msg) : NULL;
+    char *json = full ? kit_code_message_json(LRC_RESULT_FAILED, full) : NULL;
+    free(msg);
     free(full);
     return json;
 }
@@ -95,7 +79,7 @@ void kit_finish_task(lrc_device *dev, lrc_task *task, lrc_status status)
     } else if (!result && status == LRC_STATUS_FAILED) {
         result = failure_json("%s", task->fail_message ? task->fail_message : "task failed");
     } else if (!result && status == LRC_STATUS_ABORTED) {
-        result = code_message_json(LRC_RESULT_ABORTED, "Command has been aborted");
+        result = kit_code_message_json(LRC_RESULT_ABORTED, "Command has been aborted");
     }
     lrc_fields f = {.has_status = true, .status = status, .result_json = result};
     kit_apply(dev, task->id, &f);
@@ -113,7 +97,7 @@ static void run_task(lrc_device *dev, lrc_task *task)
     const lrc_command_def *def = &task->cmd->def;
     if (def->allowed && !def->allowed(dev, def->user)) {
         free(task->result_json);
-        task->result_json = code_message_json(LRC_RESULT_NOT_ALLOWED, "Command is not allowed");
+        task->result_json = kit_code_message_json(LRC_RESULT_NOT_ALLOWED, "Command is not allowed");
         kit_finish_task(dev, task, LRC_STATUS_REJECTED);
         kit_unlock(dev);
         return;
@@ -190,7 +174,7 @@ static void complete_aborts(lrc_device *dev)
     pthread_mutex_unlock(&dev->mu);
     /* Still under the device lock: no submission can slip in before the
      * Aborts complete, so their COMPLETED comes last. */
-    char *ok = code_message_json(LRC_RESULT_OK, "Abort completed OK");
+    char *ok = kit_code_message_json(LRC_RESULT_OK, "Abort completed OK");
     for (size_t i = 0; i < n; i++) {
         lrc_fields f = {.has_status = true, .status = LRC_STATUS_COMPLETED, .result_json = ok};
         if (ids[i]) /* NULL: AbortCommands, untracked */

@@ -62,13 +62,19 @@ int lrc_task_set_result(lrc_task *task, const char *json_text)
     return LRC_OK;
 }
 
+char *kit_code_message_json(int code, const char *message)
+{
+    json_t *a = json_pack("[is]", code, message ? message : "");
+    char *s = lrc_json_dumps(a);
+    json_decref(a);
+    return s;
+}
+
 int lrc_task_set_result_code(lrc_task *task, lrc_result_code code, const char *message)
 {
     if (!task)
         return LRC_EINVAL;
-    json_t *a = json_pack("[is]", (int)code, message ? message : "");
-    char *s = lrc_json_dumps(a);
-    json_decref(a);
+    char *s = kit_code_message_json((int)code, message);
     if (!s)
         return LRC_ENOMEM;
     free(task->result_json);
@@ -82,13 +88,9 @@ lrc_status lrc_task_fail(lrc_task *task, const char *fmt, ...)
         return LRC_STATUS_FAILED;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = lrc_vasprintf(fmt, ap);
     va_end(ap);
-    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
     if (msg) {
-        va_start(ap, fmt);
-        vsnprintf(msg, (size_t)n + 1, fmt, ap);
-        va_end(ap);
         free(task->fail_message);
         task->fail_message = msg;
     }

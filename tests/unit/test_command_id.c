@@ -23,6 +23,17 @@ static void test_float_repr_is_shortest_round_trip(void **state)
     assert_string_equal(buf, "1795594285.291185");
     lrc_float_repr(0.5, buf, sizeof buf);
     assert_string_equal(buf, "0.5");
+    /* few significant digits: still fixed notation, as Python prints */
+    lrc_float_repr(10.0, buf, sizeof buf);
+    assert_string_equal(buf, "10.0");
+    lrc_float_repr(1700000000.0, buf, sizeof buf);
+    assert_string_equal(buf, "1700000000.0");
+    lrc_float_repr(1700000000.5, buf, sizeof buf);
+    assert_string_equal(buf, "1700000000.5");
+    lrc_float_repr(0.1, buf, sizeof buf);
+    assert_string_equal(buf, "0.1");
+    lrc_float_repr(1795594285.2911851, buf, sizeof buf); /* values from Python's repr() */
+    assert_string_equal(buf, "1795594285.2911851");
 }
 
 /* "<float>_<int>_<Name>", name recoverable as the last field. */
