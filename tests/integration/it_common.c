@@ -31,16 +31,6 @@ const char *const k_v1_attrs[] = {"longRunningCommandStatus",
                                   "longRunningCommandInProgress",
                                   NULL};
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (!d)
-        abort();
-    memcpy(d, s, n);
-    return d;
-}
-
 void it_init(int argc, char **argv)
 {
     if (argc < 2) {
@@ -170,7 +160,7 @@ void it_dev_add_id(it_dev *d, const char *id)
         if (!d->ids)
             abort();
     }
-    d->ids[d->nids++] = xstrdup(id);
+    d->ids[d->nids++] = lrct_xstrdup(id);
 }
 
 bool it_dev_known_id(const it_dev *d, const char *id)

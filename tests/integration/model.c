@@ -52,16 +52,6 @@ struct lm {
     const char *attrs[A_COUNT + 1];
 };
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (!d)
-        abort();
-    memcpy(d, s, n);
-    return d;
-}
-
 lm *lm_new(bool v2, bool commanded)
 {
     lm *m = calloc(1, sizeof *m);
@@ -69,7 +59,7 @@ lm *lm_new(bool v2, bool commanded)
         abort();
     m->v2 = v2;
     m->commanded = commanded;
-    m->commanded_state = xstrdup("None");
+    m->commanded_state = lrct_xstrdup("None");
     for (int a = 0; a < A_COUNT; a++)
         m->last[a] = json_array();
     json_decref(m->last[A_RESULT]);
@@ -336,7 +326,7 @@ static void emit(lm *m, int a, json_t *value /* stolen */, int group)
         if (!m->out)
             abort();
     }
-    m->out[m->nout].attr = xstrdup(k_attr[a]);
+    m->out[m->nout].attr = lrct_xstrdup(k_attr[a]);
     m->out[m->nout].value = value;
     m->out[m->nout].group = group;
     m->nout++;
@@ -392,8 +382,8 @@ void lm_create(lm *m, const char *id, const char *name)
     lm_cmd *c = calloc(1, sizeof *c);
     if (!c)
         abort();
-    c->id = xstrdup(id);
-    c->name = xstrdup(name);
+    c->id = lrct_xstrdup(id);
+    c->name = lrct_xstrdup(name);
     c->status = TS_STAGING;
     c->created_seq = ++m->seq;
     m->cmds[m->n++] = c;
@@ -433,7 +423,7 @@ void lm_update(lm *m, const char *id, json_t *fields)
             if (strcmp(c->name, "On") == 0 || strcmp(c->name, "Off") == 0 ||
                 strcmp(c->name, "Standby") == 0) {
                 free(m->commanded_state);
-                m->commanded_state = xstrdup(strcmp(c->name, "On") == 0    ? "ON"
+                m->commanded_state = lrct_xstrdup(strcmp(c->name, "On") == 0    ? "ON"
                                              : strcmp(c->name, "Off") == 0 ? "OFF"
                                                                            : "STANDBY");
             }

@@ -38,7 +38,7 @@ double lrct_now_mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static char *xstrdup(const char *s)
+char *lrct_xstrdup(const char *s)
 {
     if (!s)
         return NULL;
@@ -69,7 +69,7 @@ static void value_copy(lrc_tg_value *dst, const lrc_tg_value *src)
     dst->type = src->type;
     dst->i = src->i;
     dst->d = src->d;
-    dst->s = xstrdup(src->s);
+    dst->s = lrct_xstrdup(src->s);
     if (src->ni && src->iv) {
         dst->iv = xmalloc(src->ni * sizeof *dst->iv);
         memcpy(dst->iv, src->iv, src->ni * sizeof *dst->iv);
@@ -83,7 +83,7 @@ static void value_copy(lrc_tg_value *dst, const lrc_tg_value *src)
     if (src->ns && src->sv) {
         dst->sv = xmalloc(src->ns * sizeof *dst->sv);
         for (size_t k = 0; k < src->ns; k++)
-            dst->sv[k] = xstrdup(src->sv[k] ? src->sv[k] : "");
+            dst->sv[k] = lrct_xstrdup(src->sv[k] ? src->sv[k] : "");
         dst->ns = src->ns;
     }
 }
@@ -130,7 +130,7 @@ static void on_event(const lrc_tg_event *tev, void *user)
     if (!e)
         abort();
     e->t = lrct_now_mono();
-    e->attr = xstrdup(s->attr);
+    e->attr = lrct_xstrdup(s->attr);
     if (tev->error || !tev->value) {
         e->is_error = true;
         e->error = tev->error ? lrc_error_dup(tev->error) : NULL;
@@ -179,7 +179,7 @@ int lrct_recorder_start(lrc_tg_proxy *p, const char *const *attrs, lrct_recorder
     for (size_t k = 0; k < n; k++) {
         sub_ctx *s = &r->subs[k];
         s->r = r;
-        s->attr = xstrdup(attrs[k]);
+        s->attr = lrct_xstrdup(attrs[k]);
         pthread_mutex_lock(&r->mu);
         s->subscribing = true;
         s->thread = pthread_self();
@@ -415,9 +415,9 @@ json_t *lrct_json_parse(const char *text)
 char *lrct_json_str(const json_t *j)
 {
     if (!j)
-        return xstrdup("(null)");
+        return lrct_xstrdup("(null)");
     char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-    return s ? s : xstrdup("(unprintable)");
+    return s ? s : lrct_xstrdup("(unprintable)");
 }
 
 static json_t *parse_or_mark(const char *text)
@@ -525,7 +525,7 @@ int lrct_lrc_call(lrc_tg_proxy *p, const char *cmd, const lrc_tg_value *in, int6
         return LRC_EJSON;
     }
     *code = out.iv[0];
-    *text = xstrdup(out.sv[0]);
+    *text = lrct_xstrdup(out.sv[0]);
     lrc_tg_value_clear(&out);
     return LRC_OK;
 }
@@ -565,7 +565,7 @@ char *lrct_check_status(lrc_tg_proxy *p, const char *id, lrc_error **err)
     in.s = (char *)id;
     if (lrc_tg_command_inout(p, "CheckLongRunningCommandStatus", &in, &out, err) != LRC_OK)
         return NULL;
-    char *s = xstrdup(out.type == LRC_TG_STRING && out.s ? out.s : "(not a DevString)");
+    char *s = lrct_xstrdup(out.type == LRC_TG_STRING && out.s ? out.s : "(not a DevString)");
     lrc_tg_value_clear(&out);
     return s;
 }
@@ -693,7 +693,7 @@ const char *lrct_id_name(const char *id)
 char *lrct_error_text(const lrc_error *e)
 {
     if (!e)
-        return xstrdup("(no error object)");
+        return lrct_xstrdup("(no error object)");
     size_t cap = 256;
     for (size_t k = 0; k < lrc_error_count(e); k++) {
         const lrc_dev_error *d = lrc_error_at(e, k);

@@ -186,4 +186,8 @@ bool lrct_error_has_reason(const lrc_error *e, const char *reason);
 }
 #endif
 
+/* strdup that aborts the test on out of memory; NULL gives NULL. Shared by
+ * the integration test helpers. */
+char *lrct_xstrdup(const char *s);
+
 #endif
