@@ -1,38 +1,134 @@
-/* json_text.c - Python-compatible JSON text. */
+/* json_text.c - Python-compatible JSON text: what json.dumps writes. */
 #include "core/json_text.h"
+#include "core/pyrepr.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-char *lrc_json_dumps(const json_t *j)
+/* A growing text buffer; `failed` sticks after the first allocation error. */
+typedef struct text {
+    char *s;
+    size_t len, cap;
+    bool failed;
+} text;
+
+static void put(text *t, const char *s, size_t n)
 {
-    if (!j)
-        return NULL;
+    if (t->failed)
+        return;
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 64;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        char *grown = realloc(t->s, cap);
+        if (!grown) {
+            t->failed = true;
+            return;
+        }
+        t->s = grown;
+        t->cap = cap;
+    }
+    memcpy(t->s + t->len, s, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
+static void puts_(text *t, const char *s) { put(t, s, strlen(s)); }
+
+/* Strings go through jansson (ASCII with \u escapes, as Python's
+ * ensure_ascii), then jansson's upper-case hex digits are lowered. */
+static void put_string(text *t, const json_t *j)
+{
     char *s = json_dumps(j, JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
-    if (!s)
-        return NULL;
-    /* jansson writes \u00E9, Python \u00e9: lower the hex digits of every
-     * \u escape (walking escapes so that an escaped backslash followed by
-     * a 'u' is left alone). */
-    bool in_string = false;
-    for (char *p = s; *p; p++) {
-        if (*p == '"') {
-            in_string = !in_string;
-        } else if (in_string && *p == '\\') {
+    if (!s) {
+        t->failed = true;
+        return;
+    }
+    for (char *p = s + 1; *p; p++) /* s[0] is the opening quote */
+        if (*p == '\\') {
             p++;
             if (*p == 'u')
                 for (int k = 1; k <= 4 && p[k]; k++)
                     p[k] = (char)tolower((unsigned char)p[k]);
         }
-    }
-    return s;
+    puts_(t, s);
+    free(s);
 }
 
-char *lrc_json_normalize(const char *text)
+static void put_value(text *t, const json_t *j)
 {
-    if (!text)
+    char num[LRC_PY_FLOAT_LEN];
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        puts_(t, "{");
+        const char *key;
+        json_t *v;
+        bool first = true;
+        json_object_foreach ((json_t *)j, key, v) { /* insertion order, as Python's dict */
+            if (!first)
+                puts_(t, ", ");
+            first = false;
+            json_t *k = json_string(key);
+            if (!k) {
+                t->failed = true;
+                return;
+            }
+            put_string(t, k);
+            json_decref(k);
+            puts_(t, ": ");
+            put_value(t, v);
+        }
+        puts_(t, "}");
+        break;
+    }
+    case JSON_ARRAY: {
+        puts_(t, "[");
+        for (size_t i = 0; i < json_array_size(j); i++) {
+            if (i)
+                puts_(t, ", ");
+            put_value(t, json_array_get(j, i));
+        }
+        puts_(t, "]");
+        break;
+    }
+    case JSON_STRING: put_string(t, j); break;
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%" PRId64, (int64_t)json_integer_value(j));
+        puts_(t, num);
+        break;
+    case JSON_REAL:
+        /* Python writes floats with repr: 0.1, not 0.10000000000000001 */
+        lrc_py_float_repr(json_real_value(j), num);
+        puts_(t, num);
+        break;
+    case JSON_TRUE: puts_(t, "true"); break;
+    case JSON_FALSE: puts_(t, "false"); break;
+    case JSON_NULL: puts_(t, "null"); break;
+    }
+}
+
+char *lrc_json_dumps(const json_t *j)
+{
+    if (!j)
         return NULL;
-    json_t *j = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    text t = {0};
+    put_value(&t, j);
+    if (t.failed) {
+        free(t.s);
+        return NULL;
+    }
+    return t.s;
+}
+
+char *lrc_json_normalize(const char *text_in)
+{
+    if (!text_in)
+        return NULL;
+    json_t *j = json_loads(text_in, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
     char *s = lrc_json_dumps(j);
     json_decref(j);
     return s;

@@ -43,34 +43,51 @@ bool lrc_log_enabled(int level)
     return on;
 }
 
-void lrc_log(int level, const char *fmt, ...)
+/* Formats and sends one message to fn, or to the hook when fn is NULL. */
+static void log_v(lrc_log_fn fn, void *user, int level, const char *fmt, va_list ap)
 {
-    pthread_mutex_lock(&hook_lock);
-    lrc_log_fn fn = hook_fn;
-    void *user = hook_user;
-    int min_level = hook_min_level;
-    pthread_mutex_unlock(&hook_lock);
-    if (level < min_level)
-        return;
+    if (!fn) {
+        pthread_mutex_lock(&hook_lock);
+        fn = hook_fn;
+        user = hook_user;
+        int min_level = hook_min_level;
+        pthread_mutex_unlock(&hook_lock);
+        if (level < min_level)
+            return;
+    }
 
     /* the common short message needs no allocation */
     char small[512];
-    va_list ap;
-    va_start(ap, fmt);
+    va_list again;
+    va_copy(again, ap);
     int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
     char *msg = small;
     if (n >= (int)sizeof small) {
-        va_start(ap, fmt);
-        char *big = lrc_vasprintf(fmt, ap);
-        va_end(ap);
+        char *big = lrc_vasprintf(fmt, again);
         if (big)
             msg = big;
     }
+    va_end(again);
     if (fn)
         fn(user, level, msg);
     else
         fprintf(stderr, "lrc %s: %s\n", level_name(level), msg);
     if (msg != small)
         free(msg);
+}
+
+void lrc_log(int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(NULL, NULL, level, fmt, ap);
+    va_end(ap);
+}
+
+void lrc_log_to(lrc_log_fn fn, void *user, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(fn, user, level, fmt, ap);
+    va_end(ap);
 }

@@ -73,6 +73,11 @@ void lrc_sched_wake_flushers(lrc_scheduler *s)
 
 void lrc_sched_destroy(lrc_scheduler *s)
 {
+    while (s->regs) { /* registered after the last end_registrations */
+        sched_reg *r = s->regs;
+        s->regs = r->next;
+        free(r);
+    }
     pthread_cond_destroy(&s->done_cv);
     pthread_cond_destroy(&s->work_cv);
     pthread_mutex_destroy(&s->lock);
@@ -336,6 +341,59 @@ static void discard_everything(lrc_scheduler *s)
 
 /* Closes s for pushes, waits for the running callbacks, stops the workers
  * and discards what is queued. The memory stays (its references decide). */
+/* ---- registrations ------------------------------------------------------ */
+
+int lrc_sched_reg_add(lrc_scheduler *s, void *obj, void (*end)(void *obj), uint64_t *id)
+{
+    sched_reg *r = malloc(sizeof *r);
+    if (!r)
+        return LRC_ENOMEM;
+    pthread_mutex_lock(&s->lock);
+    if (s->closed) {
+        pthread_mutex_unlock(&s->lock);
+        free(r);
+        return LRC_ECLOSED;
+    }
+    *r = (sched_reg){.next = s->regs, .id = ++s->next_reg_id, .obj = obj, .end = end};
+    s->regs = r;
+    *id = r->id;
+    pthread_mutex_unlock(&s->lock);
+    return LRC_OK;
+}
+
+void *lrc_sched_reg_take(lrc_scheduler *s, uint64_t id)
+{
+    void *obj = NULL;
+    pthread_mutex_lock(&s->lock);
+    for (sched_reg **pp = &s->regs; *pp; pp = &(*pp)->next)
+        if ((*pp)->id == id) {
+            sched_reg *r = *pp;
+            *pp = r->next;
+            obj = r->obj;
+            free(r);
+            break;
+        }
+    pthread_mutex_unlock(&s->lock);
+    return obj;
+}
+
+/* Ends what is still registered, while the workers still run (ending waits
+ * for a callback in progress). Not at exit for the default scheduler:
+ * ending unsubscribes through Tango, which may be gone by then. */
+static void end_registrations(lrc_scheduler *s)
+{
+    pthread_mutex_lock(&s->lock);
+    sched_reg *list = s->regs;
+    s->regs = NULL;
+    pthread_mutex_unlock(&s->lock);
+    while (list) {
+        sched_reg *r = list;
+        list = r->next;
+        r->end(r->obj);
+        free(r);
+    }
+}
+
 static void shutdown_scheduler(lrc_scheduler *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -365,6 +423,7 @@ void lrc_scheduler_free(lrc_scheduler *s)
                 s->name);
         return;
     }
+    end_registrations(s);
     shutdown_scheduler(s);
     pthread_mutex_lock(&s->lock);
     bool last = --s->refs == 0;

@@ -72,7 +72,24 @@ struct lrc_scheduler {
     size_t flushers;     /* threads waiting on done_cv */
     size_t discarding;   /* items unlinked whose discard fn has not returned */
     lrc_queue_stats retired; /* totals of freed queues */
+    struct sched_reg *regs;  /* registrations (lrc_register_event_callback) */
+    uint64_t next_reg_id;
 };
+
+/* An object registered on a scheduler under an ID (event callbacks): the
+ * scheduler ends it (end(obj)) when it is freed. */
+typedef struct sched_reg {
+    struct sched_reg *next;
+    uint64_t id;
+    void *obj;
+    void (*end)(void *obj);
+} sched_reg;
+
+/* Registers obj; *id is unique on s. LRC_ECLOSED once s is shut down. */
+int lrc_sched_reg_add(lrc_scheduler *s, void *obj, void (*end)(void *obj), uint64_t *id);
+
+/* Unregisters id and returns its object (NULL if unknown). */
+void *lrc_sched_reg_take(lrc_scheduler *s, uint64_t id);
 
 /* Monotonic clock in milliseconds. */
 double lrc_sched_now_ms(void);
@@ -96,6 +113,10 @@ void lrc_sched_discard_list(sched_item *list);
  * s->lock held; returns true if that was the scheduler's last reference (the
  * caller then calls lrc_sched_destroy after unlocking). The caller frees q. */
 bool lrc_sched_retire_queue(lrc_queue *q);
+
+/* True when pushing to q would fail with LRC_ECLOSED: its scheduler is shut
+ * down or the queue was released. Takes the scheduler lock. */
+bool lrc_queue_is_dead(lrc_queue *q);
 
 /* Frees the memory of a scheduler whose last reference is gone. */
 void lrc_sched_destroy(lrc_scheduler *s);

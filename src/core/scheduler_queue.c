@@ -294,3 +294,11 @@ void lrc_queue_get_stats(const lrc_queue *q, lrc_queue_stats *out)
     out->capacity = q->capacity;
     pthread_mutex_unlock(&q->s->lock);
 }
+
+bool lrc_queue_is_dead(lrc_queue *q)
+{
+    pthread_mutex_lock(&q->s->lock);
+    bool dead = q->s->closed || q->released;
+    pthread_mutex_unlock(&q->s->lock);
+    return dead;
+}

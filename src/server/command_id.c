@@ -1,6 +1,7 @@
 /* command_id.c - ska-style command IDs. */
 #define _GNU_SOURCE /* getrandom */
 #include "server/command_id.h"
+#include "core/pyrepr.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -11,19 +12,9 @@
 
 void lrc_float_repr(double seconds, char *buf, size_t len)
 {
-    /* Python's repr is the shortest text that reads back as the same
-     * double, in fixed notation for 1e-4 <= |x| < 1e16 (every timestamp),
-     * always with a fraction ("10.0"). Fewest decimals that round-trip is
-     * the same text there. */
-    double mag = fabs(seconds);
-    if (isfinite(seconds) && (mag == 0 || (mag >= 1e-4 && mag < 1e16))) {
-        for (int decimals = 1; decimals <= 20; decimals++) {
-            snprintf(buf, len, "%.*f", decimals, seconds);
-            if (strtod(buf, NULL) == seconds)
-                return;
-        }
-    }
-    snprintf(buf, len, "%.17g", seconds); /* outside timestamp range */
+    char t[LRC_PY_FLOAT_LEN];
+    lrc_py_float_repr(seconds, t);
+    snprintf(buf, len, "%s", t);
 }
 
 /* splitmix64: tiny, fast, well distributed; seeded per thread from the OS. */

@@ -133,7 +133,5 @@ lrc_tg_type kit_arg_tango_type(lrc_arg_kind kind);
 /* Points arg into value (which must outlive it). Validates JSON args. */
 int kit_arg_from_value(lrc_arg_kind kind, const lrc_tg_value *value, lrc_arg *arg,
                        lrc_error **err);
-/* Deep copy of a shim value into malloc'd memory owned by dst. */
-int kit_value_copy(lrc_tg_value *dst, const lrc_tg_value *src);
 
 #endif

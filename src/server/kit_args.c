@@ -58,39 +58,3 @@ int kit_arg_from_value(lrc_arg_kind kind, const lrc_tg_value *v, lrc_arg *arg, l
     }
     return LRC_OK;
 }
-
-int kit_value_copy(lrc_tg_value *dst, const lrc_tg_value *src)
-{
-    memset(dst, 0, sizeof *dst);
-    if (!src)
-        return LRC_OK;
-    dst->type = src->type;
-    dst->i = src->i;
-    dst->d = src->d;
-    if (src->s && !(dst->s = strdup(src->s)))
-        goto oom;
-    if (src->ni) {
-        if (!(dst->iv = malloc(src->ni * sizeof *dst->iv)))
-            goto oom;
-        memcpy(dst->iv, src->iv, src->ni * sizeof *dst->iv);
-        dst->ni = src->ni;
-    }
-    if (src->nd) {
-        if (!(dst->dv = malloc(src->nd * sizeof *dst->dv)))
-            goto oom;
-        memcpy(dst->dv, src->dv, src->nd * sizeof *dst->dv);
-        dst->nd = src->nd;
-    }
-    if (src->ns) {
-        if (!(dst->sv = calloc(src->ns, sizeof *dst->sv)))
-            goto oom;
-        dst->ns = src->ns;
-        for (size_t k = 0; k < src->ns; k++)
-            if (!(dst->sv[k] = strdup(src->sv[k] ? src->sv[k] : "")))
-                goto oom;
-    }
-    return LRC_OK;
-oom:
-    lrc_tg_value_clear(dst);
-    return LRC_ENOMEM;
-}

@@ -3,6 +3,7 @@
  * on Tango threads with the device lock held and never wait for tasks. */
 #include "core/log_internal.h"
 #include "core/error_build.h"
+#include "core/value.h"
 #include "server/kit.h"
 
 #include <stdio.h>
@@ -50,7 +51,7 @@ static int submit(lrc_tg_device *tg, void *user, const lrc_tg_value *in, lrc_tg_
     task->dev = dev;
     task->cmd = cmd;
     atomic_init(&task->abort, false);
-    int rc = kit_value_copy(&task->value, in);
+    int rc = lrc_value_copy(&task->value, in);
     if (rc == LRC_OK)
         rc = kit_arg_from_value(def->arg_kind, &task->value, &task->arg, err);
     else

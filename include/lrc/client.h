@@ -1,0 +1,285 @@
+/*
+ * lrc/client.h - invoke long running commands (LRCs) on Tango devices and
+ * follow them to their end.
+ *
+ * The C counterpart of ska-tango-base's invoke_lrc, connect_lrc_interface and
+ * disconnect_lrc_interface, wire-compatible with ska-tango-base devices
+ * speaking LRC protocol v1 or v2:
+ *
+ *     lrc_proxy *dev;
+ *     lrc_proxy_open("sys/dish/1", NULL, &dev, &err);
+ *     lrc_invoke(dev, "Scan", &arg, on_update, my_data, NULL, &sub, &err);
+ *     ...                                   on_update(u, my_data) runs on a
+ *     ...                                   scheduler worker for each change
+ *     lrc_subscription_free(sub);           at the latest after the final one
+ *     lrc_proxy_close(dev);
+ *
+ * Threads: every function may be called from any thread, concurrently, also
+ * from inside a callback unless stated. Callbacks never run on a Tango
+ * thread and never inside the call that registered them: they run on the
+ * worker threads of a callback scheduler (lrc/scheduler.h; by default the
+ * process-wide one, a single worker). All callbacks of one device on one
+ * scheduler share one queue, so they run one at a time, in the order the
+ * events arrived; callbacks of different devices may run concurrently on a
+ * scheduler with several workers.
+ *
+ * Event streams: a proxy holds at most one Tango subscription per LRC
+ * attribute (`_lrcEvent` for v2; longRunningCommandStatus, ...Progress,
+ * ...Result for v1), shared by every invocation on it and demultiplexed by
+ * command ID. Without lrc_connect_interface a stream lives while some
+ * invocation needs it. Use one lrc_proxy per device to share streams.
+ */
+#ifndef LRC_CLIENT_H
+#define LRC_CLIENT_H
+
+#include "lrc/arg.h"
+#include "lrc/error.h"
+#include "lrc/log.h"
+#include "lrc/scheduler.h"
+#include "lrc/types.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The range of LRC protocol versions this library speaks. */
+#define LRC_PROTOCOL_MIN 1
+#define LRC_PROTOCOL_MAX 2
+
+/* ------------------------------------------------------------------------
+ * Device proxies
+ * ---------------------------------------------------------------------- */
+
+typedef struct lrc_proxy lrc_proxy;
+
+typedef struct lrc_proxy_options {
+    size_t size;        /* sizeof(lrc_proxy_options), set by _init             */
+    int64_t timeout_ms; /* Tango client timeout of every call (0: 3000 ms)     */
+} lrc_proxy_options;
+
+/* Fills *o with the defaults. */
+void lrc_proxy_options_init(lrc_proxy_options *o);
+
+/* Opens a handle on the Tango device `device` ("domain/family/member" with
+ * TANGO_HOST set, or a full "tango://host:port/..." name). opts may be NULL.
+ * In database mode the device is not contacted yet; a name the database does
+ * not know fails with LRC_ENOTFOUND, an unreachable database with
+ * LRC_ETANGO. On success *out owns the proxy: close it with
+ * lrc_proxy_close(). */
+int lrc_proxy_open(const char *device, const lrc_proxy_options *opts, lrc_proxy **out,
+                   lrc_error **err);
+
+/* Releases the caller's handle: disconnects every interface connected with
+ * lrc_connect_interface and drops the handle. Invocations still running keep
+ * the device connection alive until they end or their subscription is
+ * freed; their callbacks keep coming. NULL is accepted. Must not be called
+ * twice for one proxy. */
+void lrc_proxy_close(lrc_proxy *p);
+
+/* The device name given to lrc_proxy_open. Owned by the proxy. */
+const char *lrc_proxy_name(const lrc_proxy *p);
+
+/* The Tango client timeout of the proxy in milliseconds. */
+int64_t lrc_proxy_timeout_ms(const lrc_proxy *p);
+
+/* What a proxy has done so far: a window on the shared event streams. */
+typedef struct lrc_proxy_stats {
+    uint64_t subscribes;   /* Tango subscriptions made                          */
+    uint64_t unsubscribes; /* Tango subscriptions ended                         */
+    uint64_t events;       /* Tango events received (values and errors)         */
+    uint64_t invocations;  /* lrc_invoke calls that succeeded                   */
+    unsigned streams;      /* Tango subscriptions live now                      */
+} lrc_proxy_stats;
+
+/* Copies the counters of p into *out. */
+void lrc_proxy_get_stats(const lrc_proxy *p, lrc_proxy_stats *out);
+
+/* ------------------------------------------------------------------------
+ * Updates: what a callback receives
+ * ---------------------------------------------------------------------- */
+
+/* Presence bits of lrc_update.has. A field is meaningful only when its bit
+ * is set; several may be set in one update (v2 usually sends the final
+ * result and status together). */
+enum lrc_update_bits {
+    LRC_HAS_STATUS = 1u << 0,         /* status                                 */
+    LRC_HAS_PROGRESS = 1u << 1,       /* progress (an integer on the wire)      */
+    LRC_HAS_RESULT = 1u << 2,         /* result_json                            */
+    LRC_HAS_RESULT_CODE = 1u << 3,    /* result is [int, "text"]: result_code,
+                                         result_message                         */
+    LRC_HAS_ERROR = 1u << 4,          /* error                                  */
+    LRC_HAS_EXTRA = 1u << 5,          /* extra_json                             */
+    LRC_HAS_UNKNOWN_STATUS = 1u << 6  /* a status arrived that is no TaskStatus:
+                                         status_raw (LRC_HAS_STATUS is clear)   */
+};
+
+/* One change of an LRC, as the device reported it. Everything it points to
+ * is owned by the library and valid only during the callback: copy what you
+ * keep. */
+typedef struct lrc_update {
+    size_t size;              /* sizeof(lrc_update) of the library: fields
+                                 beyond it do not exist                      */
+    unsigned has;             /* LRC_HAS_* bits                               */
+    const char *command_id;   /* the command this update is about            */
+    int protocol_version;     /* 1 or 2                                      */
+    lrc_status status;        /* LRC_HAS_STATUS                              */
+    int64_t progress;         /* LRC_HAS_PROGRESS: percent                   */
+    const char *result_json;  /* LRC_HAS_RESULT: the result as JSON text
+                                 (any JSON value, written like Python's
+                                 json.dumps)                                 */
+    int result_code;          /* LRC_HAS_RESULT_CODE: ResultCode (lrc_result_code) */
+    const char *result_message; /* LRC_HAS_RESULT_CODE: the result's text   */
+    const lrc_error *error;   /* LRC_HAS_ERROR: what went wrong: a Tango
+                                 error event (with its DevError stack, for
+                                 example API_EventTimeout when the device
+                                 is down), or a malformed event            */
+    const char *extra_json;   /* LRC_HAS_EXTRA: a JSON object holding every
+                                 key of the event this library does not know
+                                 (devices may add keys), and a progress that
+                                 was not an integer                          */
+    const char *status_raw;   /* LRC_HAS_UNKNOWN_STATUS: the value received,
+                                 as JSON text                                */
+    bool final;               /* the last callback of this invocation: the
+                                 status is terminal (ABORTED, COMPLETED,
+                                 REJECTED or FAILED)                         */
+} lrc_update;
+
+/* An invocation's callback. Runs on a scheduler worker, never concurrently
+ * with another callback of the same device on the same scheduler. It may
+ * call any function of this library, including lrc_subscription_free on its
+ * own subscription, but should not block for long: it holds up the other
+ * callbacks of its queue. */
+typedef void (*lrc_update_fn)(const lrc_update *u, void *user);
+
+/* ------------------------------------------------------------------------
+ * Invoking
+ * ---------------------------------------------------------------------- */
+
+typedef struct lrc_subscription lrc_subscription;
+
+typedef struct lrc_invoke_options {
+    size_t size;              /* sizeof(lrc_invoke_options), set by _init     */
+    lrc_scheduler *scheduler; /* runs the callbacks (NULL: the default one)   */
+    lrc_log_fn logger;        /* this invocation's log messages go here
+                                 instead of the process-wide hook (NULL: the
+                                 hook); called on the invoking thread and on
+                                 scheduler workers                           */
+    void *logger_user;
+} lrc_invoke_options;
+
+/* Fills *o with the defaults. */
+void lrc_invoke_options_init(lrc_invoke_options *o);
+
+/* Starts the long running command `command` on the device and follows it.
+ *
+ * arg: the command's argument; NULL or lrc_arg_none() for none (a falsy
+ * argument such as 0, "" or false is an argument). Typed values are
+ * converted to the command's declared input type when they fit (range
+ * checked); lrc_arg_json() text is converted by that type (a DevString
+ * command receives a JSON string's content, or the JSON text of any other
+ * value).
+ *
+ * The sequence, as ska-tango-base's invoke_lrc:
+ *  1. checks the arguments (LRC_EINVAL; no Tango call is made);
+ *  2. asks the command's signature (cached per proxy): a command whose
+ *     output is not DevVarLongStringArray, or an argument that does not fit
+ *     its input type, gives LRC_EINVAL;
+ *  3. negotiates the protocol from the device's lrcProtocolVersions (absent:
+ *     v1); no common version gives LRC_EPROTOCOL with both ranges;
+ *  4. subscribes the event streams the protocol needs (unless already
+ *     there); a failure gives LRC_ETANGO with reason SKA_InvokeLrcFailed
+ *     "Subscribing to '<attr>' change event failed." on top of the stack;
+ *  5. runs the command; a Tango failure gives LRC_ETANGO with reason
+ *     SKA_InvokeLrcFailed "Invocation of command '<command>' failed with
+ *     args: <args>" on top of the stack; ResultCode REJECTED gives
+ *     LRC_EREJECTED "<command> command rejected: <reason>"; any code but
+ *     QUEUED and STARTED gives LRC_ERESULTCODE.
+ * Events that arrive before the command returns its ID are kept (at most
+ * the proxy timeout + 1 s) and delivered in order once it is known. After
+ * any failure nothing stays subscribed for this call and cb is never
+ * called; *err (if err is not NULL) tells why, and the failure is logged
+ * as the Python client logs it.
+ *
+ * On success cb(update, user) is called for every change of the command
+ * (lrc_update above), the last time with update->final set; in v1, a
+ * status that repeats unchanged is delivered once (ska's Python client
+ * repeats it whenever another command changes). If `out` is not NULL,
+ * *out receives the subscription, which the caller must free with
+ * lrc_subscription_free() (at any time: before, in or after the final
+ * callback); with out NULL the invocation frees itself after its final
+ * callback. `opts` may be NULL. */
+int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update_fn cb,
+               void *user, const lrc_invoke_options *opts, lrc_subscription **out,
+               lrc_error **err);
+
+/* The command ID the device gave. Owned by the subscription. */
+const char *lrc_subscription_command_id(const lrc_subscription *s);
+
+/* The protocol version negotiated for this invocation: 1 or 2. */
+int lrc_subscription_protocol_version(const lrc_subscription *s);
+
+/* Stops following the command and frees the handle. After it returns the
+ * callback is not running and is never called again, except that when it
+ * is called from inside that callback, the current call finishes normally.
+ * Safe after the final callback, from any thread and from inside the
+ * callback. The command itself goes on on the device. NULL is accepted;
+ * each handle must be freed exactly once. */
+void lrc_subscription_free(lrc_subscription *s);
+
+/* ------------------------------------------------------------------------
+ * Pre-connected event streams
+ * ---------------------------------------------------------------------- */
+
+/* Keeps the device's LRC event streams connected, and its callback queue on
+ * scheduler s (NULL: the default one) allocated, so later invocations
+ * subscribe nothing: a pure speed-up, results are the same. Negotiates the
+ * protocol now (errors as for lrc_invoke steps 3 and 4). Connecting again
+ * with the same scheduler changes nothing and returns LRC_OK. */
+int lrc_connect_interface(lrc_proxy *p, lrc_scheduler *s, lrc_error **err);
+
+/* Undoes lrc_connect_interface(p, s): streams no invocation needs any more
+ * are unsubscribed; invocations still running keep theirs and go on.
+ * LRC_ENOTFOUND if p was not connected with s. */
+int lrc_disconnect_interface(lrc_proxy *p, lrc_scheduler *s);
+
+/* ------------------------------------------------------------------------
+ * Plain event callbacks on a scheduler (CallbackScheduler.register_event_callback)
+ * ---------------------------------------------------------------------- */
+
+/* One change event of an attribute. Valid only during the callback. */
+typedef struct lrc_event {
+    size_t size;             /* sizeof(lrc_event) of the library            */
+    const char *device;      /* the proxy's device name                     */
+    const char *attribute;   /* the attribute name as registered            */
+    const char *value_json;  /* the value as JSON (a spectrum is an array,
+                                an empty spectrum []), or NULL on error     */
+    const lrc_error *error;  /* the Tango error event, or NULL               */
+} lrc_event;
+
+typedef void (*lrc_event_fn)(const lrc_event *ev, void *user);
+
+/* Registers fn(ev, user) for the CHANGE events of one attribute of p, run
+ * on scheduler s (NULL: the default one). The events go through queue q, or
+ * when q is NULL through p's queue on s (which its LRC callbacks use too, so
+ * all keep their relative order). The attribute's stream is shared with
+ * every other user of p; a registration that creates it receives the
+ * attribute's current value first. On success *id identifies the
+ * registration on s. Subscription failures give LRC_ETANGO. */
+int lrc_register_event_callback(lrc_scheduler *s, lrc_proxy *p, const char *attribute,
+                                lrc_queue *q, lrc_event_fn fn, void *user, uint64_t *id,
+                                lrc_error **err);
+
+/* Ends a registration. After it returns fn is not running (unless called
+ * from fn itself) and is never called again for it. An unknown or already
+ * ended id is harmless: LRC_ENOTFOUND. */
+int lrc_unregister_callback(lrc_scheduler *s, uint64_t id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LRC_CLIENT_H */

@@ -1,0 +1,377 @@
+/* invocation.c - one LRC being followed: routing of its events (buffered
+ * until the command ID is known), the items its callbacks run from, and the
+ * subscription handle the caller holds. */
+#include "core/client_internal.h"
+#include "core/error_build.h"
+#include "core/log_internal.h"
+#include "core/value.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One queued batch of callbacks: what one event meant for one invocation. */
+typedef struct delivery {
+    lrc_subscription *inv; /* one reference */
+    lrc_decode_out out;
+    bool final;
+} delivery;
+
+static void on_event(lrc_listener *l, lrc_stream_kind kind, const lrc_tg_event *ev);
+
+void lrc_inv_log(const lrc_subscription *inv, int level, const char *fmt, ...)
+{
+    char *msg;
+    va_list ap;
+    va_start(ap, fmt);
+    msg = lrc_vasprintf(fmt, ap);
+    va_end(ap);
+    lrc_log_to(inv->logger, inv->logger_user, level, "%s", msg ? msg : "(out of memory)");
+    free(msg);
+}
+
+/* ---- lifetime ---------------------------------------------------------------- */
+
+int lrc_inv_new(lrc_proxy *p, lrc_queue *q, lrc_update_fn cb, void *user,
+                const lrc_invoke_options *opts, lrc_subscription **out)
+{
+    lrc_subscription *inv = calloc(1, sizeof *inv);
+    if (!inv)
+        return LRC_ENOMEM;
+    inv->listener.on_event = on_event;
+    inv->p = lrc_proxy_ref(p);
+    inv->queue = lrc_queue_ref(q);
+    inv->cb = cb;
+    inv->user = user;
+    if (opts) {
+        inv->logger = opts->logger;
+        inv->logger_user = opts->logger_user;
+    }
+    atomic_init(&inv->refs, 1); /* the caller's */
+    inv->state = LRC_INV_PENDING;
+    inv->early_deadline_ms = lrc_now_ms() + p->timeout_ms + 1000;
+    pthread_mutex_init(&inv->cb_mu, NULL);
+    pthread_cond_init(&inv->cb_cv, NULL);
+    *out = inv;
+    return LRC_OK;
+}
+
+static void drop_early(lrc_subscription *inv)
+{
+    for (size_t i = 0; i < inv->nearly; i++) {
+        lrc_tg_value_clear(&inv->early[i].value);
+        lrc_error_free(inv->early[i].error);
+    }
+    free(inv->early);
+    inv->early = NULL;
+    inv->nearly = inv->cap_early = 0;
+}
+
+static void inv_free(lrc_subscription *inv)
+{
+    drop_early(inv);
+    lrc_decode_state_clear(&inv->dec);
+    free(inv->command_id);
+    pthread_cond_destroy(&inv->cb_cv);
+    pthread_mutex_destroy(&inv->cb_mu);
+    lrc_queue_unref(inv->queue);
+    lrc_proxy_unref(inv->p);
+    free(inv);
+}
+
+void lrc_inv_unref(lrc_subscription *inv)
+{
+    if (inv && atomic_fetch_sub(&inv->refs, 1) == 1)
+        inv_free(inv);
+}
+
+/* Under p->mu: no more events for this invocation. */
+static void end_routing(lrc_subscription *inv)
+{
+    inv->state = LRC_INV_ENDED;
+    for (size_t i = 0; i < inv->nstreams; i++)
+        lrc_stream_unlisten(inv->streams[i], &inv->listener);
+    drop_early(inv);
+}
+
+/* ---- streams ----------------------------------------------------------------- */
+
+int lrc_inv_attach(lrc_subscription *inv, int version, const char **failed_attr, lrc_error **err)
+{
+    lrc_proxy *p = inv->p;
+    size_t n;
+    const char *const *attrs = lrc_protocol_attrs(version, &n);
+    inv->version = version;
+    atomic_fetch_add(&inv->refs, 1); /* the streams point at the listener */
+    for (size_t i = 0; i < n; i++) {
+        lrc_stream *s = NULL;
+        int rc = lrc_stream_acquire(p, attrs[i], &inv->listener, &s, err);
+        if (rc != LRC_OK) {
+            *failed_attr = attrs[i];
+            lrc_inv_detach(inv, true);
+            return rc;
+        }
+        pthread_mutex_lock(&p->mu);
+        inv->streams[inv->nstreams++] = s;
+        pthread_mutex_unlock(&p->mu);
+    }
+    return LRC_OK;
+}
+
+void lrc_inv_detach(lrc_subscription *inv, bool use_inv_logger)
+{
+    lrc_proxy *p = inv->p;
+    lrc_stream *held[3];
+    pthread_mutex_lock(&p->mu);
+    if (inv->detached) {
+        pthread_mutex_unlock(&p->mu);
+        return;
+    }
+    inv->detached = true;
+    end_routing(inv);
+    size_t n = inv->nstreams;
+    memcpy(held, inv->streams, n * sizeof *held);
+    inv->nstreams = 0;
+    pthread_mutex_unlock(&p->mu);
+
+    for (size_t i = 0; i < n; i++)
+        lrc_stream_release(p, held[i], NULL, use_inv_logger ? inv->logger : NULL,
+                           use_inv_logger ? inv->logger_user : NULL);
+    lrc_inv_unref(inv); /* the reference taken by lrc_inv_attach */
+}
+
+/* ---- running callbacks ----------------------------------------------------- */
+
+static void delivery_free(delivery *d)
+{
+    lrc_decode_out_clear(&d->out);
+    lrc_inv_unref(d->inv);
+    free(d);
+}
+
+static void fill_update(const lrc_subscription *inv, const lrc_decoded *dd, bool final,
+                        lrc_update *u)
+{
+    memset(u, 0, sizeof *u);
+    u->size = sizeof *u;
+    u->has = dd->has;
+    u->command_id = inv->command_id;
+    u->protocol_version = inv->version;
+    u->status = dd->status;
+    u->progress = dd->progress;
+    u->result_json = dd->result_json;
+    u->result_code = dd->result_code;
+    u->result_message = dd->result_message;
+    u->error = dd->error;
+    u->extra_json = dd->extra_json;
+    u->status_raw = dd->status_raw;
+    u->final = final;
+}
+
+/* Enters the callback section unless the handle was freed. */
+static bool begin_callbacks(lrc_subscription *inv)
+{
+    pthread_mutex_lock(&inv->cb_mu);
+    bool go = !inv->released;
+    if (go) {
+        inv->running = true;
+        inv->running_thread = pthread_self();
+    }
+    pthread_mutex_unlock(&inv->cb_mu);
+    return go;
+}
+
+static void end_callbacks(lrc_subscription *inv)
+{
+    pthread_mutex_lock(&inv->cb_mu);
+    inv->running = false;
+    pthread_cond_broadcast(&inv->cb_cv);
+    pthread_mutex_unlock(&inv->cb_mu);
+}
+
+static bool released(lrc_subscription *inv)
+{
+    pthread_mutex_lock(&inv->cb_mu);
+    bool r = inv->released;
+    pthread_mutex_unlock(&inv->cb_mu);
+    return r;
+}
+
+/* On a scheduler worker. */
+static void delivery_run(void *item, void *ctx)
+{
+    (void)ctx;
+    delivery *d = item;
+    lrc_subscription *inv = d->inv;
+    if (d->final)
+        lrc_inv_detach(inv, false); /* stop listening, then the final callback */
+    if (begin_callbacks(inv)) {
+        for (size_t i = 0; i < d->out.nlogs; i++)
+            lrc_log_to(inv->logger, inv->logger_user, d->out.logs[i].level, "%s",
+                       d->out.logs[i].text);
+        for (size_t i = 0; i < d->out.n; i++) {
+            if (i > 0 && released(inv))
+                break; /* freed from inside the previous callback */
+            lrc_update u;
+            fill_update(inv, &d->out.upd[i], d->final && i + 1 == d->out.n, &u);
+            inv->cb(&u, inv->user);
+        }
+        end_callbacks(inv);
+    }
+    delivery_free(d);
+}
+
+/* When the queue or scheduler goes away with the item still queued. */
+static void delivery_discard(void *item, void *ctx)
+{
+    (void)ctx;
+    delivery *d = item;
+    if (d->final)
+        lrc_inv_detach(d->inv, false);
+    delivery_free(d);
+}
+
+/* ---- routing (under p->mu, on a Tango thread or the invoking thread) ------- */
+
+static void queue_delivery(lrc_subscription *inv, lrc_decode_out *out)
+{
+    delivery *d = malloc(sizeof *d);
+    if (!d) {
+        lrc_decode_out_clear(out);
+        lrc_log(LRC_LOG_ERROR, "'%s': out of memory: an event was dropped", inv->command_id);
+        return;
+    }
+    d->inv = inv;
+    atomic_fetch_add(&inv->refs, 1);
+    d->out = *out;
+    memset(out, 0, sizeof *out);
+    d->final = d->out.terminal;
+    int rc = lrc_queue_push(inv->queue, delivery_run, delivery_discard, d, NULL, d->final);
+    if (rc != LRC_OK) {
+        lrc_log(LRC_LOG_ERROR, "'%s': callbacks cannot be queued (%s): an event was dropped",
+                inv->command_id, lrc_strerror(rc));
+        delivery_free(d); /* not the last reference: the streams hold one */
+    }
+}
+
+static void route(lrc_subscription *inv, lrc_stream_kind kind, const lrc_tg_event *ev)
+{
+    lrc_decode_out out;
+    int rc = ev->error ? lrc_decode_error(inv->command_id, ev->error, &out)
+                       : lrc_decode_value(kind, inv->command_id, ev->value, &inv->dec, &out);
+    if (rc != LRC_OK) {
+        lrc_log(LRC_LOG_ERROR, "'%s': out of memory decoding an event: dropped", inv->command_id);
+        return;
+    }
+    if (out.n == 0 && out.nlogs == 0)
+        return;
+    if (out.terminal)
+        end_routing(inv); /* nothing after the final callback */
+    queue_delivery(inv, &out);
+}
+
+static void buffer_early(lrc_subscription *inv, lrc_stream_kind kind, const lrc_tg_event *ev)
+{
+    if (inv->early_lost)
+        return;
+    if (lrc_now_ms() > inv->early_deadline_ms || inv->nearly == LRC_EARLY_MAX)
+        goto lost;
+    if (inv->nearly == inv->cap_early) {
+        size_t cap = inv->cap_early ? 2 * inv->cap_early : 8;
+        lrc_early *grown = realloc(inv->early, cap * sizeof *grown);
+        if (!grown)
+            goto lost;
+        inv->early = grown;
+        inv->cap_early = cap;
+    }
+    lrc_early *e = &inv->early[inv->nearly];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    if (ev->error) {
+        if (!(e->error = lrc_error_dup(ev->error)))
+            goto lost;
+    } else if (lrc_value_copy(&e->value, ev->value) != LRC_OK) {
+        goto lost;
+    }
+    inv->nearly++;
+    return;
+lost:
+    /* Reported when the ID is known (logging here would call out). */
+    inv->early_lost = true;
+    drop_early(inv);
+}
+
+static void on_event(lrc_listener *l, lrc_stream_kind kind, const lrc_tg_event *ev)
+{
+    lrc_subscription *inv = (lrc_subscription *)l;
+    if (inv->state == LRC_INV_PENDING)
+        buffer_early(inv, kind, ev);
+    else if (inv->state == LRC_INV_ACTIVE)
+        route(inv, kind, ev);
+}
+
+int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
+{
+    char *id = strdup(command_id);
+    if (!id)
+        return LRC_ENOMEM;
+    lrc_proxy *p = inv->p;
+    pthread_mutex_lock(&p->mu);
+    inv->command_id = id;
+    bool lost = inv->early_lost;
+    if (inv->state == LRC_INV_PENDING) {
+        inv->state = LRC_INV_ACTIVE;
+        for (size_t i = 0; i < inv->nearly && inv->state == LRC_INV_ACTIVE; i++) {
+            lrc_early *e = &inv->early[i];
+            lrc_tg_event ev = {.attr_name = NULL,
+                               .value = e->error ? NULL : &e->value,
+                               .error = e->error};
+            route(inv, e->kind, &ev);
+        }
+        drop_early(inv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (lost)
+        lrc_inv_log(inv, LRC_LOG_WARNING,
+                    "'%s': events that arrived before the command returned its ID were "
+                    "dropped (more than %d, or later than the proxy timeout + 1 s)",
+                    id, LRC_EARLY_MAX);
+    return LRC_OK;
+}
+
+void lrc_inv_abandon(lrc_subscription *inv)
+{
+    pthread_mutex_lock(&inv->p->mu);
+    end_routing(inv);
+    pthread_mutex_unlock(&inv->p->mu);
+    lrc_inv_detach(inv, true);
+}
+
+/* ---- the handle ----------------------------------------------------------------- */
+
+const char *lrc_subscription_command_id(const lrc_subscription *s)
+{
+    return s ? s->command_id : NULL;
+}
+
+int lrc_subscription_protocol_version(const lrc_subscription *s) { return s ? s->version : 0; }
+
+void lrc_subscription_free(lrc_subscription *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->p->mu);
+    end_routing(s);
+    pthread_mutex_unlock(&s->p->mu);
+
+    /* Wait for a callback running on another thread; from inside the
+     * callback itself, let it finish normally. */
+    pthread_mutex_lock(&s->cb_mu);
+    s->released = true;
+    while (s->running && !pthread_equal(s->running_thread, pthread_self()))
+        pthread_cond_wait(&s->cb_cv, &s->cb_mu);
+    pthread_mutex_unlock(&s->cb_mu);
+
+    lrc_inv_detach(s, true);
+    lrc_inv_unref(s); /* the caller's */
+}

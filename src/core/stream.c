@@ -1,0 +1,210 @@
+/* stream.c - one Tango subscription per (proxy, attribute), shared by every
+ * invocation and registration on the proxy. The Tango thread only routes:
+ * each listener decodes what concerns it and queues it for a worker. */
+#include "core/client_internal.h"
+#include "core/error_build.h"
+#include "core/log_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum stream_phase { PHASE_SUBSCRIBING, PHASE_LIVE } stream_phase;
+
+struct lrc_stream {
+    lrc_stream *next; /* p->streams */
+    lrc_proxy *p;
+    lrc_stream_kind kind;
+    char *attr;
+    int sub_id;
+    unsigned refs;
+    stream_phase phase;
+    lrc_listener **listeners;
+    size_t nlisteners, cap;
+};
+
+static const char *const v2_attrs[] = {"_lrcEvent"};
+static const char *const v1_attrs[] = {"longRunningCommandStatus", "longRunningCommandProgress",
+                                       "longRunningCommandResult"};
+
+const char *const *lrc_protocol_attrs(int version, size_t *n)
+{
+    *n = version == 2 ? 1 : 3;
+    return version == 2 ? v2_attrs : v1_attrs;
+}
+
+const char *lrc_stream_name(const lrc_stream *s) { return s->attr; }
+
+int lrc_stream_listen(lrc_stream *s, lrc_listener *l)
+{
+    if (s->nlisteners == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 4;
+        lrc_listener **grown = realloc(s->listeners, cap * sizeof *grown);
+        if (!grown)
+            return LRC_ENOMEM;
+        s->listeners = grown;
+        s->cap = cap;
+    }
+    s->listeners[s->nlisteners++] = l;
+    return LRC_OK;
+}
+
+void lrc_stream_unlisten(lrc_stream *s, lrc_listener *l)
+{
+    for (size_t i = 0; i < s->nlisteners; i++)
+        if (s->listeners[i] == l) {
+            /* keep the order: listeners are served in arrival order */
+            memmove(&s->listeners[i], &s->listeners[i + 1],
+                    (s->nlisteners - i - 1) * sizeof *s->listeners);
+            s->nlisteners--;
+            return;
+        }
+}
+
+/* The Tango callback: on the subscribing thread (the initial value), the
+ * event consumer thread or the keep-alive thread. Routes under p->mu, so
+ * events of all streams of a proxy reach each queue in one order. */
+static void on_tango_event(const lrc_tg_event *ev, void *user)
+{
+    lrc_stream *s = user;
+    lrc_proxy *p = s->p;
+    pthread_mutex_lock(&p->mu);
+    p->st.events++;
+    /* A listener may unlisten itself while it is served (an invocation that
+     * sees its terminal status): serve a snapshot. */
+    lrc_listener *small[16];
+    lrc_listener **snap = small;
+    size_t n = s->nlisteners;
+    if (n > 16 && !(snap = malloc(n * sizeof *snap))) {
+        lrc_log(LRC_LOG_ERROR, "%s/%s: out of memory: event dropped", p->name, s->attr);
+        pthread_mutex_unlock(&p->mu);
+        return;
+    }
+    memcpy(snap, s->listeners, n * sizeof *snap);
+    for (size_t i = 0; i < n; i++)
+        snap[i]->on_event(snap[i], s->kind, ev);
+    pthread_mutex_unlock(&p->mu);
+    if (snap != small)
+        free(snap);
+}
+
+static lrc_stream *find_stream(lrc_proxy *p, const char *attr)
+{
+    for (lrc_stream *s = p->streams; s; s = s->next)
+        if (strcasecmp(s->attr, attr) == 0)
+            return s;
+    return NULL;
+}
+
+static void unlink_stream(lrc_proxy *p, lrc_stream *s)
+{
+    for (lrc_stream **pp = &p->streams; *pp; pp = &(*pp)->next)
+        if (*pp == s) {
+            *pp = s->next;
+            return;
+        }
+}
+
+static void free_stream(lrc_stream *s)
+{
+    free(s->listeners);
+    free(s->attr);
+    free(s);
+}
+
+/* Under p->mu: a new stream entry, listed but not subscribed yet. */
+static lrc_stream *new_stream(lrc_proxy *p, const char *attr, lrc_listener *l)
+{
+    lrc_stream *s = calloc(1, sizeof *s);
+    if (!s || !(s->attr = strdup(attr))) {
+        free(s);
+        return NULL;
+    }
+    s->p = p;
+    s->kind = lrc_stream_kind_of(attr);
+    s->sub_id = -1;
+    s->refs = 1;
+    s->phase = PHASE_SUBSCRIBING;
+    if (l && lrc_stream_listen(s, l) != LRC_OK) {
+        free_stream(s);
+        return NULL;
+    }
+    s->next = p->streams;
+    p->streams = s;
+    return s;
+}
+
+int lrc_stream_acquire(lrc_proxy *p, const char *attr, lrc_listener *l, lrc_stream **out,
+                       lrc_error **err)
+{
+    *out = NULL;
+    pthread_mutex_lock(&p->mu);
+    lrc_stream *s;
+    /* Another thread subscribing the same attribute: wait for its outcome
+     * (on failure the entry is gone and this thread tries itself). */
+    while ((s = find_stream(p, attr)) && s->phase == PHASE_SUBSCRIBING)
+        pthread_cond_wait(&p->cv, &p->mu);
+    if (s) {
+        int rc = l ? lrc_stream_listen(s, l) : LRC_OK;
+        if (rc == LRC_OK)
+            s->refs++;
+        pthread_mutex_unlock(&p->mu);
+        if (rc != LRC_OK)
+            return lrc_fail(err, rc, "out of memory");
+        *out = s;
+        return LRC_OK;
+    }
+    s = new_stream(p, attr, l);
+    pthread_mutex_unlock(&p->mu);
+    if (!s)
+        return lrc_fail(err, LRC_ENOMEM, "out of memory");
+
+    /* Without the lock: the initial value is delivered inside this call. */
+    int id = -1;
+    int rc = p->t->ops->subscribe(p->conn, attr, on_tango_event, s, &id, err);
+
+    pthread_mutex_lock(&p->mu);
+    if (rc == LRC_OK) {
+        s->sub_id = id;
+        s->phase = PHASE_LIVE;
+        p->st.subscribes++;
+        p->st.streams++;
+    } else {
+        unlink_stream(p, s);
+    }
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    if (rc != LRC_OK) {
+        free_stream(s); /* no callback after a failed subscribe returns */
+        return rc;
+    }
+    *out = s;
+    return LRC_OK;
+}
+
+void lrc_stream_release(lrc_proxy *p, lrc_stream *s, lrc_listener *l, lrc_log_fn log,
+                        void *log_user)
+{
+    pthread_mutex_lock(&p->mu);
+    if (l)
+        lrc_stream_unlisten(s, l);
+    bool last = --s->refs == 0;
+    if (last) {
+        unlink_stream(p, s);
+        p->st.streams--;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (!last)
+        return;
+
+    lrc_error *e = NULL;
+    int rc = p->t->ops->unsubscribe(p->conn, s->sub_id, &e);
+    pthread_mutex_lock(&p->mu);
+    p->st.unsubscribes++;
+    pthread_mutex_unlock(&p->mu);
+    if (rc != LRC_OK)
+        lrc_log_to(log, log_user, LRC_LOG_WARNING, "proxy.unsubscribe_event(%d) failed with: %s",
+                   s->sub_id, lrc_error_message(e));
+    lrc_error_free(e);
+    free_stream(s); /* no callback after unsubscribe returns, failed or not */
+}

@@ -1,0 +1,177 @@
+/* client_rec.c - see client_rec.h. */
+#include "client_rec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double crec_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+void crec_init(crec *r)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+}
+
+void crec_clear(crec *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->u[i].command_id);
+        free(r->u[i].result_json);
+        free(r->u[i].extra_json);
+        free(r->u[i].status_raw);
+        free(r->u[i].error_reasons);
+    }
+    free(r->u);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+}
+
+static char *reasons(const lrc_error *e)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < lrc_error_count(e); i++)
+        len += strlen(lrc_error_at(e, i)->reason) + 1;
+    char *s = calloc(1, len);
+    for (size_t i = 0; i < lrc_error_count(e); i++) {
+        if (i)
+            strcat(s, ",");
+        strcat(s, lrc_error_at(e, i)->reason);
+    }
+    return s;
+}
+
+void crec_cb(const lrc_update *u, void *user)
+{
+    crec *r = user;
+    pthread_mutex_lock(&r->mu);
+    if (r->inside++)
+        r->concurrent = true;
+    pthread_mutex_unlock(&r->mu);
+
+    crec_update c = {0};
+    c.has = u->has;
+    c.command_id = dup_or_null(u->command_id);
+    c.protocol_version = u->protocol_version;
+    c.status = (u->has & LRC_HAS_STATUS) ? (int)u->status : -1;
+    c.progress = u->progress;
+    if (u->has & LRC_HAS_RESULT)
+        c.result_json = dup_or_null(u->result_json);
+    if (u->has & LRC_HAS_EXTRA)
+        c.extra_json = dup_or_null(u->extra_json);
+    if (u->has & LRC_HAS_UNKNOWN_STATUS)
+        c.status_raw = dup_or_null(u->status_raw);
+    if (u->has & LRC_HAS_ERROR)
+        c.error_reasons = reasons(u->error);
+    c.final = u->final;
+    c.thread = pthread_self();
+    c.at = crec_now();
+
+    pthread_mutex_lock(&r->mu);
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 16;
+        r->u = realloc(r->u, r->cap * sizeof *r->u);
+    }
+    r->u[r->n++] = c;
+    bool free_now = u->final && r->free_in_final && r->sub;
+    lrc_subscription *sub = r->sub;
+    if (free_now)
+        r->sub = NULL;
+    pthread_mutex_unlock(&r->mu);
+
+    if (free_now)
+        lrc_subscription_free(sub); /* from inside the final callback */
+
+    pthread_mutex_lock(&r->mu);
+    r->inside--;
+    if (u->final)
+        r->finals++;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static bool wait_until(crec *r, bool (*ok)(crec *, size_t), size_t arg, double timeout_s)
+{
+    double end = crec_now() + timeout_s;
+    pthread_mutex_lock(&r->mu);
+    bool good;
+    while (!(good = ok(r, arg))) {
+        double left = end - crec_now();
+        if (left <= 0)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (left < 0.2 ? left : 0.2);
+        ts.tv_sec = (time_t)t;
+        ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return good;
+}
+
+static bool enough_finals(crec *r, size_t n) { return r->finals >= n; }
+static bool enough_updates(crec *r, size_t n) { return r->n >= n; }
+
+bool crec_wait_finals(crec *r, size_t finals, double timeout_s)
+{
+    return wait_until(r, enough_finals, finals, timeout_s);
+}
+
+bool crec_wait_count(crec *r, size_t n, double timeout_s)
+{
+    return wait_until(r, enough_updates, n, timeout_s);
+}
+
+char *crec_render(const crec_update *u)
+{
+    char buf[4096];
+    size_t len = 0;
+    buf[0] = '\0';
+#define ADD(...) len += (size_t)snprintf(buf + len, sizeof buf - len, __VA_ARGS__)
+    if (u->has & LRC_HAS_STATUS)
+        ADD("%s%s", len ? " " : "", lrc_status_name(u->status));
+    if (u->has & LRC_HAS_UNKNOWN_STATUS)
+        ADD("%sstatus?=%s", len ? " " : "", u->status_raw);
+    if (u->has & LRC_HAS_PROGRESS)
+        ADD("%sprogress=%lld", len ? " " : "", u->progress);
+    if (u->has & LRC_HAS_RESULT)
+        ADD("%sresult=%s", len ? " " : "", u->result_json);
+    if (u->has & LRC_HAS_EXTRA)
+        ADD("%sextra=%s", len ? " " : "", u->extra_json);
+    if (u->has & LRC_HAS_ERROR)
+        ADD("%serror=%s", len ? " " : "", u->error_reasons);
+    if (u->final)
+        ADD(" FINAL");
+#undef ADD
+    return strdup(buf);
+}
+
+char *crec_sequence(crec *r)
+{
+    pthread_mutex_lock(&r->mu);
+    size_t cap = 64, len = 0;
+    char *s = calloc(1, cap);
+    for (size_t i = 0; i < r->n; i++) {
+        char *one = crec_render(&r->u[i]);
+        size_t need = len + strlen(one) + 4;
+        if (need > cap) {
+            while (cap < need)
+                cap *= 2;
+            s = realloc(s, cap);
+        }
+        len += (size_t)sprintf(s + len, "%s%s", i ? " | " : "", one);
+        free(one);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return s;
+}

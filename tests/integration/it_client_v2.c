@@ -1,0 +1,514 @@
+/*
+ * it_client_v2.c - lrc_invoke against a real protocol-v2 demo device over a
+ * real Tango database: the callback sequences, every failure of the
+ * invocation sequence, the subscription handle, pre-connected streams and
+ * the lrc-invoke-example program. Conformance points 5, 8, 9, 11-15, 18,
+ * 24, 28-30, 32-35, 51, 52, 54.
+ */
+#include "client_rec.h"
+#include "it_common.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static const char *g_example; /* argv[2]: lrc-invoke-example */
+
+/* Per test: a fresh demo device and an lrc_proxy on it. */
+typedef struct fx {
+    it_dev *d;
+    lrc_proxy *p;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    void *ds = NULL;
+    it_setup(&ds);
+    f->d = ds;
+    *state = f;
+    if (!it_dev_start(f->d, "cv2", NULL))
+        return -1;
+    lrc_error *err = NULL;
+    if (lrc_proxy_open(f->d->device, NULL, &f->p, &err) != LRC_OK) {
+        fprintf(stderr, "lrc_proxy_open: %s\n", lrc_error_message(err));
+        lrc_error_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    lrc_proxy_close(f->p);
+    void *ds = f->d;
+    int rc = it_teardown(&ds);
+    free(f);
+    return rc;
+}
+
+/* Invokes and waits for the final update; returns the sequence text. */
+static char *run_to_end(fx *f, const char *cmd, const lrc_arg *arg, crec *r,
+                        lrc_subscription **sub)
+{
+    lrc_error *err = NULL;
+    int rc = lrc_invoke(f->p, cmd, arg, crec_cb, r, NULL, sub, &err);
+    if (rc != LRC_OK)
+        fail_msg("lrc_invoke %s: %s", cmd, lrc_error_message(err));
+    assert_true(crec_wait_finals(r, 1, 20));
+    return crec_sequence(r);
+}
+
+static void expect_sequence(fx *f, const char *cmd, const lrc_arg *arg, const char *want)
+{
+    crec r;
+    crec_init(&r);
+    lrc_subscription *sub = NULL;
+    char *seq = run_to_end(f, cmd, arg, &r, &sub);
+    assert_string_equal(seq, want);
+    assert_int_equal(lrc_subscription_protocol_version(sub), 2);
+    /* every update names our command; the ID has the ska shape */
+    const char *id = lrc_subscription_command_id(sub);
+    size_t lid = strlen(id), lcmd = strlen(cmd);
+    assert_true(lid > lcmd + 1 && strcmp(id + lid - lcmd, cmd) == 0 && id[lid - lcmd - 1] == '_');
+    for (size_t i = 0; i < r.n; i++) {
+        assert_string_equal(r.u[i].command_id, id);
+        assert_int_equal(r.u[i].protocol_version, 2);
+        assert_false(pthread_equal(r.u[i].thread, pthread_self())); /* never inside the call */
+    }
+    assert_false(r.concurrent);
+    lrc_subscription_free(sub);
+    free(seq);
+    crec_clear(&r);
+}
+
+/* 18, 14, 15, 11: the v2 happy path, STAGING first and exactly once. */
+static void test_echo_sequence(void **state)
+{
+    fx *f = *state;
+    lrc_arg a = lrc_arg_string("hello");
+    expect_sequence(f, "Echo", &a,
+                    "STAGING | QUEUED | IN_PROGRESS | COMPLETED result=[0, \"hello\"] FINAL");
+    /* the stream went with the invocation */
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.subscribes, 1);
+    assert_int_equal(st.unsubscribes, 1);
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.invocations, 1);
+}
+
+static void test_sleep_progress(void **state)
+{
+    fx *f = *state;
+    lrc_arg a = lrc_arg_double(0.3);
+    expect_sequence(f, "Sleep", &a,
+                    "STAGING | QUEUED | IN_PROGRESS | progress=10 | progress=20 | progress=30 | "
+                    "progress=40 | progress=50 | progress=60 | progress=70 | progress=80 | "
+                    "progress=90 | progress=100 | COMPLETED result=[0, \"Sleep done\"] FINAL");
+}
+
+/* 24 (FAILED) and 33 (unicode result text). */
+static void test_fail_and_unicode(void **state)
+{
+    fx *f = *state;
+    lrc_arg a = lrc_arg_string("boom");
+    expect_sequence(f, "Fail", &a,
+                    "STAGING | QUEUED | IN_PROGRESS | FAILED result=[3, \"Unhandled exception "
+                    "during execution: boom\"] FINAL");
+    lrc_arg u = lrc_arg_string("caf\xc3\xa9 \xe2\x82\xac");
+    expect_sequence(f, "Echo", &u,
+                    "STAGING | QUEUED | IN_PROGRESS | COMPLETED result=[0, \"caf\\u00e9 "
+                    "\\u20ac\"] FINAL");
+}
+
+/* 12: a falsy argument is an argument; no argument is refused at once. */
+static void test_falsy_argument(void **state)
+{
+    fx *f = *state;
+    lrc_arg empty = lrc_arg_string("");
+    expect_sequence(f, "Echo", &empty,
+                    "STAGING | QUEUED | IN_PROGRESS | COMPLETED result=[0, \"\"] FINAL");
+    crec r;
+    crec_init(&r);
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_invoke(f->p, "Echo", NULL, crec_cb, &r, NULL, NULL, &err), LRC_EINVAL);
+    assert_non_null(strstr(lrc_error_message(err), "'Echo'"));
+    lrc_error_free(err);
+    /* JSON form, converted by the declared DevDouble */
+    lrc_arg j = lrc_arg_json("0");
+    expect_sequence(f, "Sleep", &j,
+                    "STAGING | QUEUED | IN_PROGRESS | progress=10 | progress=20 | progress=30 | "
+                    "progress=40 | progress=50 | progress=60 | progress=70 | progress=80 | "
+                    "progress=90 | progress=100 | COMPLETED result=[0, \"Sleep done\"] FINAL");
+    crec_clear(&r);
+}
+
+/* 34: Abort through lrc_invoke (STARTED accepted); the Sleep ends ABORTED. */
+static void test_abort(void **state)
+{
+    fx *f = *state;
+    crec rs, ra;
+    crec_init(&rs);
+    crec_init(&ra);
+    lrc_subscription *ss = NULL, *sa = NULL;
+    lrc_arg a = lrc_arg_double(20);
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_invoke(f->p, "Sleep", &a, crec_cb, &rs, NULL, &ss, &err), LRC_OK);
+    assert_true(crec_wait_count(&rs, 3, 10)); /* STAGING, QUEUED, IN_PROGRESS */
+    assert_int_equal(lrc_invoke(f->p, "Abort", NULL, crec_cb, &ra, NULL, &sa, &err), LRC_OK);
+    assert_true(crec_wait_finals(&ra, 1, 20));
+    assert_true(crec_wait_finals(&rs, 1, 20));
+    char *sa_seq = crec_sequence(&ra);
+    assert_string_equal(sa_seq,
+                        "STAGING | IN_PROGRESS | COMPLETED result=[0, \"Abort completed OK\"] FINAL");
+    char *last = crec_render(&rs.u[rs.n - 1]);
+    assert_string_equal(last, "ABORTED result=[7, \"Command has been aborted\"] FINAL");
+    /* 28: both shared one stream, each saw only its own ID */
+    for (size_t i = 0; i < rs.n; i++)
+        assert_string_equal(rs.u[i].command_id, lrc_subscription_command_id(ss));
+    for (size_t i = 0; i < ra.n; i++)
+        assert_string_equal(ra.u[i].command_id, lrc_subscription_command_id(sa));
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.subscribes, 1);
+    free(sa_seq);
+    free(last);
+    lrc_subscription_free(ss);
+    lrc_subscription_free(sa);
+    crec_clear(&rs);
+    crec_clear(&ra);
+}
+
+/* Runs an Echo to its end on the same proxy and scheduler queue: every
+ * update of an earlier command that was going to be delivered has been
+ * by then (one queue, arrival order). */
+static void barrier(fx *f)
+{
+    crec r;
+    crec_init(&r);
+    lrc_arg a = lrc_arg_string("barrier");
+    free(run_to_end(f, "Echo", &a, &r, NULL));
+    crec_clear(&r);
+}
+
+static void log_capture(void *user, int level, const char *msg)
+{
+    char *buf = user;
+    snprintf(buf, 512, "%d %s", level, msg);
+}
+
+/* 9, 54: REJECTED -> LRC_EREJECTED with the reason, logged at error level
+ * through the invocation's logger; nothing subscribed, no callback. */
+static void test_rejected(void **state)
+{
+    fx *f = *state;
+    crec r;
+    crec_init(&r);
+    char logged[512] = "";
+    lrc_invoke_options o;
+    lrc_invoke_options_init(&o);
+    o.logger = log_capture;
+    o.logger_user = logged;
+    lrc_error *err = NULL;
+    lrc_subscription *sub = (lrc_subscription *)1;
+    assert_int_equal(lrc_invoke(f->p, "Off", NULL, crec_cb, &r, &o, &sub, &err), LRC_EREJECTED);
+    assert_null(sub);
+    assert_string_equal(lrc_error_message(err), "Off command rejected: Device is already in OFF state.");
+    assert_string_equal(logged, "40 Off command rejected: Device is already in OFF state.");
+    lrc_error_free(err);
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.subscribes, 1);
+    assert_int_equal(st.unsubscribes, 1);
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.invocations, 0);
+    barrier(f);
+    assert_int_equal(r.n, 0);
+    crec_clear(&r);
+}
+
+/* 8: a DevFailed from the command -> SKA_InvokeLrcFailed on top. */
+static void test_command_devfailed(void **state)
+{
+    fx *f = *state;
+    crec r;
+    crec_init(&r);
+    lrc_error *err = NULL;
+    lrc_arg a = lrc_arg_double(-1);
+    assert_int_equal(lrc_invoke(f->p, "Sleep", &a, crec_cb, &r, NULL, NULL, &err), LRC_ETANGO);
+    assert_string_equal(lrc_error_message(err),
+                        "Invocation of command 'Sleep' failed with args: (-1.0,)");
+    size_t n = lrc_error_count(err);
+    assert_true(n >= 2);
+    assert_string_equal(lrc_error_at(err, n - 1)->reason, "SKA_InvokeLrcFailed");
+    assert_string_equal(lrc_error_at(err, n - 1)->desc,
+                        "Invocation of command 'Sleep' failed with args: (-1.0,)");
+    bool device_reason = false; /* the device's own error is kept below */
+    for (size_t i = 0; i + 1 < n; i++)
+        if (strstr(lrc_error_at(err, i)->desc, "invalid duration"))
+            device_reason = true;
+    assert_true(device_reason);
+    lrc_error_free(err);
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.subscribes, st.unsubscribes);
+    barrier(f);
+    assert_int_equal(r.n, 0);
+    crec_clear(&r);
+}
+
+/* Unknown command: a Tango failure before anything is subscribed;
+ * a command that is not an LRC: LRC_EINVAL. */
+static void test_unknown_and_not_lrc(void **state)
+{
+    fx *f = *state;
+    crec r;
+    crec_init(&r);
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_invoke(f->p, "NoSuchCommand", NULL, crec_cb, &r, NULL, NULL, &err),
+                     LRC_ETANGO);
+    bool not_found = false;
+    for (size_t i = 0; i < lrc_error_count(err); i++)
+        if (strcmp(lrc_error_at(err, i)->reason, "API_CommandNotFound") == 0)
+            not_found = true;
+    assert_true(not_found);
+    lrc_error_free(err);
+    assert_int_equal(
+        lrc_invoke(f->p, "CheckLongRunningCommandStatus", NULL, crec_cb, &r, NULL, NULL, &err),
+        LRC_EINVAL);
+    assert_string_equal(lrc_error_message(err),
+                        "'CheckLongRunningCommandStatus' is not a long running command: it "
+                        "returns DevString, not DevVarLongStringArray");
+    lrc_error_free(err);
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.subscribes, 0);
+    crec_clear(&r);
+}
+
+/* 35: AbortCommands answers [[STARTED], ["Aborting commands"]]: accepted,
+ * never followed by events, and nothing hangs. */
+static void test_abort_commands(void **state)
+{
+    fx *f = *state;
+    crec r;
+    crec_init(&r);
+    lrc_subscription *sub = NULL;
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_invoke(f->p, "AbortCommands", NULL, crec_cb, &r, NULL, &sub, &err),
+                     LRC_OK);
+    assert_string_equal(lrc_subscription_command_id(sub), "Aborting commands");
+    barrier(f);
+    assert_int_equal(r.n, 0);
+    lrc_subscription_free(sub);
+    crec_clear(&r);
+}
+
+/* 30: freeing stops callbacks; freeing inside the final callback is fine. */
+static void test_free_handle(void **state)
+{
+    fx *f = *state;
+    crec r;
+    crec_init(&r);
+    lrc_subscription *sub = NULL;
+    lrc_error *err = NULL;
+    lrc_arg a = lrc_arg_double(0.5);
+    assert_int_equal(lrc_invoke(f->p, "Sleep", &a, crec_cb, &r, NULL, &sub, &err), LRC_OK);
+    assert_true(crec_wait_count(&r, 3, 10));
+    lrc_subscription_free(sub);
+    pthread_mutex_lock(&r.mu);
+    size_t at_free = r.n;
+    pthread_mutex_unlock(&r.mu);
+    barrier(f); /* the Sleep ended before this Echo: its events were not delivered */
+    assert_int_equal(r.n, at_free);
+    assert_int_equal(r.finals, 0);
+    crec_clear(&r);
+
+    crec_init(&r);
+    r.free_in_final = true;
+    lrc_arg e = lrc_arg_string("x");
+    pthread_mutex_lock(&r.mu);
+    assert_int_equal(lrc_invoke(f->p, "Echo", &e, crec_cb, &r, NULL, &r.sub, &err), LRC_OK);
+    pthread_mutex_unlock(&r.mu);
+    assert_true(crec_wait_finals(&r, 1, 10));
+    assert_null(r.sub); /* freed by the callback */
+    crec_clear(&r);
+}
+
+/* 51, 52: connected streams serve 50 invocations without a subscription;
+ * disconnect releases them and invocations still work. */
+static void test_connect_interface(void **state)
+{
+    fx *f = *state;
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_connect_interface(f->p, NULL, &err), LRC_OK);
+    assert_int_equal(lrc_connect_interface(f->p, NULL, &err), LRC_OK); /* idempotent */
+    lrc_proxy_stats before;
+    lrc_proxy_get_stats(f->p, &before);
+    assert_int_equal(before.subscribes, 1);
+    assert_int_equal(before.streams, 1);
+    for (int i = 0; i < 50; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "n%d", i);
+        char want[160];
+        snprintf(want, sizeof want,
+                 "STAGING | QUEUED | IN_PROGRESS | COMPLETED result=[0, \"%s\"] FINAL", text);
+        lrc_arg a = lrc_arg_string(text);
+        expect_sequence(f, "Echo", &a, want);
+    }
+    lrc_proxy_stats after;
+    lrc_proxy_get_stats(f->p, &after);
+    assert_int_equal(after.subscribes, 1);
+    assert_int_equal(after.unsubscribes, 0);
+    assert_int_equal(after.invocations, 50);
+
+    assert_int_equal(lrc_disconnect_interface(f->p, NULL), LRC_OK);
+    assert_int_equal(lrc_disconnect_interface(f->p, NULL), LRC_ENOTFOUND);
+    lrc_proxy_get_stats(f->p, &after);
+    assert_int_equal(after.streams, 0);
+    assert_int_equal(after.unsubscribes, 1);
+    lrc_arg a = lrc_arg_string("again");
+    expect_sequence(f, "Echo", &a,
+                    "STAGING | QUEUED | IN_PROGRESS | COMPLETED result=[0, \"again\"] FINAL");
+    lrc_proxy_get_stats(f->p, &after);
+    assert_int_equal(after.subscribes, 2);
+}
+
+/* 29: two invocations at once on one device: one stream, each sees only
+ * its own command, both complete. Without a handle (out NULL) the
+ * invocation frees itself after its final callback. */
+static void test_two_at_once(void **state)
+{
+    fx *f = *state;
+    crec r1, r2;
+    crec_init(&r1);
+    crec_init(&r2);
+    lrc_arg s = lrc_arg_double(0.3), e = lrc_arg_string("two");
+    lrc_error *err = NULL;
+    lrc_subscription *s1 = NULL;
+    assert_int_equal(lrc_invoke(f->p, "Sleep", &s, crec_cb, &r1, NULL, &s1, &err), LRC_OK);
+    assert_int_equal(lrc_invoke(f->p, "Echo", &e, crec_cb, &r2, NULL, NULL, &err), LRC_OK);
+    assert_true(crec_wait_finals(&r1, 1, 10));
+    assert_true(crec_wait_finals(&r2, 1, 10));
+    char *q2 = crec_sequence(&r2);
+    /* the Echo waits in the queue behind the Sleep */
+    assert_string_equal(q2, "STAGING | QUEUED | IN_PROGRESS | COMPLETED result=[0, \"two\"] FINAL");
+    for (size_t i = 0; i < r1.n; i++)
+        assert_string_equal(r1.u[i].command_id, lrc_subscription_command_id(s1));
+    for (size_t i = 1; i < r2.n; i++)
+        assert_string_equal(r2.u[i].command_id, r2.u[0].command_id);
+    assert_string_not_equal(r1.u[0].command_id, r2.u[0].command_id);
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.subscribes, 1);
+    assert_int_equal(st.streams, 0);
+    free(q2);
+    lrc_subscription_free(s1);
+    crec_clear(&r1);
+    crec_clear(&r2);
+}
+
+/* Plain event callbacks on a scheduler (50): the current value first, then
+ * every change; unregister stops delivery; unknown ids are harmless. */
+typedef struct seen {
+    pthread_mutex_t mu;
+    char *values[64];
+    size_t n;
+} seen;
+
+static void on_finished(const lrc_event *ev, void *user)
+{
+    seen *s = user;
+    pthread_mutex_lock(&s->mu);
+    if (s->n < 64)
+        s->values[s->n++] = strdup(ev->value_json ? ev->value_json : "error");
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void test_register_event_callback(void **state)
+{
+    fx *f = *state;
+    seen s = {PTHREAD_MUTEX_INITIALIZER, {0}, 0};
+    uint64_t id = 0;
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_register_event_callback(NULL, f->p, "lrcFinished", NULL, on_finished, &s,
+                                                 &id, &err),
+                     LRC_OK);
+    barrier(f); /* one Echo, on the same queue as the registration */
+    pthread_mutex_lock(&s.mu);
+    size_t n = s.n;
+    pthread_mutex_unlock(&s.mu);
+    assert_true(n >= 2);
+    assert_string_equal(s.values[0], "[]"); /* the initial value */
+    assert_non_null(strstr(s.values[n - 1], "COMPLETED"));
+    assert_non_null(strstr(s.values[n - 1], "barrier"));
+    assert_int_equal(lrc_unregister_callback(NULL, id), LRC_OK);
+    assert_int_equal(lrc_unregister_callback(NULL, id), LRC_ENOTFOUND);
+    assert_int_equal(lrc_unregister_callback(NULL, 987654321), LRC_ENOTFOUND);
+    barrier(f);
+    assert_int_equal(s.n, n); /* nothing after unregistering */
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.streams, 0);
+    for (size_t i = 0; i < s.n; i++)
+        free(s.values[i]);
+}
+
+/* The example program: JSON lines and its exit codes. */
+static void test_example_program(void **state)
+{
+    fx *f = *state;
+    char *out = NULL;
+    const char *echo[] = {g_example, f->d->device, "Echo", "\"hi\"", NULL};
+    assert_int_equal(lrct_run(echo, 30000, &out), 0);
+    assert_string_equal(out, "{\"status\":\"STAGING\"}\n{\"status\":\"QUEUED\"}\n"
+                             "{\"status\":\"IN_PROGRESS\"}\n"
+                             "{\"status\":\"COMPLETED\",\"result\":[0,\"hi\"]}\n");
+    free(out);
+    const char *failing[] = {g_example, f->d->device, "Fail", "\"no\"", "--connect", NULL};
+    assert_int_equal(lrct_run(failing, 30000, &out), 1);
+    assert_non_null(strstr(out, "{\"status\":\"FAILED\",\"result\":[3,"));
+    free(out);
+    const char *rejected[] = {g_example, f->d->device, "Off", NULL};
+    assert_int_equal(lrct_run(rejected, 30000, &out), 2);
+    assert_string_equal(out, "");
+    free(out);
+    const char *usage[] = {g_example, f->d->device, NULL};
+    assert_int_equal(lrct_run(usage, 30000, &out), 64);
+    free(out);
+}
+
+int main(int argc, char **argv)
+{
+    it_init(argc, argv);
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s <lrc-demo-device> <lrc-invoke-example>\n", argv[0]);
+        return 2;
+    }
+    g_example = argv[2];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_echo_sequence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sleep_progress, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fail_and_unicode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_falsy_argument, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_command_devfailed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_and_not_lrc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abort_commands, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_handle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_interface, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_register_event_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_example_program, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
