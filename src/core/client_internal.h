@@ -119,6 +119,18 @@ void lrc_stream_unlisten(lrc_stream *s, lrc_listener *l);
 
 const char *lrc_stream_name(const lrc_stream *s);
 
+/* When the stream's Tango subscription was made (lrc_now_ms). A young
+ * stream may still miss events: ZeroMQ propagates a new subscription to the
+ * device server asynchronously, and the server drops what it publishes
+ * before the subscription arrives (cppTango gives no confirmation). */
+int64_t lrc_stream_live_since_ms(const lrc_stream *s);
+
+/* How young a stream is still distrusted, and how long lrc_invoke waits
+ * for the first event of a command on such a stream before it asks the
+ * device directly. */
+#define LRC_YOUNG_STREAM_MS 1000
+#define LRC_FIRST_EVENT_WAIT_MS 1000
+
 /* The attributes a protocol version listens to, in subscription order
  * (v2: _lrcEvent; v1: status, progress, result). */
 const char *const *lrc_protocol_attrs(int version, size_t *n);
@@ -164,6 +176,8 @@ struct lrc_subscription {
     size_t nstreams;
     lrc_stream *streams[3];
     bool detached; /* stream references given back */
+    bool young_stream; /* a stream may still miss events (see stream.c)  */
+    bool seen_event;   /* an event for the command ID was routed          */
 
     /* Under cb_mu: */
     pthread_mutex_t cb_mu;
@@ -190,6 +204,18 @@ void lrc_inv_detach(lrc_subscription *inv, bool use_inv_logger);
 /* The command returned this ID: replays the early events in order and
  * routes the later ones. Takes p->mu. */
 int lrc_inv_activate(lrc_subscription *inv, const char *command_id);
+
+/* After lrc_inv_activate, when a stream was young: waits (bounded) for the
+ * first event of the command; if none came, its events were lost before
+ * the subscription took effect: asks the device for the command's status
+ * (CheckLongRunningCommandStatus) and, if it already ended, delivers the
+ * final update from lrcFinished (v2) or longRunningCommandResult (v1).
+ * Logs what it did. On the invoking thread, without locks. */
+void lrc_inv_confirm(lrc_subscription *inv);
+
+/* Queues *out as the final update unless the invocation already ended
+ * (then it is dropped); true if queued. *out is consumed. Takes p->mu. */
+bool lrc_inv_deliver_final(lrc_subscription *inv, lrc_decode_out *out);
 
 /* The invocation failed before it got an ID: drops the early events, stops
  * routing and detaches. */

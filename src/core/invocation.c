@@ -113,6 +113,8 @@ int lrc_inv_attach(lrc_subscription *inv, int version, const char **failed_attr,
         }
         pthread_mutex_lock(&p->mu);
         inv->streams[inv->nstreams++] = s;
+        if (lrc_now_ms() - lrc_stream_live_since_ms(s) < LRC_YOUNG_STREAM_MS)
+            inv->young_stream = true;
         pthread_mutex_unlock(&p->mu);
     }
     return LRC_OK;
@@ -265,6 +267,10 @@ static void route(lrc_subscription *inv, lrc_stream_kind kind, const lrc_tg_even
     }
     if (out.n == 0 && out.nlogs == 0)
         return;
+    if (!inv->seen_event) {
+        inv->seen_event = true;
+        pthread_cond_broadcast(&inv->p->cv); /* lrc_inv_confirm waits for it */
+    }
     if (out.terminal)
         end_routing(inv); /* nothing after the final callback */
     queue_delivery(inv, &out);
@@ -337,6 +343,20 @@ int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
                     "dropped (more than %d, or later than the proxy timeout + 1 s)",
                     id, LRC_EARLY_MAX);
     return LRC_OK;
+}
+
+bool lrc_inv_deliver_final(lrc_subscription *inv, lrc_decode_out *out)
+{
+    pthread_mutex_lock(&inv->p->mu);
+    bool go = inv->state == LRC_INV_ACTIVE;
+    if (go) {
+        end_routing(inv);
+        out->terminal = true;
+        queue_delivery(inv, out);
+    }
+    pthread_mutex_unlock(&inv->p->mu);
+    lrc_decode_out_clear(out);
+    return go;
 }
 
 void lrc_inv_abandon(lrc_subscription *inv)

@@ -170,10 +170,11 @@ int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update
         goto fail;
     }
 
-    /* Step 7. */
+    /* Step 7. From here a callback may free the handle: hold a reference. */
     pthread_mutex_lock(&p->mu);
     p->st.invocations++;
     pthread_mutex_unlock(&p->mu);
+    atomic_fetch_add(&inv->refs, 1);
     if (out)
         *out = inv;
     rc = lrc_inv_activate(inv, reply.sv[0] ? reply.sv[0] : "");
@@ -184,10 +185,13 @@ int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update
             *out = NULL;
         lrc_inv_abandon(inv);
         lrc_inv_unref(inv);
+        lrc_inv_unref(inv);
         return lrc_fail(err, rc, "out of memory after the command was accepted");
     }
+    lrc_inv_confirm(inv); /* a young stream may have lost the first events */
     if (!out)
         lrc_inv_unref(inv); /* fire and forget: the streams keep it until its end */
+    lrc_inv_unref(inv);
     return LRC_OK;
 
 fail:

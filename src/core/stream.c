@@ -19,6 +19,7 @@ struct lrc_stream {
     int sub_id;
     unsigned refs;
     stream_phase phase;
+    int64_t live_since_ms; /* when the subscription was made; immutable then */
     lrc_listener **listeners;
     size_t nlisteners, cap;
 };
@@ -34,6 +35,8 @@ const char *const *lrc_protocol_attrs(int version, size_t *n)
 }
 
 const char *lrc_stream_name(const lrc_stream *s) { return s->attr; }
+
+int64_t lrc_stream_live_since_ms(const lrc_stream *s) { return s->live_since_ms; }
 
 int lrc_stream_listen(lrc_stream *s, lrc_listener *l)
 {
@@ -167,6 +170,7 @@ int lrc_stream_acquire(lrc_proxy *p, const char *attr, lrc_listener *l, lrc_stre
     if (rc == LRC_OK) {
         s->sub_id = id;
         s->phase = PHASE_LIVE;
+        s->live_since_ms = lrc_now_ms();
         p->st.subscribes++;
         p->st.streams++;
     } else {

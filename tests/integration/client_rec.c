@@ -175,3 +175,45 @@ char *crec_sequence(crec *r)
     pthread_mutex_unlock(&r->mu);
     return s;
 }
+
+lrc_proxy *crec_warm_up(const char *device)
+{
+    lrc_proxy *w = NULL;
+    lrc_error *err = NULL;
+    if (lrc_proxy_open(device, NULL, &w, &err) != LRC_OK ||
+        lrc_connect_interface(w, NULL, &err) != LRC_OK) {
+        fprintf(stderr, "warm-up %s: %s\n", device, lrc_error_message(err));
+        lrc_error_free(err);
+        lrc_proxy_close(w);
+        return NULL;
+    }
+    crec r;
+    crec_init(&r);
+    lrc_arg a = lrc_arg_string("warm-up");
+    bool ok = lrc_invoke(w, "Echo", &a, crec_cb, &r, NULL, NULL, &err) == LRC_OK &&
+              crec_wait_finals(&r, 1, 20);
+    if (!ok)
+        fprintf(stderr, "warm-up %s: %s\n", device, err ? lrc_error_message(err) : "no final");
+    lrc_error_free(err);
+    crec_clear(&r);
+    if (!ok) {
+        lrc_proxy_close(w);
+        return NULL;
+    }
+    return w;
+}
+
+void crec_cool_down(lrc_proxy *warm) { lrc_proxy_close(warm); }
+
+bool crec_sequence_matches(const char *seq, const char *want)
+{
+    if (strcmp(seq, want) == 0)
+        return true;
+    size_t ls = strlen(seq), lw = strlen(want);
+    if (ls == 0 || ls >= lw || strcmp(want + lw - ls, seq) != 0)
+        return false;
+    if (lw - ls < 3 || strncmp(want + lw - ls - 3, " | ", 3) != 0)
+        return false; /* not at an update boundary */
+    fprintf(stderr, "note: the first events were lost by a new subscription: got \"%s\"\n", seq);
+    return true;
+}

@@ -62,4 +62,21 @@ char *crec_sequence(crec *r);
 
 double crec_now(void);
 
+/* True if `seq` (crec_sequence) is `want`, or a suffix of it that starts at
+ * an update boundary: the device's events are delivered in order, but a
+ * stream subscribed moments before may lose the first ones (see
+ * crec_warm_up); the final update is always there (the library reads it
+ * from the device then). Prints a note for a strict suffix. */
+bool crec_sequence_matches(const char *seq, const char *want);
+
+/* Opens a second proxy on device, connects its LRC interface and runs one
+ * Echo to its end, so that this process's event channel to the device
+ * server is established before a test measures exact sequences (ZeroMQ
+ * connects asynchronously: events a server publishes before a new
+ * subscription reaches it are lost; the library recovers the final status
+ * then, not the intermediate ones). Returns the proxy to close after the
+ * test (crec_cool_down), or NULL on failure (printed). */
+lrc_proxy *crec_warm_up(const char *device);
+void crec_cool_down(lrc_proxy *warm);
+
 #endif
