@@ -327,14 +327,24 @@ int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
     bool lost = inv->early_lost;
     if (inv->state == LRC_INV_PENDING) {
         inv->state = LRC_INV_ACTIVE;
-        for (size_t i = 0; i < inv->nearly && inv->state == LRC_INV_ACTIVE; i++) {
-            lrc_early *e = &inv->early[i];
-            lrc_tg_event ev = {.attr_name = NULL,
-                               .value = e->error ? NULL : &e->value,
-                               .error = e->error};
-            route(inv, e->kind, &ev);
+        /* Replay from a detached copy: routing the terminal event ends the
+         * invocation, which drops whatever is still buffered. */
+        lrc_early *early = inv->early;
+        size_t n = inv->nearly;
+        inv->early = NULL;
+        inv->nearly = inv->cap_early = 0;
+        for (size_t i = 0; i < n; i++) {
+            lrc_early *e = &early[i];
+            if (inv->state == LRC_INV_ACTIVE) {
+                lrc_tg_event ev = {.attr_name = NULL,
+                                   .value = e->error ? NULL : &e->value,
+                                   .error = e->error};
+                route(inv, e->kind, &ev);
+            }
+            lrc_tg_value_clear(&e->value);
+            lrc_error_free(e->error);
         }
-        drop_early(inv);
+        free(early);
     }
     pthread_mutex_unlock(&p->mu);
     if (lost)

@@ -1,0 +1,257 @@
+/*
+ * it_client_restart.c - the device server dies under a running LRC and
+ * comes back (conformance point 55): the Tango error event (API_EventTimeout,
+ * from the keep-alive thread 10-20 s after the kill) reaches the callback as
+ * an error update that is not final, nothing crashes, freeing the handle is
+ * safe and prompt, and once the server is restarted a new invocation on the
+ * same lrc_proxy runs to COMPLETED.
+ */
+#include "client_rec.h"
+#include "it_common.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+static const char *g_example; /* argv[2]: lrc-invoke-example (unused here) */
+
+typedef struct fx {
+    it_dev *d;
+    lrc_proxy *p;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    void *ds = NULL;
+    it_setup(&ds);
+    f->d = ds;
+    *state = f;
+    if (!it_dev_start(f->d, "crestart", NULL))
+        return -1;
+    lrc_error *err = NULL;
+    if (lrc_proxy_open(f->d->device, NULL, &f->p, &err) != LRC_OK) {
+        fprintf(stderr, "lrc_proxy_open: %s\n", lrc_error_message(err));
+        lrc_error_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    lrc_proxy_close(f->p);
+    void *ds = f->d;
+    int rc = it_teardown(&ds); /* the restarted server must end cleanly */
+    free(f);
+    return rc;
+}
+
+/* Index of the first update at or after `from` whose error stack holds
+ * API_EventTimeout, or -1. Under r->mu. */
+static long find_timeout(crec *r, size_t from)
+{
+    for (size_t i = from; i < r->n; i++)
+        if ((r->u[i].has & LRC_HAS_ERROR) && r->u[i].error_reasons &&
+            strstr(r->u[i].error_reasons, "API_EventTimeout"))
+            return (long)i;
+    return -1;
+}
+
+/* Waits on the recorder's condition variable (no fixed sleep) for that
+ * update; its index or -1 on timeout. */
+static long wait_timeout_error(crec *r, size_t from, double timeout_s)
+{
+    double end = crec_now() + timeout_s;
+    pthread_mutex_lock(&r->mu);
+    long at;
+    while ((at = find_timeout(r, from)) < 0) {
+        double left = end - crec_now();
+        if (left <= 0)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (left < 0.5 ? left : 0.5);
+        ts.tv_sec = (time_t)t;
+        ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return at;
+}
+
+/* True if seq (" | "-joined) is `want` with some items missing: every item
+ * of seq is an item of want, in want's order, and the last items match. */
+static bool ordered_subsequence(const char *seq, const char *const *want, size_t nwant)
+{
+    char *copy = strdup(seq);
+    size_t k = 0;
+    bool ok = true, last_matched = false;
+    for (char *save = NULL, *item = strtok_r(copy, "|", &save); item;
+         item = strtok_r(NULL, "|", &save)) {
+        while (*item == ' ')
+            item++;
+        size_t l = strlen(item);
+        while (l && item[l - 1] == ' ')
+            item[--l] = '\0';
+        while (k < nwant && strcmp(want[k], item) != 0)
+            k++;
+        if (k == nwant) {
+            ok = false;
+            break;
+        }
+        last_matched = k + 1 == nwant;
+        k++;
+    }
+    free(copy);
+    return ok && last_matched;
+}
+
+/* 55: kill the server under a running Sleep, then restart it. */
+static void test_server_killed_and_restarted(void **state)
+{
+    fx *f = *state;
+    /* recorders on the heap: after a failed assertion callbacks may still
+     * come (freed only on success) */
+    crec *r = calloc(1, sizeof *r), *r2 = calloc(1, sizeof *r2), *dead = calloc(1, sizeof *dead);
+    crec_init(r);
+    lrc_subscription *sub = NULL;
+    lrc_error *err = NULL;
+    lrc_arg a = lrc_arg_double(60);
+    double t0 = crec_now();
+    assert_int_equal(lrc_invoke(f->p, "Sleep", &a, crec_cb, r, NULL, &sub, &err), LRC_OK);
+    assert_true(crec_wait_count(r, 3, 10));
+    char *seq = crec_sequence(r);
+    if (strncmp(seq, "STAGING | QUEUED | IN_PROGRESS", 30) != 0)
+        fail_msg("before the kill: %s", seq);
+    free(seq);
+    const char *id = lrc_subscription_command_id(sub);
+    assert_non_null(id);
+
+    /* crash the server: SIGKILL, the database still lists the device */
+    pthread_mutex_lock(&r->mu);
+    size_t before_kill = r->n;
+    pthread_mutex_unlock(&r->mu);
+    double t_kill = crec_now();
+    lrct_server_kill(f->d->srv);
+    assert_int_equal(lrct_server_pid(f->d->srv), 0);
+
+    /* commands fail at once while the server is down, not a crash either
+     * (done now: cppTango refuses a reconnection within 1 s of a failed
+     * one, "The connection request was delayed", so this must not be
+     * right before the call after the restart) */
+    crec_init(dead);
+    lrc_arg e = lrc_arg_string("nobody home");
+    double t_dead = crec_now();
+    assert_int_equal(lrc_invoke(f->p, "Echo", &e, crec_cb, dead, NULL, NULL, &err), LRC_ETANGO);
+    double dead_s = crec_now() - t_dead;
+    fprintf(stderr, "restart: lrc_invoke on the dead device failed in %.2f s: %s\n", dead_s,
+            lrc_error_message(err));
+    lrc_error_free(err);
+    err = NULL;
+
+    long at = wait_timeout_error(r, before_kill, 40);
+    double t_err = crec_now();
+    seq = crec_sequence(r);
+    if (at < 0)
+        fail_msg("no API_EventTimeout update within 40 s of the kill: %s", seq);
+    fprintf(stderr, "restart: API_EventTimeout delivered %.1f s after the kill: %s\n",
+            t_err - t_kill, seq);
+    free(seq);
+    pthread_mutex_lock(&r->mu);
+    const crec_update *eu = &r->u[at];
+    assert_false(eu->final);            /* an error is not the end */
+    assert_false(eu->has & LRC_HAS_STATUS);
+    assert_string_equal(eu->command_id, id);
+    assert_int_equal(r->finals, 0);
+    for (size_t i = 0; i < r->n; i++)
+        assert_false(r->u[i].final);
+    bool concurrent = r->concurrent;
+    pthread_mutex_unlock(&r->mu);
+    assert_false(concurrent);
+
+    /* freeing the handle is safe and prompt, the stream goes with it */
+    double t_free = crec_now();
+    lrc_subscription_free(sub);
+    double free_s = crec_now() - t_free;
+    fprintf(stderr, "restart: lrc_subscription_free took %.3f s\n", free_s);
+    assert_true(free_s < 2.0);
+    pthread_mutex_lock(&r->mu);
+    size_t at_free = r->n;
+    pthread_mutex_unlock(&r->mu);
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.subscribes, st.unsubscribes);
+
+    /* back up (on a new port): a new invocation on the same proxy works */
+    double t_restart = crec_now();
+    assert_int_equal(lrct_server_restart(f->d->srv), 0);
+    double t_up = crec_now();
+    crec_init(r2);
+    lrc_subscription *sub2 = NULL;
+    lrc_arg again = lrc_arg_string("after restart");
+    int rc = lrc_invoke(f->p, "Echo", &again, crec_cb, r2, NULL, &sub2, &err);
+    if (rc != LRC_OK) {
+        for (size_t i = 0; i < lrc_error_count(err); i++)
+            fprintf(stderr, "  %s: %s\n", lrc_error_at(err, i)->reason, lrc_error_at(err, i)->desc);
+        fail_msg("lrc_invoke %.2f s after the restart: %s: %s", crec_now() - t_up,
+                 lrc_strerror(rc), lrc_error_message(err));
+    }
+    assert_true(crec_wait_finals(r2, 1, 30));
+    double t_done = crec_now();
+    seq = crec_sequence(r2);
+    fprintf(stderr, "restart: after the restart: %s\n", seq);
+    /* its stream is fresh: the first events may be lost in ZeroMQ (see
+     * it_client_load.c, test_fresh_stream_events), the final may not */
+    static const char *const want[] = {"STAGING", "QUEUED", "IN_PROGRESS",
+                                       "COMPLETED result=[0, \"after restart\"] FINAL"};
+    if (!ordered_subsequence(seq, want, 4) || r2->finals != 1)
+        fail_msg("after the restart: %s", seq);
+    free(seq);
+    for (size_t i = 0; i < r2->n; i++)
+        assert_string_equal(r2->u[i].command_id, lrc_subscription_command_id(sub2));
+    assert_string_not_equal(lrc_subscription_command_id(sub2), id);
+    lrc_subscription_free(sub2);
+
+    /* the freed invocation heard nothing more, and nothing of the dead call */
+    pthread_mutex_lock(&r->mu);
+    assert_int_equal(r->n, at_free);
+    pthread_mutex_unlock(&r->mu);
+    assert_int_equal(dead->n, 0);
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.invocations, 2);
+    fprintf(stderr,
+            "restart: timeline from invoke: kill %.1f s, error %.1f s, restart %.1f s "
+            "(ready after %.1f s), Echo completed %.2f s after ready; total %.1f s\n",
+            t_kill - t0, t_err - t0, t_restart - t0, t_up - t_restart, t_done - t_up,
+            t_done - t0);
+    crec_clear(dead);
+    crec_clear(r2);
+    crec_clear(r);
+    free(r);
+    free(r2);
+    free(dead);
+}
+
+int main(int argc, char **argv)
+{
+    it_init(argc, argv);
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s <lrc-demo-device> <lrc-invoke-example>\n", argv[0]);
+        return 2;
+    }
+    g_example = argv[2];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_server_killed_and_restarted, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
