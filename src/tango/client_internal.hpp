@@ -21,9 +21,11 @@ struct lrc_tg_proxy {
     std::string name;
     std::unique_ptr<Tango::DeviceProxy> dp;
 
-    std::mutex mu; /* guards the members below */
-    /* Every subscription ever made through this proxy, live or dead; freed
-     * only in lrc_tg_proxy_close (never inside a callback). */
+    mutable std::mutex mu; /* guards the members below */
+    /* Every subscription object of this proxy not freed yet: the live ones
+     * and the dead ones cppTango may still call or a thread still runs.
+     * sweep_subscriptions frees the others (never inside a callback);
+     * lrc_tg_proxy_close frees the rest. */
     std::list<std::unique_ptr<lrcshim::Subscription>> all;
     std::map<int, lrcshim::Subscription *> live; /* by Tango event id */
     /* Attribute data type and format (lower-case name), for empty values. */
@@ -46,6 +48,12 @@ void end_all_subscriptions(lrc_tg_proxy *p) noexcept;
 /* events.cpp: frees the subscription objects; call after the DeviceProxy is
  * gone. Never throws. */
 void free_subscriptions(lrc_tg_proxy *p) noexcept;
+
+/* client_exit.cpp: call after every subscribe_event (whatever its outcome):
+ * notices when cppTango has created its event consumer (and with it the
+ * keep-alive thread) and then, once per process, arranges for a fast exit.
+ * Never throws. */
+void note_event_consumer() noexcept;
 
 } // namespace lrcshim
 

@@ -2,11 +2,26 @@
 // subscription forwarding EventData to the C callback.
 #include "tango/client_internal.hpp"
 
+/* EventConsumer (not part of tango.h): the shim asks it whether an event id
+ * is still known. */
+#if __has_include(<eventconsumer.h>)
+#include <eventconsumer.h>
+#else
+#include <tango/client/eventconsumer.h>
+#endif
+
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace lrcshim {
+
+/* How many push_event calls of our subscriptions are on this thread's stack.
+ * Non-zero means "called from inside an event callback", where cppTango may
+ * defer an unsubscription (see lrc_tg_unsubscribe). */
+static thread_local int t_push_depth = 0;
 
 class Subscription : public Tango::CallBack {
 public:
@@ -22,11 +37,13 @@ public:
     void push_event(Tango::EventData *ed) override
     {
         active_.fetch_add(1);
+        t_push_depth++;
         try {
             forward(ed);
         } catch (...) {
             /* conversion failed (out of memory): drop the event */
         }
+        t_push_depth--;
         active_.fetch_sub(1); /* last access to *this */
     }
 
@@ -40,6 +57,17 @@ public:
 
     /* True while cppTango is inside push_event. */
     bool busy() const { return active_.load() != 0; }
+
+    /* The object's life, guarded by the proxy's mu. The object may be freed
+     * once `released` is set and busy() is false: cppTango holds no pointer
+     * to it any more, so no new push_event can start, and none runs. */
+    bool released = false;
+    /* When non-zero: cppTango accepted an unsubscription of this event id but
+     * may not have dropped its pointer yet (it defers the work when called
+     * on its ZMQ thread, i.e. from a callback, and the keep-alive thread may
+     * still push to the callback until then). `released` is set once
+     * cppTango knows neither the id nor its negation (the deferred form). */
+    int confirm_id = 0;
 
 private:
     void forward(Tango::EventData *ed)
@@ -83,6 +111,81 @@ private:
     std::atomic<int> active_{0};
 };
 
+/* True while cppTango's event maps hold a subscription with this id. Takes
+ * cppTango's map lock: never call it with p->mu held (a callback thread
+ * holds that lock and may wait for p->mu). */
+static bool tango_knows_id(int id)
+{
+    Tango::ZmqEventConsumer *ec = Tango::ApiUtil::instance()->get_zmq_event_consumer();
+    if (!ec)
+        return false;
+    try {
+        ec->get_event_system_for_event_id(id);
+        return true;
+    } catch (const Tango::DevFailed &e) {
+        /* anything but "not found" proves nothing: keep the object */
+        return !has_reason(e.errors, "API_EventNotFound");
+    }
+}
+
+/* Marks s as no longer referenced by cppTango once its unsubscription (or
+ * failed subscription) is over. From inside a callback cppTango may only
+ * have scheduled the removal: then it must be confirmed later. */
+static void mark_unsubscribed(lrc_tg_proxy *p, Subscription *s, int id, bool certain)
+{
+    std::lock_guard<std::mutex> g(p->mu);
+    if (certain && t_push_depth == 0)
+        s->released = true;
+    else
+        s->confirm_id = id;
+}
+
+/* Frees the subscription objects nobody can reach any more: released by
+ * cppTango and not running on any thread (so never the one whose callback
+ * is on this thread's stack). Confirms deferred unsubscriptions first, but
+ * not from inside a callback (cppTango's map lock may be held up the stack).
+ * Call without p->mu held. Never throws. */
+static void sweep_subscriptions(lrc_tg_proxy *p) noexcept
+{
+    try {
+        std::vector<std::pair<Subscription *, int>> to_confirm;
+        {
+            std::lock_guard<std::mutex> g(p->mu);
+            for (auto it = p->all.begin(); it != p->all.end();) {
+                Subscription *s = it->get();
+                if (s->released && !s->busy()) {
+                    it = p->all.erase(it);
+                    continue;
+                }
+                if (!s->released && s->confirm_id != 0 && t_push_depth == 0)
+                    to_confirm.emplace_back(s, s->confirm_id);
+                ++it;
+            }
+        }
+        if (to_confirm.empty())
+            return;
+        std::vector<Subscription *> gone;
+        for (auto &c : to_confirm)
+            if (!tango_knows_id(c.second) && !tango_knows_id(-c.second))
+                gone.push_back(c.first);
+        if (gone.empty())
+            return;
+        /* The objects are still in p->all: only released ones are erased,
+         * and lrc_tg_proxy_close does not run concurrently with us. */
+        std::lock_guard<std::mutex> g(p->mu);
+        for (Subscription *s : gone)
+            s->released = true;
+        for (auto it = p->all.begin(); it != p->all.end();) {
+            if ((*it)->released && !(*it)->busy())
+                it = p->all.erase(it);
+            else
+                ++it;
+        }
+    } catch (...) {
+        /* out of memory or a Tango failure: try again next time */
+    }
+}
+
 void end_all_subscriptions(lrc_tg_proxy *p) noexcept
 {
     std::map<int, Subscription *> live;
@@ -125,6 +228,7 @@ extern "C" int lrc_tg_subscribe_change(lrc_tg_proxy *p, const char *attr, lrc_tg
     if (!p || !attr || !fn || !sub_id)
         return lrc_fail(err, LRC_EINVAL, "lrc_tg_subscribe_change: NULL argument");
     *sub_id = -1;
+    lrcshim::sweep_subscriptions(p);
     try {
         std::string a(attr);
         /* The type of an empty value is not in the event: learn it now
@@ -146,18 +250,28 @@ extern "C" int lrc_tg_subscribe_change(lrc_tg_proxy *p, const char *attr, lrc_tg
             /* May call s synchronously (initial value) before returning. */
             id = p->dp->subscribe_event(a, Tango::CHANGE_EVENT, s, false);
         } catch (...) {
-            s->kill(); /* stays in p->all until the proxy is closed */
+            lrcshim::note_event_consumer();
+            s->kill();
+            /* A failed (stateful) subscription leaves cppTango without a
+             * pointer to s, also from a callback, where cppTango refuses
+             * before using it. */
+            std::lock_guard<std::mutex> g(p->mu);
+            s->released = true;
             throw;
         }
+        lrcshim::note_event_consumer();
         try {
             std::lock_guard<std::mutex> g(p->mu);
             p->live[id] = s;
         } catch (...) {
             s->kill();
+            bool done = false;
             try {
                 p->dp->unsubscribe_event(id);
+                done = true;
             } catch (...) {
             }
+            lrcshim::mark_unsubscribed(p, s, id, done);
             throw;
         }
         *sub_id = id;
@@ -171,6 +285,8 @@ extern "C" int lrc_tg_unsubscribe(lrc_tg_proxy *p, int sub_id, lrc_error **err)
 {
     if (!p)
         return lrc_fail(err, LRC_EINVAL, "lrc_tg_unsubscribe: NULL proxy");
+    lrcshim::sweep_subscriptions(p);
+    int rc = LRC_OK;
     try {
         Subscription *s = nullptr;
         {
@@ -185,9 +301,26 @@ extern "C" int lrc_tg_unsubscribe(lrc_tg_proxy *p, int sub_id, lrc_error **err)
             return lrc_fail(err, LRC_ENOTFOUND, "%s: no subscription with id %d",
                             p->name.c_str(), sub_id);
         s->kill(); /* waits for a callback running on another thread */
-        p->dp->unsubscribe_event(sub_id);
-        return LRC_OK;
+        try {
+            p->dp->unsubscribe_event(sub_id);
+        } catch (...) {
+            /* cppTango may or may not have dropped s: find out later */
+            lrcshim::mark_unsubscribed(p, s, sub_id, false);
+            throw;
+        }
+        lrcshim::mark_unsubscribed(p, s, sub_id, true);
     } catch (...) {
-        return lrcshim::fail_current(err, "lrc_tg_unsubscribe");
+        rc = lrcshim::fail_current(err, "lrc_tg_unsubscribe");
     }
+    /* Frees s at once unless this runs inside a callback. */
+    lrcshim::sweep_subscriptions(p);
+    return rc;
+}
+
+extern "C" size_t lrc_tg_proxy_subscription_objects(const lrc_tg_proxy *p)
+{
+    if (!p)
+        return 0;
+    std::lock_guard<std::mutex> g(p->mu);
+    return p->all.size();
 }

@@ -21,6 +21,20 @@
  *    never called again and is not running on another thread. Do not call
  *    lrc_tg_unsubscribe while holding a lock the callback takes.
  *  - Server side: see the section "device server" below.
+ *
+ * Process exit (clients, cppTango 9): nothing to call. cppTango's own exit
+ * handler (atexit, installed with the first subscription) joins its
+ * keep-alive thread, which in 9.3.4 does not look at that request during its
+ * first 2 s of life, so a short-lived client used to take up to 2 s to exit
+ * (other cppTango versions: the shim does nothing here). At the
+ * first subscription the shim registers an exit handler that runs just
+ * before cppTango's and cuts that sleep short: if the process exits within
+ * that thread's first 2.5 s, it sends SIGURG to that thread (with a handler
+ * that does nothing; two signals, ~2 ms in all) until the thread has
+ * returned, then restores SIGURG's previous disposition. If the
+ * application handles SIGURG itself, the shim leaves it alone and the exit
+ * is as slow as plain cppTango's. Process exit must not race with calls on
+ * other threads (as with cppTango itself).
  */
 #ifndef LRC_TANGO_SHIM_H
 #define LRC_TANGO_SHIM_H
@@ -236,10 +250,26 @@ int lrc_tg_subscribe_change(lrc_tg_proxy *p, const char *attr, lrc_tg_event_fn f
 
 /* Ends a subscription. After it returns fn is not running and is never
  * called again for this id (also when it fails). May be called from inside
- * that subscription's own callback. The callback's memory is released later
- * by the shim (in lrc_tg_proxy_close), never inside the callback. An id
- * that is not (or no longer) subscribed gives LRC_ENOTFOUND. */
+ * that subscription's own callback. An id that is not (or no longer)
+ * subscribed gives LRC_ENOTFOUND.
+ * The shim's per-subscription object (which cppTango calls) is freed by the
+ * shim once cppTango holds no pointer to it and no thread runs it, never
+ * inside its own callback: called from outside any event callback, a
+ * successful call frees it before returning. Otherwise (called from inside
+ * a callback, where cppTango finishes the unsubscription later on a thread
+ * of its own; or failed) the first lrc_tg_subscribe_change /
+ * lrc_tg_unsubscribe on the same proxy, made outside a callback, after
+ * cppTango has let go of it frees it; lrc_tg_proxy_close frees whatever is
+ * left. (The object of a failed lrc_tg_subscribe_change goes the same way.)
+ * So a proxy that subscribes and unsubscribes again and again does not
+ * grow. */
 int lrc_tg_unsubscribe(lrc_tg_proxy *p, int sub_id, lrc_error **err);
+
+/* Diagnostic: how many per-subscription objects the proxy holds right now
+ * (live subscriptions plus ended ones not freed yet, see
+ * lrc_tg_unsubscribe). Stays small whatever the number of subscriptions
+ * made over the proxy's life. Any thread; 0 for NULL. */
+size_t lrc_tg_proxy_subscription_objects(const lrc_tg_proxy *p);
 
 /* ------------------------------------------------------------------------
  * Device server
