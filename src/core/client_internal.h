@@ -66,6 +66,8 @@ struct lrc_proxy {
     lrc_stream *streams;
     lrc_binding *bindings;
     lrc_signature *signatures;
+    lrc_subscription *reap; /* ended invocations whose streams must be given
+                               back once p->mu is released (lrc_proxy_reap) */
     lrc_proxy_stats st;
 };
 
@@ -83,6 +85,13 @@ int lrc_proxy_queue(lrc_proxy *p, lrc_scheduler *s, lrc_queue **q, lrc_error **e
 /* The input and output types of a command (cached). */
 int lrc_proxy_signature(lrc_proxy *p, const char *command, lrc_tg_type *in_type,
                         lrc_tg_type *out_type, lrc_error **err);
+
+/* Gives back the streams of the invocations routing ended for while
+ * p->mu was held and that nobody else will detach (their callbacks could
+ * not be queued: the scheduler is gone). Call right after releasing p->mu,
+ * also on a Tango thread: unsubscribing from inside an event callback is
+ * allowed as long as no lock of ours is held. */
+void lrc_proxy_reap(lrc_proxy *p);
 
 /* Negotiates the LRC protocol version with the device (section 2.2 step
  * 2). Logs the incompatibility with `log`/`log_user` (NULL: the hook). */
@@ -178,6 +187,8 @@ struct lrc_subscription {
     bool detached; /* stream references given back */
     bool young_stream; /* a stream may still miss events (see stream.c)  */
     bool seen_event;   /* an event for the command ID was routed          */
+    lrc_subscription *reap_next; /* on p->reap, holding one reference      */
+    bool reaping;                /* on p->reap                              */
 
     /* Under cb_mu: */
     pthread_mutex_t cb_mu;
@@ -198,8 +209,9 @@ void lrc_inv_unref(lrc_subscription *inv);
  * failure nothing stays acquired and *failed_attr names the attribute. */
 int lrc_inv_attach(lrc_subscription *inv, int version, const char **failed_attr, lrc_error **err);
 
-/* Gives back the stream references (idempotent; without p->mu). */
-void lrc_inv_detach(lrc_subscription *inv, bool use_inv_logger);
+/* Gives back the stream references (idempotent; without p->mu). A failed
+ * unsubscribe is logged to the invocation's logger (section 2.4). */
+void lrc_inv_detach(lrc_subscription *inv);
 
 /* The command returned this ID: replays the early events in order and
  * routes the later ones. Takes p->mu. */

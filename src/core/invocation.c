@@ -108,7 +108,7 @@ int lrc_inv_attach(lrc_subscription *inv, int version, const char **failed_attr,
         int rc = lrc_stream_acquire(p, attrs[i], &inv->listener, &s, err);
         if (rc != LRC_OK) {
             *failed_attr = attrs[i];
-            lrc_inv_detach(inv, true);
+            lrc_inv_detach(inv);
             return rc;
         }
         pthread_mutex_lock(&p->mu);
@@ -120,7 +120,7 @@ int lrc_inv_attach(lrc_subscription *inv, int version, const char **failed_attr,
     return LRC_OK;
 }
 
-void lrc_inv_detach(lrc_subscription *inv, bool use_inv_logger)
+void lrc_inv_detach(lrc_subscription *inv)
 {
     lrc_proxy *p = inv->p;
     lrc_stream *held[3];
@@ -137,8 +137,7 @@ void lrc_inv_detach(lrc_subscription *inv, bool use_inv_logger)
     pthread_mutex_unlock(&p->mu);
 
     for (size_t i = 0; i < n; i++)
-        lrc_stream_release(p, held[i], NULL, use_inv_logger ? inv->logger : NULL,
-                           use_inv_logger ? inv->logger_user : NULL);
+        lrc_stream_release(p, held[i], NULL, inv->logger, inv->logger_user);
     lrc_inv_unref(inv); /* the reference taken by lrc_inv_attach */
 }
 
@@ -206,7 +205,7 @@ static void delivery_run(void *item, void *ctx)
     delivery *d = item;
     lrc_subscription *inv = d->inv;
     if (d->final)
-        lrc_inv_detach(inv, false); /* stop listening, then the final callback */
+        lrc_inv_detach(inv); /* stop listening, then the final callback */
     if (begin_callbacks(inv)) {
         for (size_t i = 0; i < d->out.nlogs; i++)
             lrc_log_to(inv->logger, inv->logger_user, d->out.logs[i].level, "%s",
@@ -229,7 +228,7 @@ static void delivery_discard(void *item, void *ctx)
     (void)ctx;
     delivery *d = item;
     if (d->final)
-        lrc_inv_detach(d->inv, false);
+        lrc_inv_detach(d->inv);
     delivery_free(d);
 }
 
@@ -248,11 +247,42 @@ static void queue_delivery(lrc_subscription *inv, lrc_decode_out *out)
     d->out = *out;
     memset(out, 0, sizeof *out);
     d->final = d->out.terminal;
-    int rc = lrc_queue_push(inv->queue, delivery_run, delivery_discard, d, NULL, d->final);
-    if (rc != LRC_OK) {
-        lrc_log(LRC_LOG_ERROR, "'%s': callbacks cannot be queued (%s): an event was dropped",
-                inv->command_id, lrc_strerror(rc));
-        delivery_free(d); /* not the last reference: the streams hold one */
+    bool final = d->final;
+    int rc = lrc_queue_push(inv->queue, delivery_run, delivery_discard, d, NULL, final);
+    if (rc == LRC_OK)
+        return;
+    lrc_log(LRC_LOG_ERROR, "'%s': callbacks cannot be queued (%s): an event was dropped",
+            inv->command_id, lrc_strerror(rc));
+    delivery_free(d); /* not the last reference: the streams hold one */
+    if (final || rc == LRC_ECLOSED) {
+        /* Nothing of this invocation can run any more (its scheduler is
+         * gone) or its end was lost: stop following it, and have its
+         * streams given back once p->mu is released, or a fire-and-forget
+         * invocation would keep the device subscribed for ever. */
+        end_routing(inv);
+        if (!inv->reaping && !inv->detached) {
+            inv->reaping = true;
+            atomic_fetch_add(&inv->refs, 1);
+            inv->reap_next = inv->p->reap;
+            inv->p->reap = inv;
+        }
+    }
+}
+
+void lrc_proxy_reap(lrc_proxy *p)
+{
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        lrc_subscription *inv = p->reap;
+        if (inv) {
+            p->reap = inv->reap_next;
+            inv->reap_next = NULL;
+        }
+        pthread_mutex_unlock(&p->mu);
+        if (!inv)
+            return;
+        lrc_inv_detach(inv);
+        lrc_inv_unref(inv); /* the reap list's */
     }
 }
 
@@ -347,6 +377,7 @@ int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
         free(early);
     }
     pthread_mutex_unlock(&p->mu);
+    lrc_proxy_reap(p);
     if (lost)
         lrc_inv_log(inv, LRC_LOG_WARNING,
                     "'%s': events that arrived before the command returned its ID were "
@@ -365,6 +396,7 @@ bool lrc_inv_deliver_final(lrc_subscription *inv, lrc_decode_out *out)
         queue_delivery(inv, out);
     }
     pthread_mutex_unlock(&inv->p->mu);
+    lrc_proxy_reap(inv->p);
     lrc_decode_out_clear(out);
     return go;
 }
@@ -374,7 +406,7 @@ void lrc_inv_abandon(lrc_subscription *inv)
     pthread_mutex_lock(&inv->p->mu);
     end_routing(inv);
     pthread_mutex_unlock(&inv->p->mu);
-    lrc_inv_detach(inv, true);
+    lrc_inv_detach(inv);
 }
 
 /* ---- the handle ----------------------------------------------------------------- */
@@ -402,6 +434,6 @@ void lrc_subscription_free(lrc_subscription *s)
         pthread_cond_wait(&s->cb_cv, &s->cb_mu);
     pthread_mutex_unlock(&s->cb_mu);
 
-    lrc_inv_detach(s, true);
+    lrc_inv_detach(s);
     lrc_inv_unref(s); /* the caller's */
 }

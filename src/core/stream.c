@@ -89,6 +89,7 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
     pthread_mutex_unlock(&p->mu);
     if (snap != small)
         free(snap);
+    lrc_proxy_reap(p);
 }
 
 static lrc_stream *find_stream(lrc_proxy *p, const char *attr)

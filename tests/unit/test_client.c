@@ -1,0 +1,3192 @@
+/* Unit tests of the client API (lrc/client.h) over a scripted fake device
+ * (fake_transport.h): the client-side conformance points of the protocol
+ * spec (section 6: 3-33, 35, 51-55) and the decisions of section 7.
+ *
+ * Callbacks run on a real lrc_scheduler (one worker). They are recorded
+ * under a mutex and waited for with a 5 s limit. To prove that something was
+ * NOT delivered, a "sentinel" invocation on the same proxy and scheduler
+ * (hence the same callback queue, which is FIFO) is driven to its end
+ * afterwards: once its final callback has run, every callback queued before
+ * it has run too. Only the checks that a call does not return (a free
+ * waiting for a running callback) use a short bounded wait.
+ *
+ * Like a real LRC device, the fake pushes the creation event (STAGING)
+ * before a command returns, so every invocation's first update is STAGING;
+ * without it, lrc_invoke waits 1 s on a young stream and then asks the
+ * device (recover.c: test_lost_first_events covers that path).
+ *
+ * TEST_CLIENT_ONLY / TEST_CLIENT_SKIP (comma-separated fnmatch patterns)
+ * select tests, e.g. to run the rest under a sanitizer past a known bug. */
+#include "core/client_internal.h" /* lrc_proxy_open_with */
+#include "fake_transport.h"
+#include "lrc/client.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fnmatch.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WAIT_MS 5000
+#define DEVICE "test/fake/1"
+
+#define LRC_EVENT "_lrcEvent"
+#define V1_STATUS "longRunningCommandStatus"
+#define V1_PROGRESS "longRunningCommandProgress"
+#define V1_RESULT "longRunningCommandResult"
+
+#define J_STAGING "{\"status\": 0}"
+#define J_QUEUED "{\"status\": 1}"
+#define J_IN_PROGRESS "{\"status\": 2}"
+#define J_DONE "{\"status\": 5, \"result\": [0, \"done\"]}"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------------------
+ * Small helpers
+ * ---------------------------------------------------------------------- */
+
+static char *xstrdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        abort();
+    return d;
+}
+
+static void deadline_in(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000;
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+/* Pushes a string spectrum given inline. */
+#define PUSH(d, attr, ...)                                                                   \
+    fake_push_strings((d), (attr), (const char *const[]){__VA_ARGS__},                       \
+                      COUNT(((const char *const[]){__VA_ARGS__})))
+
+/* ------------------------------------------------------------------------
+ * Log capture: the process-wide hook and per-invocation loggers
+ * ---------------------------------------------------------------------- */
+
+#define MAX_LOGS 256
+
+typedef struct logcap {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int level[MAX_LOGS];
+    char *msg[MAX_LOGS];
+    size_t n;
+} logcap;
+
+static void logcap_init(logcap *c)
+{
+    memset(c, 0, sizeof *c);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+}
+
+static void logcap_reset(logcap *c)
+{
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < c->n && i < MAX_LOGS; i++)
+        free(c->msg[i]);
+    c->n = 0;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void logcap_destroy(logcap *c)
+{
+    logcap_reset(c);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+}
+
+static void logcap_fn(void *user, int level, const char *msg)
+{
+    logcap *c = user;
+    pthread_mutex_lock(&c->mu);
+    if (c->n < MAX_LOGS) {
+        c->level[c->n] = level;
+        c->msg[c->n] = xstrdup(msg);
+    }
+    c->n++;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Number of messages equal to msg at level (level 0: any level). */
+static size_t logcap_count(logcap *c, int level, const char *msg)
+{
+    size_t k = 0;
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < c->n && i < MAX_LOGS; i++)
+        if ((!level || c->level[i] == level) && strcmp(c->msg[i], msg) == 0)
+            k++;
+    pthread_mutex_unlock(&c->mu);
+    return k;
+}
+
+/* Waits until msg was logged at level; true if it was. */
+static bool logcap_wait(logcap *c, int level, const char *msg)
+{
+    struct timespec until;
+    deadline_in(&until, WAIT_MS);
+    for (;;) {
+        if (logcap_count(c, level, msg) > 0)
+            return true;
+        pthread_mutex_lock(&c->mu);
+        int rc = pthread_cond_timedwait(&c->cv, &c->mu, &until);
+        pthread_mutex_unlock(&c->mu);
+        if (rc != 0)
+            return logcap_count(c, level, msg) > 0;
+    }
+}
+
+static size_t logcap_n(logcap *c)
+{
+    pthread_mutex_lock(&c->mu);
+    size_t n = c->n;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+static void logcap_dump(logcap *c, const char *title)
+{
+    pthread_mutex_lock(&c->mu);
+    fprintf(stderr, "-- %s: %zu messages\n", title, c->n);
+    for (size_t i = 0; i < c->n && i < MAX_LOGS; i++)
+        fprintf(stderr, "   [%d] %s\n", c->level[i], c->msg[i]);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static logcap hook; /* the process-wide hook, reset by every set-up */
+
+/* ------------------------------------------------------------------------
+ * The fixture: a fake device, a scheduler with one worker, a proxy
+ * ---------------------------------------------------------------------- */
+
+typedef struct fx {
+    fake_device *d;
+    lrc_scheduler *s;
+    lrc_proxy *p;
+    lrc_invoke_options o; /* scheduler s */
+} fx;
+
+static void add_commands(fake_device *d)
+{
+    const char *voids[] = {"On", "Off", "Reset", "Sentinel", "Abort", "AbortCommands"};
+    for (size_t i = 0; i < COUNT(voids); i++)
+        fake_add_command(d, voids[i], LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, NULL, NULL);
+    fake_add_command(d, "Echo", LRC_TG_STRING, LRC_TG_LONG_STRING_ARRAY, NULL, NULL);
+    fake_add_command(d, "SetLong", LRC_TG_LONG, LRC_TG_LONG_STRING_ARRAY, NULL, NULL);
+    fake_add_command(d, "SetBool", LRC_TG_BOOLEAN, LRC_TG_LONG_STRING_ARRAY, NULL, NULL);
+    fake_add_command(d, "SetDouble", LRC_TG_DOUBLE, LRC_TG_LONG_STRING_ARRAY, NULL, NULL);
+    fake_add_command(d, "State", LRC_TG_VOID, LRC_TG_STATE, NULL, NULL);
+}
+
+static int fx_setup_with_timeout(void **state, int64_t timeout_ms)
+{
+    logcap_reset(&hook);
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->d = fake_new(DEVICE);
+    add_commands(f->d);
+    lrc_scheduler_options so;
+    lrc_scheduler_options_init(&so);
+    so.thread_count = 1;
+    so.name = "test-client";
+    assert_int_equal(lrc_scheduler_new(&so, &f->s, NULL), LRC_OK);
+    lrc_proxy_options po;
+    lrc_proxy_options_init(&po);
+    po.timeout_ms = timeout_ms;
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_proxy_open_with(fake_transport(f->d), DEVICE, &po, &f->p, &err), LRC_OK);
+    assert_null(err);
+    lrc_invoke_options_init(&f->o);
+    f->o.scheduler = f->s;
+    *state = f;
+    return 0;
+}
+
+static int fx_setup(void **state) { return fx_setup_with_timeout(state, 0); }
+static int fx_setup_short_timeout(void **state) { return fx_setup_with_timeout(state, 100); }
+
+/* Closes everything and checks that nothing was left behind: no live
+ * subscription, the connection closed, no unsubscribe of an unknown id. */
+static int fx_teardown(void **state)
+{
+    fx *f = *state;
+    /* The scheduler first: after a failed test, no callback may run on a
+     * recorder that lived on the test's stack. */
+    lrc_scheduler_free(f->s);
+    lrc_proxy_close(f->p);
+    bool closed = fake_wait_closed(f->d, 1000); /* workers are joined: at once */
+    int live = fake_live_total(f->d), bad = fake_bad_unsubscribes(f->d);
+    fake_free(f->d);
+    free(f);
+    assert_true(closed);
+    assert_int_equal(live, 0);
+    assert_int_equal(bad, 0);
+    return 0;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    logcap_init(&hook);
+    lrc_log_set_hook(logcap_fn, &hook, LRC_LOG_DEBUG);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    lrc_log_set_hook(NULL, NULL, LRC_LOG_WARNING);
+    logcap_destroy(&hook);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The update recorder (the callback of every invocation)
+ * ---------------------------------------------------------------------- */
+
+typedef struct upd {
+    bool size_ok; /* u->size == sizeof(lrc_update) */
+    unsigned has;
+    char *id;
+    int version;
+    int status;
+    int64_t progress;
+    char *result_json, *result_message, *extra_json, *status_raw;
+    int result_code;
+    lrc_error *error;
+    bool final;
+    int live;       /* live fake subscriptions of the LRC attributes during the callback */
+    bool on_worker; /* ran on a worker of the invocation's scheduler */
+} upd;
+
+#define MAX_UPD 64
+
+typedef struct rec {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    upd u[MAX_UPD];
+    size_t n;
+    fake_device *d;
+    lrc_scheduler *s;
+    lrc_subscription *sub; /* lrc_invoke's out parameter */
+    size_t free_at;        /* free sub inside callback number free_at (1-based) */
+    bool freed_in_cb;
+    size_t block_at; /* callback number block_at waits for rec_release */
+    bool blocked, released, gate_timeout;
+    int linger_ms;   /* then lingers this long before returning */
+    bool in_cb;
+    bool final_seen;
+    void (*action)(struct rec *r, size_t k); /* called in callback k, after recording */
+    void *action_arg;
+} rec;
+
+static void rec_init(rec *r, fx *f)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    r->d = f->d;
+    r->s = f->s;
+}
+
+static void rec_destroy(rec *r)
+{
+    for (size_t i = 0; i < r->n && i < MAX_UPD; i++) {
+        upd *u = &r->u[i];
+        free(u->id);
+        free(u->result_json);
+        free(u->result_message);
+        free(u->extra_json);
+        free(u->status_raw);
+        lrc_error_free(u->error);
+    }
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+}
+
+static int lrc_live(fake_device *d)
+{
+    return fake_live(d, LRC_EVENT) + fake_live(d, V1_STATUS) + fake_live(d, V1_PROGRESS) +
+           fake_live(d, V1_RESULT);
+}
+
+static void rec_cb(const lrc_update *u, void *user)
+{
+    rec *r = user;
+    bool on_worker = lrc_scheduler_on_worker(r->s);
+    int live = lrc_live(r->d);
+    pthread_mutex_lock(&r->mu);
+    r->in_cb = true;
+    if (r->n < MAX_UPD) {
+        upd *c = &r->u[r->n];
+        c->size_ok = u->size == sizeof(lrc_update);
+        c->has = u->has;
+        c->id = xstrdup(u->command_id ? u->command_id : "(null)");
+        c->version = u->protocol_version;
+        c->status = (u->has & LRC_HAS_STATUS) ? (int)u->status : -1;
+        c->progress = (u->has & LRC_HAS_PROGRESS) ? u->progress : -1;
+        if (u->has & LRC_HAS_RESULT)
+            c->result_json = xstrdup(u->result_json);
+        if (u->has & LRC_HAS_RESULT_CODE) {
+            c->result_code = u->result_code;
+            c->result_message = xstrdup(u->result_message);
+        }
+        if (u->has & LRC_HAS_EXTRA)
+            c->extra_json = xstrdup(u->extra_json);
+        if (u->has & LRC_HAS_UNKNOWN_STATUS)
+            c->status_raw = xstrdup(u->status_raw);
+        if (u->has & LRC_HAS_ERROR)
+            c->error = lrc_error_dup(u->error);
+        c->final = u->final;
+        c->live = live;
+        c->on_worker = on_worker;
+    }
+    size_t k = ++r->n;
+    if (u->final)
+        r->final_seen = true;
+    pthread_cond_broadcast(&r->cv);
+    if (r->block_at == k) {
+        r->blocked = true;
+        pthread_cond_broadcast(&r->cv);
+        struct timespec until;
+        deadline_in(&until, WAIT_MS);
+        while (!r->released)
+            if (pthread_cond_timedwait(&r->cv, &r->mu, &until) != 0) {
+                r->gate_timeout = true;
+                break;
+            }
+    }
+    int linger = r->linger_ms;
+    bool do_free = r->free_at == k;
+    pthread_mutex_unlock(&r->mu);
+    if (linger)
+        sleep_ms(linger); /* widens the window a too early free would hit */
+    if (r->action)
+        r->action(r, k);
+    if (do_free) {
+        lrc_subscription_free(r->sub);
+        pthread_mutex_lock(&r->mu);
+        r->freed_in_cb = true;
+        pthread_mutex_unlock(&r->mu);
+    }
+    pthread_mutex_lock(&r->mu);
+    r->in_cb = false;
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void rec_dump(rec *r, const char *title);
+
+/* Waits until at least n callbacks were recorded (dumps them if not). */
+static bool rec_wait(rec *r, size_t n)
+{
+    struct timespec until;
+    deadline_in(&until, WAIT_MS);
+    pthread_mutex_lock(&r->mu);
+    while (r->n < n)
+        if (pthread_cond_timedwait(&r->cv, &r->mu, &until) != 0)
+            break;
+    bool ok = r->n >= n;
+    pthread_mutex_unlock(&r->mu);
+    if (!ok)
+        rec_dump(r, "timed out waiting for updates");
+    return ok;
+}
+
+/* Waits for the final callback. */
+static bool rec_wait_final(rec *r)
+{
+    struct timespec until;
+    deadline_in(&until, WAIT_MS);
+    pthread_mutex_lock(&r->mu);
+    while (!r->final_seen)
+        if (pthread_cond_timedwait(&r->cv, &r->mu, &until) != 0)
+            break;
+    bool ok = r->final_seen;
+    pthread_mutex_unlock(&r->mu);
+    return ok;
+}
+
+static size_t rec_n(rec *r)
+{
+    pthread_mutex_lock(&r->mu);
+    size_t n = r->n;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+static bool rec_wait_blocked(rec *r)
+{
+    struct timespec until;
+    deadline_in(&until, WAIT_MS);
+    pthread_mutex_lock(&r->mu);
+    while (!r->blocked)
+        if (pthread_cond_timedwait(&r->cv, &r->mu, &until) != 0)
+            break;
+    bool ok = r->blocked;
+    pthread_mutex_unlock(&r->mu);
+    return ok;
+}
+
+static void rec_release(rec *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->released = true;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void rec_dump(rec *r, const char *title)
+{
+    pthread_mutex_lock(&r->mu);
+    fprintf(stderr, "-- %s: %zu updates\n", title, r->n);
+    for (size_t i = 0; i < r->n && i < MAX_UPD; i++) {
+        upd *u = &r->u[i];
+        fprintf(stderr,
+                "   #%zu id=%s has=0x%x status=%d progress=%lld result=%s extra=%s raw=%s "
+                "error=%s final=%d live=%d\n",
+                i, u->id, u->has, u->status, (long long)u->progress,
+                u->result_json ? u->result_json : "-", u->extra_json ? u->extra_json : "-",
+                u->status_raw ? u->status_raw : "-", u->error ? lrc_error_message(u->error) : "-",
+                u->final, u->live);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Every update: about id, protocol version, on a worker of the scheduler,
+ * with the library's struct size. */
+static void rec_check_all(rec *r, const char *id, int version)
+{
+    pthread_mutex_lock(&r->mu);
+    size_t n = r->n;
+    pthread_mutex_unlock(&r->mu);
+    for (size_t i = 0; i < n && i < MAX_UPD; i++) {
+        assert_true(r->u[i].size_ok);
+        assert_string_equal(r->u[i].id, id);
+        assert_int_equal(r->u[i].version, version);
+        assert_true(r->u[i].on_worker);
+        assert_int_equal(r->u[i].final, i + 1 == n && r->u[i].final);
+    }
+}
+
+static void assert_status(const upd *u, int status, bool final)
+{
+    assert_int_equal(u->has, LRC_HAS_STATUS);
+    assert_int_equal(u->status, status);
+    assert_int_equal(u->final, final);
+}
+
+static void assert_progress(const upd *u, int64_t progress)
+{
+    assert_int_equal(u->has, LRC_HAS_PROGRESS);
+    assert_int_equal(u->progress, progress);
+    assert_false(u->final);
+}
+
+/* The first update of every invocation: the device's creation event
+ * (STAGING). Returns the updates after it. */
+static const upd *after_creation(rec *r)
+{
+    assert_true(rec_wait(r, 1));
+    assert_status(&r->u[0], LRC_STATUS_STAGING, false);
+    return &r->u[1];
+}
+
+/* ------------------------------------------------------------------------
+ * Invoking
+ * ---------------------------------------------------------------------- */
+
+/* lrc_invoke that must succeed; the handle goes to r->sub. */
+static lrc_subscription *invoke_ok(fx *f, const char *cmd, const lrc_arg *arg, rec *r)
+{
+    lrc_error *err = NULL;
+    int rc = lrc_invoke(f->p, cmd, arg, rec_cb, r, &f->o, &r->sub, &err);
+    if (rc != LRC_OK)
+        fprintf(stderr, "lrc_invoke(%s): %d %s\n", cmd, rc, lrc_error_message(err));
+    assert_int_equal(rc, LRC_OK);
+    assert_null(err);
+    assert_non_null(r->sub);
+    return r->sub;
+}
+
+/* lrc_invoke that must fail with code; returns the error (caller frees). */
+static lrc_error *invoke_fail(fx *f, const char *cmd, const lrc_arg *arg, rec *r, int code)
+{
+    lrc_error *err = NULL;
+    lrc_subscription *sub = (lrc_subscription *)&err; /* garbage: must be reset to NULL */
+    int rc = lrc_invoke(f->p, cmd, arg, rec_cb, r, &f->o, &sub, &err);
+    if (rc != code)
+        fprintf(stderr, "lrc_invoke(%s): %d %s\n", cmd, rc, lrc_error_message(err));
+    assert_int_equal(rc, code);
+    assert_null(sub);
+    assert_non_null(err);
+    assert_int_equal(lrc_error_code(err), code);
+    return err;
+}
+
+/* Drives a "Sentinel" invocation on the same proxy and scheduler to its
+ * end: afterwards every callback queued before it has run. */
+static void sentinel(fx *f)
+{
+    rec rs;
+    rec_init(&rs, f);
+    lrc_subscription *s = invoke_ok(f, "Sentinel", NULL, &rs);
+    const char *id = lrc_subscription_command_id(s);
+    if (lrc_subscription_protocol_version(s) == 2)
+        assert_int_equal(fake_push_lrc(f->d, id, "{\"status\": 5}"), 1);
+    else
+        assert_true(PUSH(f->d, V1_STATUS, id, "COMPLETED") >= 1);
+    assert_true(rec_wait_final(&rs));
+    assert_int_equal(rs.n, 2); /* the creation event and the final one */
+    assert_status(&rs.u[0], LRC_STATUS_STAGING, false);
+    assert_true(rs.u[1].final);
+    lrc_subscription_free(s);
+    rec_destroy(&rs);
+}
+
+/* A command handler driven by a script: the creation event (unless
+ * silent), early[], an early error event, then the reply or a failure. */
+typedef struct script {
+    bool silent;             /* no creation event (STAGING) before early[] */
+    int64_t code;            /* the reply's ResultCode */
+    const char *text;        /* the reply's text; NULL: the new command ID */
+    const char *attr;        /* where early[] goes (NULL: _lrcEvent) */
+    const char *early[8];    /* values pushed as [ID, early[i]] before replying */
+    bool early_error;        /* then an API_EventTimeout error event on attr */
+    bool on_thread;          /* push from a helper thread (a Tango thread) */
+    const char *fail_reason; /* fail with this DevError instead of replying */
+    const char *fail_desc;
+    char id[128]; /* the ID allocated by the last call */
+    int calls;
+} script;
+
+#define EVENT_TIMEOUT_DESC                                                                   \
+    "Event channel is not responding anymore, maybe the server or event system is down"
+
+static int script_handler(fake_device *d, void *user, const char *cmd, const lrc_tg_value *in,
+                          lrc_tg_value *out, lrc_error **err)
+{
+    (void)in;
+    script *sc = user;
+    char *id = fake_new_id(d, cmd);
+    snprintf(sc->id, sizeof sc->id, "%s", id);
+    sc->calls++;
+    const char *attr = sc->attr ? sc->attr : LRC_EVENT;
+    if (!sc->silent)
+        fake_push_creation(d, id, sc->on_thread);
+    for (size_t i = 0; i < COUNT(sc->early) && sc->early[i]; i++) {
+        const char *sv[2] = {id, sc->early[i]};
+        if (sc->on_thread)
+            fake_push_strings_thread(d, attr, sv, 2);
+        else
+            fake_push_strings(d, attr, sv, 2);
+    }
+    if (sc->early_error) {
+        if (sc->on_thread)
+            fake_push_error_thread(d, attr, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+        else
+            fake_push_error(d, attr, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+    }
+    if (sc->fail_reason) {
+        *err = fake_command_failed(d, cmd, sc->fail_reason, sc->fail_desc);
+        free(id);
+        return LRC_ETANGO;
+    }
+    fake_reply(out, sc->code, sc->text ? sc->text : id);
+    free(id);
+    return LRC_OK;
+}
+
+static void set_script(fx *f, const char *cmd, lrc_tg_type in, script *sc)
+{
+    fake_add_command(f->d, cmd, in, LRC_TG_LONG_STRING_ARRAY, script_handler, sc);
+}
+
+static void assert_trace(fx *f, const char *expected)
+{
+    char *t = fake_trace(f->d);
+    if (strcmp(t, expected) != 0)
+        fprintf(stderr, "trace: %s\nwanted: %s\n", t, expected);
+    assert_string_equal(t, expected);
+    free(t);
+}
+
+/* The DevError at index i of e. */
+static void assert_dev_error(const lrc_error *e, size_t i, const char *reason, const char *desc)
+{
+    const lrc_dev_error *de = lrc_error_at(e, i);
+    assert_non_null(de);
+    assert_string_equal(de->reason, reason);
+    assert_string_equal(de->desc, desc);
+}
+
+/* ========================================================================
+ * 3: invalid arguments give LRC_EINVAL before any call to the device
+ * ====================================================================== */
+
+static void test_invalid_arguments_make_no_device_call(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_error *err = NULL;
+    lrc_subscription *sub = (lrc_subscription *)&r;
+
+    /* NULL callback */
+    assert_int_equal(lrc_invoke(f->p, "On", NULL, NULL, &r, &f->o, &sub, &err), LRC_EINVAL);
+    assert_null(sub);
+    assert_string_equal(lrc_error_message(err), "lrc_invoke: NULL callback");
+    lrc_error_free(err);
+    err = NULL;
+    /* NULL proxy, no command name; err may be NULL */
+    assert_int_equal(lrc_invoke(NULL, "On", NULL, rec_cb, &r, &f->o, &sub, NULL), LRC_EINVAL);
+    assert_int_equal(lrc_invoke(f->p, NULL, NULL, rec_cb, &r, &f->o, &sub, NULL), LRC_EINVAL);
+    assert_int_equal(lrc_invoke(f->p, "", NULL, rec_cb, &r, &f->o, NULL, NULL), LRC_EINVAL);
+
+    /* malformed arguments */
+    lrc_arg bad[5];
+    bad[0] = lrc_arg_string(NULL);
+    bad[1] = lrc_arg_json("{\"a\": ");
+    bad[2] = lrc_arg_long_array(NULL, 2);
+    const char *strs[] = {"a", NULL};
+    bad[3] = lrc_arg_string_array(strs, 2);
+    bad[4] = lrc_arg_none();
+    bad[4].kind = (lrc_arg_kind)99;
+    for (size_t i = 0; i < COUNT(bad); i++) {
+        sub = (lrc_subscription *)&r;
+        assert_int_equal(lrc_invoke(f->p, "Echo", &bad[i], rec_cb, &r, &f->o, &sub, &err),
+                         LRC_EINVAL);
+        assert_null(sub);
+        assert_non_null(err);
+        assert_int_equal(lrc_error_code(err), LRC_EINVAL);
+        lrc_error_free(err);
+        err = NULL;
+    }
+    /* options not initialised */
+    lrc_invoke_options zero;
+    memset(&zero, 0, sizeof zero);
+    assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, &zero, &sub, &err), LRC_EINVAL);
+    lrc_error_free(err);
+    err = NULL;
+
+    assert_int_equal(fake_calls(f->d), 0);
+    assert_trace(f, "");
+
+    /* Step 2 needs the signature, and nothing more: a command that is no
+     * LRC, an argument of the wrong type, a missing argument. */
+    lrc_error *e = invoke_fail(f, "State", NULL, &r, LRC_EINVAL);
+    assert_string_equal(lrc_error_message(e), "'State' is not a long running command: it "
+                                              "returns DevState, not DevVarLongStringArray");
+    lrc_error_free(e);
+    lrc_arg text = lrc_arg_string("x");
+    e = invoke_fail(f, "SetLong", &text, &r, LRC_EINVAL);
+    lrc_error_free(e);
+    e = invoke_fail(f, "SetLong", NULL, &r, LRC_EINVAL);
+    assert_string_equal(lrc_error_message(e), "command 'SetLong' needs an argument (DevLong)");
+    lrc_error_free(e);
+    lrc_arg zero_arg = lrc_arg_long(0);
+    e = invoke_fail(f, "On", &zero_arg, &r, LRC_EINVAL);
+    assert_string_equal(lrc_error_message(e), "command 'On' takes no argument");
+    lrc_error_free(e);
+    assert_trace(f, "query:State query:SetLong query:On"); /* signatures are cached */
+    assert_int_equal(fake_inout_calls(f->d), 0);
+    assert_int_equal(fake_subscribes(f->d, NULL), 0);
+    assert_int_equal(rec_n(&r), 0);
+
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.invocations, 0);
+    assert_int_equal(st.subscribes, 0);
+    rec_destroy(&r);
+}
+
+static void test_proxy_open_arguments(void **state)
+{
+    fx *f = *state;
+    lrc_proxy *p = (lrc_proxy *)f;
+    lrc_error *err = NULL;
+    int opens = fake_opens(f->d);
+    assert_int_equal(lrc_proxy_open_with(fake_transport(f->d), "", NULL, &p, &err), LRC_EINVAL);
+    assert_null(p);
+    lrc_error_free(err);
+    err = NULL;
+    lrc_proxy_options po;
+    lrc_proxy_options_init(&po);
+    po.timeout_ms = -1;
+    assert_int_equal(lrc_proxy_open_with(fake_transport(f->d), DEVICE, &po, &p, &err),
+                     LRC_EINVAL);
+    lrc_error_free(err);
+    memset(&po, 0, sizeof po);
+    assert_int_equal(lrc_proxy_open_with(fake_transport(f->d), DEVICE, &po, &p, NULL),
+                     LRC_EINVAL);
+    assert_int_equal(fake_opens(f->d), opens);
+
+    /* the default timeout reaches the transport; the name is kept */
+    assert_string_equal(lrc_proxy_name(f->p), DEVICE);
+    assert_int_equal(lrc_proxy_timeout_ms(f->p), 3000);
+    assert_int_equal(fake_timeout_ms(f->d), 3000);
+    lrc_proxy_close(NULL);
+}
+
+/* ========================================================================
+ * 4-6: protocol negotiation
+ * ====================================================================== */
+
+static void test_v1_device_subscribes_three_v1_attributes(void **state)
+{
+    fx *f = *state;
+    fake_set_protocol(f->d, false, 0, 0);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    assert_int_equal(lrc_subscription_protocol_version(s), 1);
+    assert_trace(f, "query:On attrs sub:longRunningCommandStatus sub:longRunningCommandProgress "
+                    "sub:longRunningCommandResult inout:On");
+    assert_int_equal(fake_live(f->d, V1_STATUS), 1);
+    assert_int_equal(fake_live(f->d, V1_PROGRESS), 1);
+    assert_int_equal(fake_live(f->d, V1_RESULT), 1);
+    assert_int_equal(fake_subscribes(f->d, LRC_EVENT), 0);
+    assert_true(rec_wait(&r, 1)); /* the creation event, from the status list */
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    rec_check_all(&r, lrc_subscription_command_id(s), 1);
+    fake_trace_clear(f->d);
+    lrc_subscription_free(s);
+    assert_int_equal(fake_live_total(f->d), 0);
+    char *t = fake_trace(f->d); /* release order is not specified: count them */
+    assert_non_null(strstr(t, "unsub:longRunningCommandStatus"));
+    assert_non_null(strstr(t, "unsub:longRunningCommandProgress"));
+    assert_non_null(strstr(t, "unsub:longRunningCommandResult"));
+    free(t);
+    assert_int_equal(rec_n(&r), 1);
+    rec_destroy(&r);
+}
+
+static void test_v2_device_subscribes_only_lrc_event(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    assert_int_equal(lrc_subscription_protocol_version(s), 2);
+    assert_string_equal(lrc_subscription_command_id(s), sc.id);
+    assert_trace(f, "query:On attrs read:lrcProtocolVersions sub:_lrcEvent inout:On");
+    assert_int_equal(fake_live_total(f->d), 1);
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
+    lrc_subscription_free(s);
+    assert_int_equal(fake_live_total(f->d), 0);
+    rec_destroy(&r);
+}
+
+static void test_negotiation_ranges(void **state)
+{
+    fx *f = *state;
+    struct {
+        int64_t min, max;
+        int version;
+    } ok[] = {{1, 1, 1}, {2, 5, 2}, {1, 2, 2}, {0, 1, 1}, {2, 2, 2}};
+    for (size_t i = 0; i < COUNT(ok); i++) {
+        fake_set_protocol(f->d, true, ok[i].min, ok[i].max);
+        rec r;
+        rec_init(&r, f);
+        lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+        assert_int_equal(lrc_subscription_protocol_version(s), ok[i].version);
+        assert_int_equal(fake_live(f->d, LRC_EVENT), ok[i].version == 2 ? 1 : 0);
+        assert_int_equal(fake_live(f->d, V1_STATUS), ok[i].version == 1 ? 1 : 0);
+        lrc_subscription_free(s);
+        rec_destroy(&r);
+    }
+
+    fake_set_protocol(f->d, true, 3, 4);
+    fake_trace_clear(f->d);
+    rec r;
+    rec_init(&r, f);
+    lrc_error *e = invoke_fail(f, "On", NULL, &r, LRC_EPROTOCOL);
+    const char *msg = "This version of invoke_lrc() is not compatible with any of the server's "
+                      "supported LRC protocols! Client version min, max = (1, 2) - Server "
+                      "version min, max = (3, 4)";
+    assert_string_equal(lrc_error_message(e), msg);
+    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+    assert_trace(f, "attrs read:lrcProtocolVersions"); /* nothing subscribed, nothing run */
+    lrc_error_free(e);
+
+    fake_set_protocol(f->d, true, 0, 0);
+    e = invoke_fail(f, "On", NULL, &r, LRC_EPROTOCOL);
+    assert_non_null(strstr(lrc_error_message(e), "Server version min, max = (0, 0)"));
+    lrc_error_free(e);
+    assert_int_equal(fake_live_total(f->d), 0);
+    assert_int_equal(fake_inout_calls(f->d), (int)COUNT(ok));
+    rec_destroy(&r);
+}
+
+/* ========================================================================
+ * 7-10, 16: failures of the invocation itself
+ * ====================================================================== */
+
+/* The trace is `prefix` followed by the tokens of `unsubs` in any order. */
+static void assert_trace_then(fx *f, const char *prefix, const char *const *unsubs, size_t n)
+{
+    char *t = fake_trace(f->d);
+    size_t len = strlen(prefix), total = len;
+    if (strncmp(t, prefix, len) != 0)
+        fprintf(stderr, "trace: %s\nwanted first: %s\n", t, prefix);
+    assert_memory_equal(t, prefix, len);
+    for (size_t i = 0; i < n; i++) {
+        char token[128];
+        snprintf(token, sizeof token, " %s", unsubs[i]);
+        assert_non_null(strstr(t + len, token));
+        total += strlen(token);
+    }
+    assert_int_equal(strlen(t), total);
+    free(t);
+}
+
+static void check_subscribe_failure(fx *f, const char *attr, const char *trace,
+                                    const char *const *unsubs, size_t nunsubs)
+{
+    fake_fail_subscribe(f->d, attr, "API_AttributePollingNotStarted",
+                        "The polling (necessary to send events) for the attribute is not "
+                        "started");
+    fake_trace_clear(f->d);
+    rec r;
+    rec_init(&r, f);
+    lrc_error *e = invoke_fail(f, "On", NULL, &r, LRC_ETANGO);
+    char desc[128];
+    snprintf(desc, sizeof desc, "Subscribing to '%s' change event failed.", attr);
+    assert_string_equal(lrc_error_message(e), desc);
+    assert_int_equal(lrc_error_count(e), 3);
+    assert_dev_error(e, 0, "API_AttributePollingNotStarted",
+                     "The polling (necessary to send events) for the attribute is not started");
+    assert_dev_error(e, 1, "API_EventSystemFailed",
+                     "Failed to connect to event channel for device " DEVICE);
+    assert_dev_error(e, 2, "SKA_InvokeLrcFailed", desc);
+    assert_int_equal(lrc_error_at(e, 2)->severity, LRC_SEVERITY_ERR);
+    lrc_error_free(e);
+    assert_trace_then(f, trace, unsubs, nunsubs);
+    assert_int_equal(fake_live_total(f->d), 0);
+    fake_fail_subscribe(f->d, NULL, "", "");
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 0);
+    rec_destroy(&r);
+}
+
+static void test_subscribe_failure_unsubscribes_earlier_streams(void **state)
+{
+    fx *f = *state;
+    fake_set_protocol(f->d, false, 0, 0);
+    rec warm; /* caches the signature of On */
+    rec_init(&warm, f);
+    lrc_subscription_free(invoke_ok(f, "On", NULL, &warm));
+    rec_destroy(&warm);
+    const char *status[] = {"unsub:longRunningCommandStatus"};
+    const char *both[] = {"unsub:longRunningCommandStatus", "unsub:longRunningCommandProgress"};
+    check_subscribe_failure(f, V1_PROGRESS,
+                            "attrs sub:longRunningCommandStatus subfail:longRunningCommandProgress",
+                            status, 1);
+    check_subscribe_failure(f, V1_STATUS, "attrs subfail:longRunningCommandStatus", NULL, 0);
+    check_subscribe_failure(f, V1_RESULT,
+                            "attrs sub:longRunningCommandStatus sub:longRunningCommandProgress "
+                            "subfail:longRunningCommandResult",
+                            both, 2);
+    fake_set_protocol(f->d, true, 1, 2);
+    check_subscribe_failure(f, LRC_EVENT, "attrs read:lrcProtocolVersions subfail:_lrcEvent", NULL,
+                            0);
+}
+
+static int fail_reset(fake_device *d, void *user, const char *cmd, const lrc_tg_value *in,
+                      lrc_tg_value *out, lrc_error **err)
+{
+    (void)user;
+    (void)in;
+    (void)out;
+    *err = fake_command_failed(d, cmd, "API_CommandNotAllowed",
+                               "Command Reset not allowed when the device is in OFF state");
+    return LRC_ETANGO;
+}
+
+static void check_invocation_failure(fx *f, const char *cmd, const lrc_arg *arg,
+                                     const char *args_repr)
+{
+    fake_trace_clear(f->d);
+    rec r;
+    rec_init(&r, f);
+    lrc_error *e = invoke_fail(f, cmd, arg, &r, LRC_ETANGO);
+    char msg[512], outer[256];
+    snprintf(msg, sizeof msg, "Invocation of command '%s' failed with args: %s", cmd, args_repr);
+    snprintf(outer, sizeof outer,
+             "Failed to execute command_inout on device " DEVICE ", command %s", cmd);
+    assert_string_equal(lrc_error_message(e), msg);
+    assert_int_equal(lrc_error_count(e), 3);
+    assert_dev_error(e, 0, "API_CommandNotAllowed",
+                     "Command Reset not allowed when the device is in OFF state");
+    assert_dev_error(e, 1, "API_CommandFailed", outer);
+    assert_dev_error(e, 2, "SKA_InvokeLrcFailed", msg);
+    lrc_error_free(e);
+    char trace[256];
+    snprintf(trace, sizeof trace, "attrs read:lrcProtocolVersions sub:_lrcEvent inout:%s "
+                                  "unsub:_lrcEvent", cmd);
+    char *t = fake_trace(f->d);
+    assert_non_null(strstr(t, trace)); /* the first call also asks the signature */
+    free(t);
+    assert_int_equal(fake_live_total(f->d), 0);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 0);
+    rec_destroy(&r);
+}
+
+static void test_command_failure_is_rethrown(void **state)
+{
+    fx *f = *state;
+    fake_add_command(f->d, "Reset", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, fail_reset, NULL);
+    fake_add_command(f->d, "SetLong", LRC_TG_LONG, LRC_TG_LONG_STRING_ARRAY, fail_reset, NULL);
+    fake_add_command(f->d, "Echo", LRC_TG_STRING, LRC_TG_LONG_STRING_ARRAY, fail_reset, NULL);
+    check_invocation_failure(f, "Reset", NULL, "None");
+    lrc_arg none = lrc_arg_none();
+    check_invocation_failure(f, "Reset", &none, "None");
+    lrc_arg five = lrc_arg_long(5);
+    check_invocation_failure(f, "SetLong", &five, "(5,)");
+    lrc_arg hello = lrc_arg_string("hello");
+    check_invocation_failure(f, "Echo", &hello, "('hello',)");
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.invocations, 4); /* the sentinels only */
+}
+
+static void test_unknown_command_is_rethrown(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_error *e = invoke_fail(f, "Nope", NULL, &r, LRC_ETANGO);
+    assert_string_equal(lrc_error_message(e),
+                        "Invocation of command 'Nope' failed with args: None");
+    assert_int_equal(lrc_error_count(e), 2);
+    assert_dev_error(e, 0, "API_CommandNotFound", "Command Nope not found");
+    assert_dev_error(e, 1, "SKA_InvokeLrcFailed",
+                     "Invocation of command 'Nope' failed with args: None");
+    lrc_error_free(e);
+    assert_trace(f, "query:Nope");
+    rec_destroy(&r);
+}
+
+static void test_rejected_command(void **state)
+{
+    fx *f = *state;
+    script sc = {.silent = true, /* no ID, no event */
+                 .code = LRC_RESULT_REJECTED,
+                 .text = "Device is already in ON state."};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    lrc_error *e = invoke_fail(f, "On", NULL, &r, LRC_EREJECTED);
+    const char *msg = "On command rejected: Device is already in ON state.";
+    assert_string_equal(lrc_error_message(e), msg);
+    assert_int_equal(lrc_error_count(e), 0);
+    lrc_error_free(e);
+    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+    assert_trace(f, "query:On attrs read:lrcProtocolVersions sub:_lrcEvent inout:On "
+                    "unsub:_lrcEvent");
+    assert_int_equal(fake_live_total(f->d), 0);
+    /* fire and forget fails the same way */
+    assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, &f->o, NULL, NULL), LRC_EREJECTED);
+    assert_int_equal(fake_live_total(f->d), 0);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 0);
+    rec_destroy(&r);
+}
+
+static void test_unexpected_result_codes(void **state)
+{
+    fx *f = *state;
+    struct {
+        int64_t code;
+        const char *name;
+    } codes[] = {{LRC_RESULT_OK, "OK"},
+                 {LRC_RESULT_FAILED, "FAILED"},
+                 {LRC_RESULT_UNKNOWN, "UNKNOWN"},
+                 {LRC_RESULT_NOT_ALLOWED, "NOT_ALLOWED"},
+                 {LRC_RESULT_ABORTED, "ABORTED"},
+                 {42, "not a ResultCode"}};
+    script sc = {0};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    for (size_t i = 0; i < COUNT(codes); i++) {
+        sc.code = codes[i].code;
+        sc.early[0] = J_QUEUED; /* dropped with the invocation, as the creation event */
+        int unsubs = fake_unsubscribes(f->d, LRC_EVENT);
+        lrc_error *e = invoke_fail(f, "On", NULL, &r, LRC_ERESULTCODE);
+        char msg[128];
+        snprintf(msg, sizeof msg, "Unexpected result code for On command: %lld (%s)",
+                 (long long)codes[i].code, codes[i].name);
+        assert_string_equal(lrc_error_message(e), msg);
+        assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+        lrc_error_free(e);
+        assert_int_equal(fake_live_total(f->d), 0);
+        assert_int_equal(fake_unsubscribes(f->d, LRC_EVENT), unsubs + 1);
+    }
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 0);
+    rec_destroy(&r);
+}
+
+static int bad_shape_reply(fake_device *d, void *user, const char *cmd, const lrc_tg_value *in,
+                           lrc_tg_value *out, lrc_error **err)
+{
+    (void)d, (void)user, (void)cmd, (void)in, (void)err;
+    fake_reply(out, LRC_RESULT_QUEUED, "x");
+    free(out->sv[0]);
+    free(out->sv);
+    out->sv = NULL;
+    out->ns = 0; /* [[2], []] */
+    return LRC_OK;
+}
+
+static void test_reply_of_wrong_shape(void **state)
+{
+    fx *f = *state;
+    fake_add_command(f->d, "On", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, bad_shape_reply, NULL);
+    rec r;
+    rec_init(&r, f);
+    lrc_error *e = invoke_fail(f, "On", NULL, &r, LRC_ERESULTCODE);
+    lrc_error_free(e);
+    assert_int_equal(fake_live_total(f->d), 0);
+    rec_destroy(&r);
+}
+
+/* 16: events pushed before the command fails are dropped with it. */
+static void test_failed_invocation_discards_early_events(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    /* the ska "Queue is being aborted" case: STAGING, then REJECTED */
+    script rej = {.code = LRC_RESULT_REJECTED,
+                  .text = "Queue is being aborted",
+                  .early = {"{\"status\": 6, \"result\": [5, \"Queue is being aborted\"]}"}};
+    set_script(f, "On", LRC_TG_VOID, &rej);
+    lrc_error *e = invoke_fail(f, "On", NULL, &r, LRC_EREJECTED);
+    assert_string_equal(lrc_error_message(e), "On command rejected: Queue is being aborted");
+    lrc_error_free(e);
+    assert_int_equal(fake_live_total(f->d), 0);
+
+    /* a DevFailed after early events and an early error event, from a Tango thread */
+    script fail = {.early = {J_QUEUED},
+                   .early_error = true,
+                   .on_thread = true,
+                   .fail_reason = "API_CommandNotAllowed",
+                   .fail_desc = "Command Reset not allowed when the device is in OFF state"};
+    set_script(f, "Reset", LRC_TG_VOID, &fail);
+    e = invoke_fail(f, "Reset", NULL, &r, LRC_ETANGO);
+    lrc_error_free(e);
+    assert_int_equal(fake_live_total(f->d), 0);
+    /* the IDs come back later: nobody listens */
+    fake_push_lrc(f->d, rej.id, J_IN_PROGRESS);
+    fake_push_lrc(f->d, fail.id, J_IN_PROGRESS);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 0);
+    /* the early error event was not logged either: the failure was returned */
+    char msg[512];
+    snprintf(msg, sizeof msg, "'%s' command encountered error(s): API_EventTimeout: %s", fail.id,
+             EVENT_TIMEOUT_DESC);
+    assert_int_equal(logcap_count(&hook, 0, msg), 0);
+    rec_destroy(&r);
+}
+
+/* ========================================================================
+ * 11, 12, 32: accepted replies, arguments, the handle
+ * ====================================================================== */
+
+static void test_queued_and_started_accepted(void **state)
+{
+    fx *f = *state;
+    script q = {.code = LRC_RESULT_QUEUED};
+    script s = {.code = LRC_RESULT_STARTED};
+    set_script(f, "On", LRC_TG_VOID, &q);
+    set_script(f, "Abort", LRC_TG_VOID, &s);
+    rec r1, r2;
+    rec_init(&r1, f);
+    rec_init(&r2, f);
+    lrc_subscription *a = invoke_ok(f, "On", NULL, &r1);
+    lrc_subscription *b = invoke_ok(f, "Abort", NULL, &r2);
+    assert_string_equal(lrc_subscription_command_id(a), q.id);
+    assert_string_equal(lrc_subscription_command_id(b), s.id);
+    assert_non_null(strstr(s.id, "_Abort"));
+    fake_push_lrc(f->d, s.id, J_IN_PROGRESS);
+    assert_true(rec_wait(&r2, 2));
+    assert_status(&r2.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r2.u[1], LRC_STATUS_IN_PROGRESS, false);
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.invocations, 2);
+    assert_int_equal(st.subscribes, 1); /* one shared stream */
+    assert_int_equal(st.streams, 1);
+    lrc_subscription_free(a);
+    lrc_subscription_free(b);
+    assert_null(lrc_subscription_command_id(NULL));
+    assert_int_equal(lrc_subscription_protocol_version(NULL), 0);
+    lrc_subscription_free(NULL);
+    rec_destroy(&r1);
+    rec_destroy(&r2);
+}
+
+static void test_no_argument_and_falsy_arguments_differ(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_tg_value v;
+
+    invoke_ok(f, "On", NULL, &r);
+    lrc_subscription_free(r.sub);
+    v = fake_last_input(f->d);
+    assert_int_equal(v.type, LRC_TG_VOID);
+    lrc_tg_value_clear(&v);
+
+    lrc_arg none = lrc_arg_none();
+    invoke_ok(f, "On", &none, &r);
+    lrc_subscription_free(r.sub);
+    v = fake_last_input(f->d);
+    assert_int_equal(v.type, LRC_TG_VOID);
+    lrc_tg_value_clear(&v);
+
+    lrc_arg zero = lrc_arg_long(0);
+    invoke_ok(f, "SetLong", &zero, &r);
+    lrc_subscription_free(r.sub);
+    v = fake_last_input(f->d);
+    assert_int_equal(v.type, LRC_TG_LONG);
+    assert_int_equal(v.i, 0);
+    lrc_tg_value_clear(&v);
+
+    lrc_arg empty = lrc_arg_string("");
+    invoke_ok(f, "Echo", &empty, &r);
+    lrc_subscription_free(r.sub);
+    v = fake_last_input(f->d);
+    assert_int_equal(v.type, LRC_TG_STRING);
+    assert_non_null(v.s);
+    assert_string_equal(v.s, "");
+    lrc_tg_value_clear(&v);
+
+    lrc_arg no = lrc_arg_bool(false);
+    invoke_ok(f, "SetBool", &no, &r);
+    lrc_subscription_free(r.sub);
+    v = fake_last_input(f->d);
+    assert_int_equal(v.type, LRC_TG_BOOLEAN);
+    assert_int_equal(v.i, 0);
+    lrc_tg_value_clear(&v);
+
+    lrc_arg dzero = lrc_arg_double(0.0);
+    invoke_ok(f, "SetDouble", &dzero, &r);
+    lrc_subscription_free(r.sub);
+    v = fake_last_input(f->d);
+    assert_int_equal(v.type, LRC_TG_DOUBLE);
+    assert_true(v.d == 0.0);
+    lrc_tg_value_clear(&v);
+
+    /* a JSON argument is converted by the command's type */
+    lrc_arg j = lrc_arg_json("7");
+    invoke_ok(f, "SetLong", &j, &r);
+    lrc_subscription_free(r.sub);
+    v = fake_last_input(f->d);
+    assert_int_equal(v.type, LRC_TG_LONG);
+    assert_int_equal(v.i, 7);
+    lrc_tg_value_clear(&v);
+
+    /* none where an argument is needed: refused before the command runs */
+    int inouts = fake_inout_calls(f->d);
+    lrc_error *e = invoke_fail(f, "Echo", &none, &r, LRC_EINVAL);
+    lrc_error_free(e);
+    assert_int_equal(fake_inout_calls(f->d), inouts);
+    assert_int_equal(fake_live_total(f->d), 0);
+    rec_destroy(&r);
+}
+
+/* ========================================================================
+ * 13-15, 17: initial values and early events
+ * ====================================================================== */
+
+/* What a callback sees first is the creation event, never the value Tango
+ * delivers inside subscribe (see also test_silent_commands for an empty ID
+ * against the v1 result ["", ""]). */
+static void test_initial_values_never_reach_the_callback(void **state)
+{
+    fx *f = *state;
+    for (int version = 2; version >= 1; version--) {
+        fake_set_protocol(f->d, version == 2, 1, 2);
+        rec r;
+        rec_init(&r, f);
+        lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+        const char *id = lrc_subscription_command_id(s);
+        if (version == 2)
+            fake_push_lrc(f->d, id, J_QUEUED);
+        else
+            PUSH(f->d, V1_STATUS, id, "QUEUED");
+        assert_true(rec_wait(&r, 2));
+        sentinel(f);
+        assert_int_equal(rec_n(&r), 2);
+        assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+        assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
+        rec_check_all(&r, id, version);
+        lrc_subscription_free(s);
+        rec_destroy(&r);
+    }
+    /* the initial values did reach the library: [] (v2), [], [] and ["", ""]
+     * (v1); the sentinels shared the streams */
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.subscribes, 1 + 3);
+    assert_int_equal(st.events, (1 + 4) + (3 + 4));
+}
+
+static void check_staging_before_return(fx *f, bool on_thread)
+{
+    script sc = {.code = LRC_RESULT_QUEUED, .on_thread = on_thread};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    fake_push_lrc(f->d, sc.id, J_QUEUED);
+    assert_true(rec_wait(&r, 2));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 2);
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
+    rec_check_all(&r, sc.id, 2);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+static void test_staging_before_return_delivered_once_first(void **state)
+{
+    fx *f = *state;
+    check_staging_before_return(f, false);
+    check_staging_before_return(f, true);
+}
+
+static void test_early_events_keep_their_order(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED,
+                 .early = {J_QUEUED, J_IN_PROGRESS, "{\"progress\": 10}"},
+                 .early_error = true,
+                 .on_thread = true};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    fake_push_lrc(f->d, sc.id, J_DONE);
+    assert_true(rec_wait(&r, 6));
+    rec_check_all(&r, sc.id, 2);
+    assert_int_equal(rec_n(&r), 6);
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
+    assert_status(&r.u[2], LRC_STATUS_IN_PROGRESS, false);
+    assert_progress(&r.u[3], 10);
+    assert_int_equal(r.u[4].has, LRC_HAS_ERROR); /* an early error event is kept too */
+    assert_string_equal(lrc_error_at(r.u[4].error, 0)->reason, "API_EventTimeout");
+    assert_true(r.u[5].final);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+
+    /* v1: early status and progress lists, in order */
+    fake_set_protocol(f->d, false, 0, 0);
+    script v1 = {.code = LRC_RESULT_QUEUED,
+                 .attr = V1_STATUS,
+                 .early = {"QUEUED", "IN_PROGRESS"}};
+    set_script(f, "On", LRC_TG_VOID, &v1);
+    rec_init(&r, f);
+    s = invoke_ok(f, "On", NULL, &r);
+    PUSH(f->d, V1_PROGRESS, v1.id, "50");
+    assert_true(rec_wait(&r, 4));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 4);
+    rec_check_all(&r, v1.id, 1);
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
+    assert_status(&r.u[2], LRC_STATUS_IN_PROGRESS, false);
+    assert_progress(&r.u[3], 50);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* A quick command ends before it returns: the whole life, terminal status
+ * included, arrives early and is delivered once the ID is known; what
+ * follows the terminal event is not. */
+static void test_command_ending_before_it_returns(void **state)
+{
+    fx *f = *state;
+    for (int version = 2; version >= 1; version--) {
+        fake_set_protocol(f->d, version == 2, 1, 2);
+        script v2 = {.code = LRC_RESULT_QUEUED,
+                     .early = {J_QUEUED, J_IN_PROGRESS, J_DONE, J_IN_PROGRESS}};
+        script v1 = {.code = LRC_RESULT_QUEUED,
+                     .attr = V1_STATUS,
+                     .early = {"QUEUED", "IN_PROGRESS", "COMPLETED", "IN_PROGRESS"}};
+        script *sc = version == 2 ? &v2 : &v1;
+        set_script(f, "On", LRC_TG_VOID, sc);
+        rec r;
+        rec_init(&r, f);
+        lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+        assert_true(rec_wait_final(&r));
+        sentinel(f);
+        assert_int_equal(rec_n(&r), 4);
+        rec_check_all(&r, sc->id, version);
+        assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+        assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
+        assert_status(&r.u[2], LRC_STATUS_IN_PROGRESS, false);
+        assert_int_equal(r.u[3].status, LRC_STATUS_COMPLETED);
+        assert_true(r.u[3].final);
+        assert_int_equal(r.u[3].live, 0);
+        lrc_subscription_free(s);
+        assert_int_equal(fake_live_total(f->d), 0);
+        rec_destroy(&r);
+    }
+}
+
+/* 17: the command hangs past the proxy timeout + 1 s (100 ms + 1 s here)
+ * while events arrive, then fails as Tango's client timeout would. */
+static int hanging_handler(fake_device *d, void *user, const char *cmd, const lrc_tg_value *in,
+                           lrc_tg_value *out, lrc_error **err)
+{
+    (void)in;
+    (void)out;
+    char *id = fake_new_id(d, cmd);
+    snprintf(user, 128, "%s", id);
+    fake_push_lrc_thread(d, id, J_STAGING);
+    sleep_ms(600);
+    fake_push_lrc_thread(d, id, J_QUEUED);
+    sleep_ms(600); /* now past the bound */
+    fake_push_lrc_thread(d, id, J_IN_PROGRESS);
+    fake_push_error_thread(d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+    free(id);
+    *err = fake_command_failed(d, cmd, "API_DeviceTimedOut",
+                               "Timeout (100 mS) exceeded on device " DEVICE);
+    return LRC_ETANGO;
+}
+
+static void test_command_hanging_past_the_bound_then_failing(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(lrc_proxy_timeout_ms(f->p), 100);
+    assert_int_equal(fake_timeout_ms(f->d), 100);
+    char id[128] = "";
+    fake_add_command(f->d, "On", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, hanging_handler, id);
+    rec r;
+    rec_init(&r, f);
+    lrc_error *e = invoke_fail(f, "On", NULL, &r, LRC_ETANGO);
+    assert_string_equal(lrc_error_message(e), "Invocation of command 'On' failed with args: None");
+    assert_dev_error(e, 0, "API_DeviceTimedOut", "Timeout (100 mS) exceeded on device " DEVICE);
+    lrc_error_free(e);
+    assert_int_equal(fake_live_total(f->d), 0);
+    fake_push_lrc(f->d, id, J_DONE);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 0);
+    rec_destroy(&r);
+}
+
+/* The reply comes after the bound (a fake can do what Tango's client
+ * timeout prevents): what arrived before it is not kept beyond the bound. */
+static int late_reply_handler(fake_device *d, void *user, const char *cmd, const lrc_tg_value *in,
+                              lrc_tg_value *out, lrc_error **err)
+{
+    (void)in;
+    (void)err;
+    char *id = fake_new_id(d, cmd);
+    snprintf(user, 128, "%s", id);
+    fake_push_lrc_thread(d, id, J_STAGING);
+    sleep_ms(1200); /* past 100 ms + 1 s */
+    fake_push_lrc_thread(d, id, J_QUEUED);
+    fake_reply(out, LRC_RESULT_QUEUED, id);
+    free(id);
+    return LRC_OK;
+}
+
+static void test_command_returning_after_the_bound(void **state)
+{
+    fx *f = *state;
+    char id[128] = "";
+    fake_add_command(f->d, "On", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, late_reply_handler, id);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "'%s': events that arrived before the command returned its ID were dropped "
+             "(more than %d, or later than the proxy timeout + 1 s)",
+             id, LRC_EARLY_MAX);
+    assert_int_equal(logcap_count(&hook, LRC_LOG_WARNING, msg), 1);
+    /* with nothing kept, the (young) stream brought no event for the ID:
+     * lrc_invoke asked the device, which tracked the late QUEUED */
+    snprintf(msg, sizeof msg,
+             "'%s': no event arrived within 1000 ms of the command's reply; the device reports "
+             "QUEUED: earlier events were lost while the subscription took effect",
+             id);
+    assert_int_equal(logcap_count(&hook, LRC_LOG_WARNING, msg), 1);
+    fake_push_lrc(f->d, id, J_IN_PROGRESS);
+    assert_true(rec_wait(&r, 1));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 1);
+    assert_status(&r.u[0], LRC_STATUS_IN_PROGRESS, false);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* ========================================================================
+ * 18-28: what the callback receives
+ * ====================================================================== */
+
+static void test_v2_happy_path(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    fake_push_lrc_thread(f->d, sc.id, J_QUEUED);
+    fake_push_lrc_thread(f->d, sc.id, J_IN_PROGRESS);
+    fake_push_lrc_thread(f->d, sc.id, "{\"progress\": 33}");
+    fake_push_lrc_thread(f->d, sc.id, "{\"progress\": 66}");
+    fake_push_lrc_thread(f->d, sc.id,
+                         "{\"result\": [0, \"On command completed OK\"], \"status\": 5}");
+    assert_true(rec_wait(&r, 6));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 6);
+    rec_check_all(&r, sc.id, 2);
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
+    assert_status(&r.u[2], LRC_STATUS_IN_PROGRESS, false);
+    assert_progress(&r.u[3], 33);
+    assert_progress(&r.u[4], 66);
+    const upd *last = &r.u[5];
+    assert_int_equal(last->has, LRC_HAS_STATUS | LRC_HAS_RESULT | LRC_HAS_RESULT_CODE);
+    assert_int_equal(last->status, LRC_STATUS_COMPLETED);
+    assert_string_equal(last->result_json, "[0, \"On command completed OK\"]");
+    assert_int_equal(last->result_code, LRC_RESULT_OK);
+    assert_string_equal(last->result_message, "On command completed OK");
+    assert_true(last->final);
+    assert_int_equal(last->live, 0); /* unsubscribed before the final callback */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(r.u[i].live, 1);
+
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    /* On and the sentinel: two streams in turn, each with its initial value */
+    assert_int_equal(st.subscribes, 2);
+    assert_int_equal(st.unsubscribes, 2);
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.invocations, 2);
+    assert_int_equal(st.events, (1 + 6) + (1 + 2)); /* initial values included */
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+static void test_v1_happy_path_result_before_status(void **state)
+{
+    fx *f = *state;
+    fake_set_protocol(f->d, false, 0, 0);
+    script sc = {.code = LRC_RESULT_QUEUED, .attr = V1_STATUS};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    assert_int_equal(lrc_subscription_protocol_version(s), 1);
+    const char *id = sc.id;
+    PUSH(f->d, V1_STATUS, id, "QUEUED");
+    PUSH(f->d, V1_STATUS, id, "IN_PROGRESS");
+    PUSH(f->d, V1_PROGRESS, id, "33");
+    PUSH(f->d, V1_PROGRESS, id, "66");
+    PUSH(f->d, V1_RESULT, id, "[0, \"On command completed OK\"]");
+    PUSH(f->d, V1_STATUS, id, "COMPLETED");
+    assert_true(rec_wait(&r, 7));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 7);
+    rec_check_all(&r, id, 1);
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
+    assert_status(&r.u[2], LRC_STATUS_IN_PROGRESS, false);
+    assert_progress(&r.u[3], 33);
+    assert_progress(&r.u[4], 66);
+    assert_int_equal(r.u[5].has, LRC_HAS_RESULT | LRC_HAS_RESULT_CODE);
+    assert_string_equal(r.u[5].result_json, "[0, \"On command completed OK\"]");
+    assert_int_equal(r.u[5].result_code, 0);
+    assert_false(r.u[5].final);
+    assert_int_equal(r.u[5].live, 3);
+    assert_status(&r.u[6], LRC_STATUS_COMPLETED, true);
+    assert_int_equal(r.u[6].live, 0);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+static void test_unknown_keys_are_forwarded(void **state)
+{
+    fx *f = *state;
+    rec r;
+    const upd *u;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    u = after_creation(&r);
+    const char *id = lrc_subscription_command_id(s);
+    fake_push_lrc(f->d, id,
+                  "{\"status\": 2, \"started_time\": \"2026-11-25T08:11:25.292139+00:00\", "
+                  "\"info\": {\"a\": [1, 2.5, null, true]}}");
+    fake_push_lrc(f->d, id, "{\"name\": \"On\"}");
+    assert_true(rec_wait(&r, 3));
+    assert_int_equal(u[0].has, LRC_HAS_STATUS | LRC_HAS_EXTRA);
+    assert_int_equal(u[0].status, LRC_STATUS_IN_PROGRESS);
+    assert_string_equal(u[0].extra_json,
+                        "{\"started_time\": \"2026-11-25T08:11:25.292139+00:00\", \"info\": "
+                        "{\"a\": [1, 2.5, null, true]}}");
+    assert_int_equal(u[1].has, LRC_HAS_EXTRA);
+    assert_string_equal(u[1].extra_json, "{\"name\": \"On\"}");
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+static void test_status_values_converted(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    const char *id = lrc_subscription_command_id(s);
+    const int nonterminal[] = {0, 1, 2, 4};
+    for (size_t i = 0; i < COUNT(nonterminal); i++) {
+        char json[32];
+        snprintf(json, sizeof json, "{\"status\": %d}", nonterminal[i]);
+        fake_push_lrc(f->d, id, json);
+    }
+    assert_true(rec_wait(&r, 5));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 5);
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false); /* the creation event */
+    for (size_t i = 0; i < COUNT(nonterminal); i++)
+        assert_status(&r.u[i + 1], nonterminal[i], false);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+
+    fake_set_protocol(f->d, false, 0, 0);
+    rec_init(&r, f);
+    s = invoke_ok(f, "On", NULL, &r);
+    id = lrc_subscription_command_id(s);
+    /* after the creation event [id, "STAGING"], a second STAGING is a repeat */
+    const char *names[] = {"STAGING", "QUEUED", "IN_PROGRESS", "NOT_FOUND"};
+    for (size_t i = 0; i < COUNT(names); i++)
+        PUSH(f->d, V1_STATUS, id, names[i]);
+    assert_true(rec_wait(&r, 4));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 4);
+    for (size_t i = 0; i < COUNT(names); i++)
+        assert_status(&r.u[i], nonterminal[i], false);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+static void check_unknown_status_updates(rec *r, size_t at, const char *id, const char *shown,
+                                         const char *raw)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, "Received unknown TaskStatus from '%s' command: %s", id, shown);
+    const upd *e = &r->u[at], *v = &r->u[at + 1];
+    assert_int_equal(e->has, LRC_HAS_ERROR);
+    assert_string_equal(lrc_error_message(e->error), msg);
+    assert_string_equal(lrc_error_at(e->error, 0)->reason, "LRC_UnknownTaskStatus");
+    assert_false(e->final);
+    assert_int_equal(v->has & (LRC_HAS_UNKNOWN_STATUS | LRC_HAS_STATUS), LRC_HAS_UNKNOWN_STATUS);
+    assert_string_equal(v->status_raw, raw);
+    assert_false(v->final);
+    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1); /* logger.exception */
+}
+
+static void test_unknown_status(void **state)
+{
+    fx *f = *state;
+    rec r;
+    const upd *u;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    u = after_creation(&r);
+    const char *id = lrc_subscription_command_id(s);
+    fake_push_lrc(f->d, id, "{\"status\": 42, \"progress\": 5}");
+    fake_push_lrc(f->d, id, "{\"status\": \"DONE\"}");
+    fake_push_lrc(f->d, id, J_IN_PROGRESS); /* still subscribed */
+    assert_true(rec_wait(&r, 6));
+    check_unknown_status_updates(&r, 1, id, "42", "42");
+    assert_int_equal(u[1].has, LRC_HAS_UNKNOWN_STATUS | LRC_HAS_PROGRESS);
+    assert_int_equal(u[1].progress, 5);
+    check_unknown_status_updates(&r, 3, id, "\"DONE\"", "\"DONE\"");
+    assert_status(&u[4], LRC_STATUS_IN_PROGRESS, false);
+    assert_int_equal(u[4].live, 1);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+
+    fake_set_protocol(f->d, false, 0, 0);
+    rec_init(&r, f);
+    s = invoke_ok(f, "On", NULL, &r);
+    u = after_creation(&r);
+    id = lrc_subscription_command_id(s);
+    PUSH(f->d, V1_STATUS, id, "BOGUS");
+    PUSH(f->d, V1_STATUS, id, "QUEUED");
+    assert_true(rec_wait(&r, 4));
+    check_unknown_status_updates(&r, 1, id, "BOGUS", "\"BOGUS\"");
+    assert_status(&u[2], LRC_STATUS_QUEUED, false);
+    assert_int_equal(u[2].live, 3);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+static void test_non_integer_progress(void **state)
+{
+    fx *f = *state;
+    rec r;
+    const upd *u;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    u = after_creation(&r);
+    const char *id = lrc_subscription_command_id(s);
+    fake_push_lrc(f->d, id, "{\"progress\": \"50%\"}");
+    fake_push_lrc(f->d, id, "{\"progress\": 12.5}");
+    assert_true(rec_wait(&r, 3));
+    assert_int_equal(u[0].has, LRC_HAS_EXTRA);
+    assert_string_equal(u[0].extra_json, "{\"progress\": \"50%\"}");
+    assert_int_equal(u[1].has, LRC_HAS_EXTRA);
+    assert_string_equal(u[1].extra_json, "{\"progress\": 12.5}");
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "'%s' command progress is not an int, but str. Its type may be checked and "
+             "enforced in the future.",
+             id);
+    assert_int_equal(logcap_count(&hook, LRC_LOG_WARNING, msg), 1);
+    snprintf(msg, sizeof msg,
+             "'%s' command progress is not an int, but float. Its type may be checked and "
+             "enforced in the future.",
+             id);
+    assert_int_equal(logcap_count(&hook, LRC_LOG_WARNING, msg), 1);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+static void push_status(fx *f, int version, const char *id, const char *value)
+{
+    if (version == 2)
+        fake_push_lrc_thread(f->d, id, value);
+    else
+        PUSH(f->d, V1_STATUS, id, value);
+}
+
+static void check_terminal(fx *f, int version, const char *terminal, int status)
+{
+    fake_set_protocol(f->d, version == 2, 1, 2);
+    const char *later = version == 2 ? J_IN_PROGRESS : "IN_PROGRESS";
+    int nattrs = version == 2 ? 1 : 3;
+
+    /* alone: every stream is unsubscribed before the final callback */
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    int unsubs = fake_unsubscribes(f->d, NULL);
+    push_status(f, version, lrc_subscription_command_id(s), terminal);
+    assert_true(rec_wait(&r, 2));
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_int_equal(r.u[0].live, nattrs);
+    assert_status(&r.u[1], status, true);
+    assert_int_equal(r.u[1].live, 0);
+    assert_int_equal(fake_unsubscribes(f->d, NULL), unsubs + nattrs);
+    lrc_subscription_free(s); /* after the final: fine, nothing unsubscribed twice */
+    assert_int_equal(fake_unsubscribes(f->d, NULL), unsubs + nattrs);
+    rec_destroy(&r);
+
+    /* another invocation keeps the streams, and its callback holds the
+     * worker while the terminal event and later ones arrive: those reach
+     * the library before the final callback runs, and are ignored */
+    rec k;
+    rec_init(&k, f);
+    k.block_at = 1; /* its creation event */
+    lrc_subscription *keeper = invoke_ok(f, "Off", NULL, &k);
+    rec_init(&r, f);
+    s = invoke_ok(f, "On", NULL, &r);
+    const char *id = lrc_subscription_command_id(s);
+    assert_true(rec_wait_blocked(&k));
+    push_status(f, version, id, terminal);
+    push_status(f, version, id, later);
+    push_status(f, version, id, terminal);
+    rec_release(&k);
+    assert_true(rec_wait(&r, 2));
+    assert_true(r.u[1].final);
+    assert_int_equal(r.u[1].live, nattrs);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 2);
+    assert_int_equal(rec_n(&k), 1);
+    lrc_subscription_free(s);
+    lrc_subscription_free(keeper);
+    assert_int_equal(fake_live_total(f->d), 0);
+    rec_destroy(&r);
+    rec_destroy(&k);
+}
+
+static void test_terminal_statuses_end_the_invocation(void **state)
+{
+    fx *f = *state;
+    check_terminal(f, 2, "{\"status\": 3}", LRC_STATUS_ABORTED);
+    check_terminal(f, 2, "{\"status\": 5}", LRC_STATUS_COMPLETED);
+    check_terminal(f, 2, "{\"status\": 6}", LRC_STATUS_REJECTED);
+    check_terminal(f, 2, "{\"status\": 7}", LRC_STATUS_FAILED);
+    check_terminal(f, 1, "ABORTED", LRC_STATUS_ABORTED);
+    check_terminal(f, 1, "COMPLETED", LRC_STATUS_COMPLETED);
+    check_terminal(f, 1, "REJECTED", LRC_STATUS_REJECTED);
+    check_terminal(f, 1, "FAILED", LRC_STATUS_FAILED);
+}
+
+static void test_not_found_and_in_progress_keep_listening(void **state)
+{
+    fx *f = *state;
+    rec r;
+    const upd *u;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    u = after_creation(&r);
+    const char *id = lrc_subscription_command_id(s);
+    fake_push_lrc(f->d, id, "{\"status\": 4}");
+    fake_push_lrc(f->d, id, J_IN_PROGRESS);
+    fake_push_lrc(f->d, id, "{\"progress\": 100}");
+    assert_true(rec_wait(&r, 4));
+    assert_status(&u[0], LRC_STATUS_NOT_FOUND, false);
+    assert_status(&u[1], LRC_STATUS_IN_PROGRESS, false);
+    assert_progress(&u[2], 100);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(u[i].live, 1);
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
+    assert_int_equal(fake_unsubscribes(f->d, LRC_EVENT), 0);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+static void test_error_event_is_delivered_and_logged(void **state)
+{
+    fx *f = *state;
+    rec r1, r2;
+    rec_init(&r1, f);
+    rec_init(&r2, f);
+    lrc_subscription *a = invoke_ok(f, "On", NULL, &r1);
+    lrc_subscription *b = invoke_ok(f, "Off", NULL, &r2);
+    assert_int_equal(fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout",
+                                            EVENT_TIMEOUT_DESC),
+                     1);
+    fake_push_lrc(f->d, lrc_subscription_command_id(a), J_IN_PROGRESS);
+    fake_push_lrc(f->d, lrc_subscription_command_id(b), J_IN_PROGRESS);
+    assert_true(rec_wait(&r1, 3));
+    assert_true(rec_wait(&r2, 3));
+    rec *recs[] = {&r1, &r2};
+    lrc_subscription *subs[] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        rec *r = recs[k];
+        const char *id = lrc_subscription_command_id(subs[k]);
+        rec_check_all(r, id, 2);
+        assert_status(&r->u[0], LRC_STATUS_STAGING, false);
+        assert_int_equal(r->u[1].has, LRC_HAS_ERROR);
+        assert_false(r->u[1].final);
+        assert_int_equal(lrc_error_code(r->u[1].error), LRC_ETANGO);
+        assert_int_equal(lrc_error_count(r->u[1].error), 1);
+        assert_dev_error(r->u[1].error, 0, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+        assert_string_equal(lrc_error_at(r->u[1].error, 0)->origin, "EventConsumer::keep_alive");
+        assert_int_equal(r->u[1].live, 1);
+        assert_status(&r->u[2], LRC_STATUS_IN_PROGRESS, false); /* still listening */
+        char msg[512];
+        snprintf(msg, sizeof msg, "'%s' command encountered error(s): API_EventTimeout: %s", id,
+                 EVENT_TIMEOUT_DESC);
+        assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+    }
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
+    lrc_subscription_free(a);
+    lrc_subscription_free(b);
+    rec_destroy(&r1);
+    rec_destroy(&r2);
+}
+
+static void test_malformed_values_give_error_updates(void **state)
+{
+    fx *f = *state;
+    rec r;
+    const upd *u;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    u = after_creation(&r);
+    const char *id = lrc_subscription_command_id(s);
+    PUSH(f->d, LRC_EVENT, id);                 /* [id]: no value */
+    fake_push_lrc(f->d, id, "not json");       /* not an object */
+    fake_push_lrc(f->d, id, J_QUEUED);
+    assert_true(rec_wait(&r, 4));
+    char msg[512];
+    snprintf(msg, sizeof msg, "'%s' command has no status/progress/result value", id);
+    assert_int_equal(u[0].has, LRC_HAS_ERROR);
+    assert_string_equal(lrc_error_message(u[0].error), msg);
+    assert_int_equal(lrc_error_code(u[0].error), LRC_EJSON);
+    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+    assert_int_equal(u[1].has, LRC_HAS_ERROR);
+    snprintf(msg, sizeof msg, "'%s' command sent a malformed event: not json", id);
+    assert_string_equal(lrc_error_message(u[1].error), msg);
+    assert_status(&u[2], LRC_STATUS_QUEUED, false);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+
+    fake_set_protocol(f->d, false, 0, 0);
+    rec_init(&r, f);
+    s = invoke_ok(f, "On", NULL, &r);
+    u = after_creation(&r);
+    id = lrc_subscription_command_id(s);
+    PUSH(f->d, V1_STATUS, "other_1_X", "QUEUED", id);
+    PUSH(f->d, V1_PROGRESS, id);
+    PUSH(f->d, V1_RESULT, id);
+    PUSH(f->d, V1_STATUS, id, "QUEUED");
+    assert_true(rec_wait(&r, 5));
+    const char *what[] = {"status", "progress", "result"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(msg, sizeof msg, "'%s' command has no %s value", id, what[i]);
+        assert_int_equal(u[i].has, LRC_HAS_ERROR);
+        assert_false(u[i].final);
+        assert_string_equal(lrc_error_message(u[i].error), msg);
+        assert_string_equal(lrc_error_at(u[i].error, 0)->reason, "LRC_MalformedEvent");
+        assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+    }
+    assert_status(&u[3], LRC_STATUS_QUEUED, false);
+    assert_int_equal(u[3].live, 3);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+static void test_other_command_ids_ignored(void **state)
+{
+    fx *f = *state;
+    rec r;
+    const upd *u;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    u = after_creation(&r);
+    const char *id = lrc_subscription_command_id(s);
+    char prefix[160];
+    snprintf(prefix, sizeof prefix, "%.*s", (int)strlen(id) - 1, id); /* a prefix of ours */
+    fake_push_lrc(f->d, "1795594285.999999_1_Other", J_DONE);
+    fake_push_lrc(f->d, prefix, J_DONE);
+    PUSH(f->d, LRC_EVENT, "1795594285.999999_1_Other");
+    PUSH(f->d, LRC_EVENT, "x", id); /* our ID in the wrong place */
+    fake_push_lrc(f->d, id, J_QUEUED);
+    assert_true(rec_wait(&r, 2));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 2);
+    assert_status(&u[0], LRC_STATUS_QUEUED, false);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* 29 plus the shared stream: two invocations, one subscription. */
+static void test_two_invocations_share_one_stream(void **state)
+{
+    fx *f = *state;
+    rec r1, r2;
+    rec_init(&r1, f);
+    rec_init(&r2, f);
+    lrc_subscription *a = invoke_ok(f, "On", NULL, &r1);
+    lrc_subscription *b = invoke_ok(f, "Off", NULL, &r2);
+    const char *ia = lrc_subscription_command_id(a), *ib = lrc_subscription_command_id(b);
+    assert_string_not_equal(ia, ib);
+    assert_int_equal(fake_subscribes(f->d, LRC_EVENT), 1);
+    fake_push_lrc(f->d, ia, J_IN_PROGRESS);
+    fake_push_lrc(f->d, ib, J_QUEUED);
+    fake_push_lrc(f->d, ib, J_IN_PROGRESS);
+    fake_push_lrc(f->d, ia, J_DONE);
+    assert_true(rec_wait(&r1, 3));
+    assert_int_equal(r1.u[2].live, 1); /* b still needs the stream */
+    fake_push_lrc(f->d, ib, "{\"status\": 7, \"result\": [3, \"boom\"]}");
+    assert_true(rec_wait(&r2, 4));
+    sentinel(f);
+    assert_int_equal(rec_n(&r1), 3);
+    assert_int_equal(rec_n(&r2), 4);
+    rec_check_all(&r1, ia, 2);
+    rec_check_all(&r2, ib, 2);
+    assert_status(&r1.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r2.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r1.u[1], LRC_STATUS_IN_PROGRESS, false);
+    assert_true(r1.u[2].final);
+    assert_int_equal(r1.u[2].status, LRC_STATUS_COMPLETED);
+    assert_status(&r2.u[1], LRC_STATUS_QUEUED, false);
+    assert_status(&r2.u[2], LRC_STATUS_IN_PROGRESS, false);
+    assert_true(r2.u[3].final);
+    assert_int_equal(r2.u[3].status, LRC_STATUS_FAILED);
+    assert_int_equal(r2.u[3].result_code, LRC_RESULT_FAILED);
+    assert_string_equal(r2.u[3].result_message, "boom");
+    assert_int_equal(r2.u[3].live, 0);
+    /* one subscription for both, then one for the sentinel */
+    assert_int_equal(fake_subscribes(f->d, LRC_EVENT), 2);
+    lrc_subscription_free(a);
+    lrc_subscription_free(b);
+    rec_destroy(&r1);
+    rec_destroy(&r2);
+}
+
+static void test_v1_repeated_status_delivered_once(void **state)
+{
+    fx *f = *state;
+    fake_set_protocol(f->d, false, 0, 0);
+    rec r;
+    const upd *u;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    u = after_creation(&r);
+    const char *id = lrc_subscription_command_id(s);
+    const char *b = "1795594285.999999_1_Other";
+    PUSH(f->d, V1_STATUS, id, "IN_PROGRESS");
+    PUSH(f->d, V1_STATUS, id, "IN_PROGRESS", b, "STAGING");
+    PUSH(f->d, V1_STATUS, id, "IN_PROGRESS", b, "QUEUED");
+    PUSH(f->d, V1_STATUS, b, "ABORTED", id, "IN_PROGRESS");
+    PUSH(f->d, V1_PROGRESS, id, "10");
+    PUSH(f->d, V1_STATUS, b, "ABORTED", id, "IN_PROGRESS");
+    PUSH(f->d, V1_STATUS, b, "ABORTED", id, "ABORTED");
+    assert_true(rec_wait(&r, 4));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 4);
+    assert_status(&u[0], LRC_STATUS_IN_PROGRESS, false);
+    assert_progress(&u[1], 10);
+    assert_status(&u[2], LRC_STATUS_ABORTED, true);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+static void test_result_json_values(void **state)
+{
+    fx *f = *state;
+    struct {
+        const char *event, *result_json;
+    } cases[] = {
+        {"{\"result\": {\"a\": 1, \"b\": [true, false, null]}}",
+         "{\"a\": 1, \"b\": [true, false, null]}"},
+        {"{\"result\": [1, 2, 3]}", "[1, 2, 3]"},
+        {"{\"result\": \"text\"}", "\"text\""},
+        {"{\"result\": 42}", "42"},
+        {"{\"result\": -2.5}", "-2.5"},
+        {"{\"result\": null}", "null"},
+        {"{\"result\": [[1, [2, {\"x\": []}]], {}]}", "[[1, [2, {\"x\": []}]], {}]"},
+        {"{\"result\": \"h\\u00e9llo \\u2713\"}", "\"h\\u00e9llo \\u2713\""},
+        {"{\"result\": \"h\xc3\xa9llo \xe2\x9c\x93\"}", "\"h\\u00e9llo \\u2713\""},
+        {"{\"result\": \"\\ud83d\\ude00\"}", "\"\\ud83d\\ude00\""},
+    };
+    rec r;
+    const upd *u;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    u = after_creation(&r);
+    const char *id = lrc_subscription_command_id(s);
+    for (size_t i = 0; i < COUNT(cases); i++)
+        fake_push_lrc(f->d, id, cases[i].event);
+    fake_push_lrc(f->d, id, "{\"status\": 5, \"result\": [3, \"Unhandled exception during "
+                            "execution: bo\\u00f6m\"]}");
+    assert_true(rec_wait(&r, COUNT(cases) + 2));
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        assert_int_equal(u[i].has & ~LRC_HAS_RESULT_CODE, LRC_HAS_RESULT);
+        assert_string_equal(u[i].result_json, cases[i].result_json);
+        assert_false(u[i].final);
+    }
+    const upd *last = &u[COUNT(cases)];
+    assert_true(last->final);
+    assert_int_equal(last->result_code, LRC_RESULT_FAILED);
+    assert_string_equal(last->result_message,
+                        "Unhandled exception during execution: bo\xc3\xb6m");
+    assert_string_equal(last->result_json,
+                        "[3, \"Unhandled exception during execution: bo\\u00f6m\"]");
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* ========================================================================
+ * 30, 31: freeing the handle
+ * ====================================================================== */
+
+static void test_free_stops_callbacks(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    char id[128];
+    snprintf(id, sizeof id, "%s", lrc_subscription_command_id(s));
+    fake_push_lrc(f->d, id, J_QUEUED);
+    assert_true(rec_wait(&r, 2));
+    lrc_subscription_free(s);
+    assert_int_equal(fake_live_total(f->d), 0);
+    assert_int_equal(fake_push_lrc(f->d, id, J_DONE), 0);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 2);
+    rec_destroy(&r);
+
+    /* queued but not yet run when freed: not run */
+    rec_init(&r, f);
+    rec other;
+    rec_init(&other, f);
+    other.block_at = 1; /* its creation event blocks the worker */
+    lrc_subscription *o = invoke_ok(f, "Off", NULL, &other);
+    assert_true(rec_wait_blocked(&other));
+    s = invoke_ok(f, "On", NULL, &r); /* its creation event waits behind */
+    fake_push_lrc(f->d, lrc_subscription_command_id(s), J_QUEUED);
+    lrc_subscription_free(s);
+    rec_release(&other);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 0);
+    lrc_subscription_free(o);
+    rec_destroy(&r);
+    rec_destroy(&other);
+}
+
+static void test_free_after_final(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    fake_push_lrc(f->d, lrc_subscription_command_id(s), J_DONE);
+    assert_true(rec_wait(&r, 2));
+    assert_true(r.u[1].final);
+    sentinel(f);
+    int unsubs = fake_unsubscribes(f->d, LRC_EVENT);
+    lrc_subscription_free(s);
+    assert_int_equal(fake_unsubscribes(f->d, LRC_EVENT), unsubs); /* nothing twice */
+    assert_int_equal(fake_bad_unsubscribes(f->d), 0);
+    rec_destroy(&r);
+}
+
+static void test_free_inside_callback(void **state)
+{
+    fx *f = *state;
+    /* in a non-final callback (the creation event, which may run before
+     * lrc_invoke returns: the handle must not be used afterwards) */
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "Off", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    r.free_at = 1;
+    invoke_ok(f, "Off", NULL, &r);
+    const char *id = sc.id;
+    fake_push_lrc(f->d, id, J_QUEUED);
+    fake_push_lrc(f->d, id, J_IN_PROGRESS); /* may be queued already: must not run */
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 1);
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_true(r.freed_in_cb);
+    assert_int_equal(fake_live_total(f->d), 0);
+    fake_push_lrc(f->d, id, J_DONE);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 1);
+    rec_destroy(&r);
+
+    /* in the final callback */
+    rec_init(&r, f);
+    r.free_at = 2;
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    fake_push_lrc(f->d, lrc_subscription_command_id(s), J_DONE);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 2);
+    assert_true(r.u[1].final);
+    assert_true(r.freed_in_cb);
+    rec_destroy(&r);
+
+    /* in the first of two updates of one event (unknown status): the
+     * second is not delivered */
+    rec_init(&r, f);
+    r.free_at = 2;
+    s = invoke_ok(f, "On", NULL, &r);
+    fake_push_lrc(f->d, lrc_subscription_command_id(s), "{\"status\": 99}");
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 2);
+    assert_int_equal(r.u[1].has, LRC_HAS_ERROR);
+    assert_true(r.freed_in_cb);
+    rec_destroy(&r);
+}
+
+typedef struct free_job {
+    rec *r;
+    lrc_subscription *s;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    bool cb_running_at_return;
+} free_job;
+
+static void *free_main(void *arg)
+{
+    free_job *j = arg;
+    lrc_subscription_free(j->s);
+    pthread_mutex_lock(&j->r->mu);
+    bool running = j->r->in_cb;
+    pthread_mutex_unlock(&j->r->mu);
+    pthread_mutex_lock(&j->mu);
+    j->done = true;
+    j->cb_running_at_return = running;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+static void test_free_waits_for_a_running_callback(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    r.block_at = 1; /* the creation event */
+    r.linger_ms = 50;
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    char id[128];
+    snprintf(id, sizeof id, "%s", lrc_subscription_command_id(s));
+    assert_true(rec_wait_blocked(&r));
+
+    free_job j = {.r = &r, .s = s};
+    pthread_mutex_init(&j.mu, NULL);
+    pthread_cond_init(&j.cv, NULL);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, free_main, &j), 0);
+    /* negative check, bounded: free must not return while the callback runs */
+    struct timespec until;
+    deadline_in(&until, 200);
+    pthread_mutex_lock(&j.mu);
+    while (!j.done)
+        if (pthread_cond_timedwait(&j.cv, &j.mu, &until) != 0)
+            break;
+    bool returned_early = j.done;
+    pthread_mutex_unlock(&j.mu);
+    fake_push_lrc(f->d, id, J_IN_PROGRESS); /* routing already stopped */
+    rec_release(&r);
+    pthread_join(t, NULL);
+    assert_false(returned_early);
+    assert_false(j.cb_running_at_return);
+    assert_false(r.gate_timeout);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 1);
+    assert_int_equal(fake_live_total(f->d), 0);
+    pthread_cond_destroy(&j.cv);
+    pthread_mutex_destroy(&j.mu);
+    rec_destroy(&r);
+}
+
+static void test_unsubscribe_failure_is_a_warning(void **state)
+{
+    fx *f = *state;
+    fake_fail_unsubscribe(f->d, true);
+    /* on free */
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    int sub_id = fake_sub_id(f->d, LRC_EVENT);
+    assert_true(sub_id >= 0);
+    lrc_subscription_free(s);
+    char msg[512];
+    snprintf(msg, sizeof msg, "proxy.unsubscribe_event(%d) failed with: %s", sub_id,
+             FAKE_UNSUB_MESSAGE);
+    assert_int_equal(logcap_count(&hook, LRC_LOG_WARNING, msg), 1);
+    assert_int_equal(fake_live_total(f->d), 0);
+    rec_destroy(&r);
+
+    /* on the final status (on the worker) */
+    rec_init(&r, f);
+    s = invoke_ok(f, "On", NULL, &r);
+    sub_id = fake_sub_id(f->d, LRC_EVENT);
+    fake_push_lrc(f->d, lrc_subscription_command_id(s), J_DONE);
+    assert_true(rec_wait(&r, 2));
+    assert_true(r.u[1].final);
+    snprintf(msg, sizeof msg, "proxy.unsubscribe_event(%d) failed with: %s", sub_id,
+             FAKE_UNSUB_MESSAGE);
+    assert_true(logcap_wait(&hook, LRC_LOG_WARNING, msg));
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+    fake_fail_unsubscribe(f->d, false);
+}
+
+/* ========================================================================
+ * Fire and forget, the default scheduler, closing the proxy
+ * ====================================================================== */
+
+static void test_fire_and_forget(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, &f->o, NULL, &err), LRC_OK);
+    assert_null(err);
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
+    /* the caller's handle on the proxy may go: the invocation keeps it */
+    lrc_proxy_close(f->p);
+    f->p = NULL;
+    assert_int_equal(fake_open_connections(f->d), 1);
+    fake_push_lrc_thread(f->d, sc.id, J_IN_PROGRESS);
+    fake_push_lrc_thread(f->d, sc.id, J_DONE);
+    assert_true(rec_wait(&r, 3));
+    rec_check_all(&r, sc.id, 2);
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r.u[1], LRC_STATUS_IN_PROGRESS, false);
+    assert_true(r.u[2].final);
+    assert_int_equal(r.u[2].live, 0);
+    /* the invocation frees itself, and with it the last proxy reference */
+    assert_true(fake_wait_closed(f->d, WAIT_MS));
+    assert_int_equal(fake_live_total(f->d), 0);
+    rec_destroy(&r);
+}
+
+static void test_default_scheduler(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    r.s = lrc_scheduler_default();
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, NULL, &r.sub, &err), LRC_OK);
+    fake_push_lrc(f->d, lrc_subscription_command_id(r.sub), J_DONE);
+    assert_true(rec_wait(&r, 2));
+    rec_check_all(&r, lrc_subscription_command_id(r.sub), 2);
+    assert_true(r.u[1].final);
+    lrc_subscription_free(r.sub);
+    rec_destroy(&r);
+}
+
+static void test_close_proxy_with_running_invocation(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_proxy_close(f->p);
+    f->p = NULL;
+    assert_int_equal(fake_open_connections(f->d), 1);
+    fake_push_lrc(f->d, lrc_subscription_command_id(s), J_IN_PROGRESS);
+    assert_true(rec_wait(&r, 2)); /* callbacks keep coming */
+    assert_status(&r.u[1], LRC_STATUS_IN_PROGRESS, false);
+    lrc_subscription_free(s);
+    assert_true(fake_wait_closed(f->d, WAIT_MS));
+    assert_int_equal(fake_live_total(f->d), 0);
+    rec_destroy(&r);
+}
+
+/* ========================================================================
+ * 51, 52: pre-connected streams
+ * ====================================================================== */
+
+/* One invocation driven through STAGING (creation), IN_PROGRESS, COMPLETED;
+ * returns the live count seen in the final callback. */
+static int run_one(fx *f, script *sc)
+{
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    fake_push_lrc(f->d, sc->id, J_IN_PROGRESS);
+    fake_push_lrc(f->d, sc->id, J_DONE);
+    assert_true(rec_wait(&r, 3));
+    rec_check_all(&r, sc->id, 2);
+    assert_int_equal(rec_n(&r), 3);
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r.u[1], LRC_STATUS_IN_PROGRESS, false);
+    assert_int_equal(r.u[2].has, LRC_HAS_STATUS | LRC_HAS_RESULT | LRC_HAS_RESULT_CODE);
+    assert_true(r.u[2].final);
+    assert_string_equal(r.u[2].result_json, "[0, \"done\"]");
+    int live = r.u[2].live;
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+    return live;
+}
+
+static void test_connect_interface_subscribes_once(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    assert_int_equal(run_one(f, &sc), 0); /* unconnected: unsubscribed at the end */
+    assert_int_equal(fake_subscribes(f->d, LRC_EVENT), 1);
+
+    fake_trace_clear(f->d);
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_connect_interface(f->p, f->s, &err), LRC_OK);
+    assert_null(err);
+    assert_trace(f, "attrs read:lrcProtocolVersions sub:_lrcEvent");
+    assert_int_equal(lrc_connect_interface(f->p, f->s, NULL), LRC_OK); /* again: no change */
+    assert_int_equal(fake_subscribes(f->d, LRC_EVENT), 2);
+    lrc_proxy_stats before;
+    lrc_proxy_get_stats(f->p, &before);
+    assert_int_equal(before.streams, 1);
+
+    const int N = 5;
+    for (int i = 0; i < N; i++)
+        assert_int_equal(run_one(f, &sc), 1); /* the same updates, stream kept */
+    assert_int_equal(fake_subscribes(f->d, LRC_EVENT), 2);
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
+    lrc_proxy_stats after;
+    lrc_proxy_get_stats(f->p, &after);
+    assert_int_equal(after.subscribes, before.subscribes);
+    assert_int_equal(after.unsubscribes, before.unsubscribes);
+    assert_int_equal(after.streams, 1);
+    assert_int_equal(after.invocations, before.invocations + (uint64_t)N);
+    /* still connected at close: lrc_proxy_close disconnects (teardown checks) */
+}
+
+static void test_disconnect_interface(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    assert_int_equal(lrc_disconnect_interface(f->p, f->s), LRC_ENOTFOUND);
+    assert_int_equal(lrc_connect_interface(f->p, f->s, NULL), LRC_OK);
+    /* connected with f->s, not with the default scheduler */
+    assert_int_equal(lrc_disconnect_interface(f->p, NULL), LRC_ENOTFOUND);
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
+
+    /* an invocation running across the disconnect keeps its stream */
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    assert_int_equal(lrc_disconnect_interface(f->p, f->s), LRC_OK);
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
+    fake_push_lrc(f->d, sc.id, J_DONE);
+    assert_true(rec_wait(&r, 2));
+    assert_true(r.u[1].final);
+    assert_int_equal(r.u[1].live, 0);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+    assert_int_equal(fake_live_total(f->d), 0);
+
+    /* disconnect releases the streams; invoke still works */
+    assert_int_equal(lrc_connect_interface(f->p, f->s, NULL), LRC_OK);
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
+    assert_int_equal(lrc_disconnect_interface(f->p, f->s), LRC_OK);
+    assert_int_equal(fake_live_total(f->d), 0);
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.subscribes, st.unsubscribes);
+    assert_int_equal(lrc_disconnect_interface(f->p, f->s), LRC_ENOTFOUND);
+    int subs = fake_subscribes(f->d, LRC_EVENT);
+    assert_int_equal(run_one(f, &sc), 0);
+    assert_int_equal(fake_subscribes(f->d, LRC_EVENT), subs + 1);
+
+    /* v1: three streams */
+    fake_set_protocol(f->d, false, 0, 0);
+    assert_int_equal(lrc_connect_interface(f->p, f->s, NULL), LRC_OK);
+    assert_int_equal(lrc_live(f->d), 3);
+    assert_int_equal(lrc_disconnect_interface(f->p, f->s), LRC_OK);
+    assert_int_equal(lrc_live(f->d), 0);
+
+    /* the default scheduler */
+    fake_set_protocol(f->d, true, 1, 2);
+    assert_int_equal(lrc_connect_interface(f->p, NULL, NULL), LRC_OK);
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
+    assert_int_equal(lrc_disconnect_interface(f->p, NULL), LRC_OK);
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 0);
+    assert_int_equal(lrc_disconnect_interface(NULL, NULL), LRC_EINVAL);
+}
+
+static void test_connect_interface_failures(void **state)
+{
+    fx *f = *state;
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_connect_interface(NULL, f->s, &err), LRC_EINVAL);
+    lrc_error_free(err);
+    err = NULL;
+    fake_set_protocol(f->d, true, 3, 4);
+    assert_int_equal(lrc_connect_interface(f->p, f->s, &err), LRC_EPROTOCOL);
+    assert_string_equal(lrc_error_message(err),
+                        "This version of invoke_lrc() is not compatible with any of the "
+                        "server's supported LRC protocols! Client version min, max = (1, 2) - "
+                        "Server version min, max = (3, 4)");
+    lrc_error_free(err);
+    err = NULL;
+    fake_set_protocol(f->d, false, 0, 0);
+    fake_fail_subscribe(f->d, V1_RESULT, "API_EventSystemFailed", "no event channel");
+    assert_int_equal(lrc_connect_interface(f->p, f->s, &err), LRC_ETANGO);
+    assert_string_equal(lrc_error_message(err),
+                        "Subscribing to 'longRunningCommandResult' change event failed.");
+    size_t n = lrc_error_count(err);
+    assert_int_equal(n, 3);
+    assert_dev_error(err, 0, "API_EventSystemFailed", "no event channel");
+    assert_dev_error(err, 2, "SKA_InvokeLrcFailed",
+                     "Subscribing to 'longRunningCommandResult' change event failed.");
+    lrc_error_free(err);
+    assert_int_equal(fake_live_total(f->d), 0);
+    assert_int_equal(lrc_disconnect_interface(f->p, f->s), LRC_ENOTFOUND);
+}
+
+/* ========================================================================
+ * 53: invoking from several threads at once
+ * ====================================================================== */
+
+#define THREADS 6
+#define PER_THREAD 4
+
+static int staging_handler(fake_device *d, void *user, const char *cmd, const lrc_tg_value *in,
+                           lrc_tg_value *out, lrc_error **err)
+{
+    (void)user;
+    (void)in;
+    (void)err;
+    char *id = fake_new_id(d, cmd);
+    fake_push_lrc(d, id, J_STAGING);
+    fake_reply(out, LRC_RESULT_QUEUED, id);
+    free(id);
+    return LRC_OK;
+}
+
+typedef struct thread_job {
+    fx *f;
+    int index;
+    int failures;
+    char why[256];
+} thread_job;
+
+#define JOB_CHECK(cond)                                                                      \
+    do {                                                                                     \
+        if (!(cond) && !j->failures++)                                                       \
+            snprintf(j->why, sizeof j->why, "thread %d, line %d: %s", j->index, __LINE__,    \
+                     #cond);                                                                 \
+    } while (0)
+
+static void *invoke_main(void *arg)
+{
+    thread_job *j = arg;
+    fx *f = j->f;
+    for (int k = 0; k < PER_THREAD; k++) {
+        char text[32];
+        snprintf(text, sizeof text, "t%d-%d", j->index, k);
+        rec r;
+        rec_init(&r, f);
+        lrc_arg a = lrc_arg_string(text);
+        lrc_error *err = NULL;
+        int rc = lrc_invoke(f->p, "Echo", &a, rec_cb, &r, &f->o, &r.sub, &err);
+        JOB_CHECK(rc == LRC_OK);
+        lrc_error_free(err);
+        if (rc != LRC_OK) {
+            rec_destroy(&r);
+            continue;
+        }
+        char id[128];
+        snprintf(id, sizeof id, "%s", lrc_subscription_command_id(r.sub));
+        fake_push_lrc(f->d, id, J_IN_PROGRESS);
+        char json[128];
+        snprintf(json, sizeof json, "{\"status\": 5, \"result\": [0, \"%s\"]}", text);
+        fake_push_lrc(f->d, id, json);
+        JOB_CHECK(rec_wait(&r, 3));
+        pthread_mutex_lock(&r.mu);
+        JOB_CHECK(r.n == 3);
+        for (size_t i = 0; i < r.n && i < MAX_UPD; i++) {
+            JOB_CHECK(strcmp(r.u[i].id, id) == 0);
+            JOB_CHECK(r.u[i].on_worker);
+        }
+        if (r.n == 3) {
+            JOB_CHECK(r.u[0].status == LRC_STATUS_STAGING && !r.u[0].final);
+            JOB_CHECK(r.u[1].status == LRC_STATUS_IN_PROGRESS && !r.u[1].final);
+            JOB_CHECK(r.u[2].status == LRC_STATUS_COMPLETED && r.u[2].final);
+            JOB_CHECK(r.u[2].result_message && strcmp(r.u[2].result_message, text) == 0);
+        }
+        pthread_mutex_unlock(&r.mu);
+        lrc_subscription_free(r.sub);
+        rec_destroy(&r);
+    }
+    return NULL;
+}
+
+static void test_invoke_from_many_threads(void **state)
+{
+    fx *f = *state;
+    fake_add_command(f->d, "Echo", LRC_TG_STRING, LRC_TG_LONG_STRING_ARRAY, staging_handler,
+                     NULL);
+    pthread_t t[THREADS];
+    thread_job jobs[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        jobs[i] = (thread_job){.f = f, .index = i};
+        assert_int_equal(pthread_create(&t[i], NULL, invoke_main, &jobs[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < THREADS; i++) {
+        if (jobs[i].failures)
+            fprintf(stderr, "%d failure(s), first: %s\n", jobs[i].failures, jobs[i].why);
+        assert_int_equal(jobs[i].failures, 0);
+    }
+    assert_int_equal(fake_live_total(f->d), 0);
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.invocations, THREADS * PER_THREAD);
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.subscribes, st.unsubscribes);
+    assert_int_equal((int)st.subscribes, fake_subscribes(f->d, LRC_EVENT));
+}
+
+/* ========================================================================
+ * 54: log messages go to the invocation's logger, else to the hook
+ * ====================================================================== */
+
+static void test_invocation_logger_gets_the_messages(void **state)
+{
+    fx *f = *state;
+    logcap mine;
+    logcap_init(&mine);
+    f->o.logger = logcap_fn;
+    f->o.logger_user = &mine;
+    rec r;
+    rec_init(&r, f);
+    char msg[512];
+
+    /* error: rejected, unexpected result code, incompatible protocol */
+    script sc = {.silent = true, .code = LRC_RESULT_REJECTED, .text = "Busy"};
+    set_script(f, "Reset", LRC_TG_VOID, &sc);
+    lrc_error_free(invoke_fail(f, "Reset", NULL, &r, LRC_EREJECTED));
+    assert_int_equal(logcap_count(&mine, LRC_LOG_ERROR, "Reset command rejected: Busy"), 1);
+    sc.code = LRC_RESULT_FAILED;
+    lrc_error_free(invoke_fail(f, "Reset", NULL, &r, LRC_ERESULTCODE));
+    assert_int_equal(
+        logcap_count(&mine, LRC_LOG_ERROR, "Unexpected result code for Reset command: 3 (FAILED)"),
+        1);
+    fake_set_protocol(f->d, true, 3, 4);
+    lrc_error_free(invoke_fail(f, "Reset", NULL, &r, LRC_EPROTOCOL));
+    assert_int_equal(logcap_count(&mine, LRC_LOG_ERROR,
+                                  "This version of invoke_lrc() is not compatible with any of "
+                                  "the server's supported LRC protocols! Client version min, "
+                                  "max = (1, 2) - Server version min, max = (3, 4)"),
+                     1);
+    fake_set_protocol(f->d, true, 1, 2);
+
+    /* error: event error, unknown status, missing value; warning: progress */
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    const char *id = lrc_subscription_command_id(s);
+    fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+    fake_push_lrc(f->d, id, "{\"status\": 8}");
+    PUSH(f->d, LRC_EVENT, id);
+    fake_push_lrc(f->d, id, "{\"progress\": [1]}");
+    assert_true(rec_wait(&r, 6)); /* creation, error, unknown status (2), malformed, progress */
+    snprintf(msg, sizeof msg, "'%s' command encountered error(s): API_EventTimeout: %s", id,
+             EVENT_TIMEOUT_DESC);
+    assert_int_equal(logcap_count(&mine, LRC_LOG_ERROR, msg), 1);
+    snprintf(msg, sizeof msg, "Received unknown TaskStatus from '%s' command: 8", id);
+    assert_int_equal(logcap_count(&mine, LRC_LOG_ERROR, msg), 1);
+    snprintf(msg, sizeof msg, "'%s' command has no status/progress/result value", id);
+    assert_int_equal(logcap_count(&mine, LRC_LOG_ERROR, msg), 1);
+    snprintf(msg, sizeof msg,
+             "'%s' command progress is not an int, but list. Its type may be checked and "
+             "enforced in the future.",
+             id);
+    assert_int_equal(logcap_count(&mine, LRC_LOG_WARNING, msg), 1);
+
+    /* warning: unsubscribe failure when the handle is freed */
+    fake_fail_unsubscribe(f->d, true);
+    int sub_id = fake_sub_id(f->d, LRC_EVENT);
+    lrc_subscription_free(s);
+    fake_fail_unsubscribe(f->d, false);
+    snprintf(msg, sizeof msg, "proxy.unsubscribe_event(%d) failed with: %s", sub_id,
+             FAKE_UNSUB_MESSAGE);
+    assert_int_equal(logcap_count(&mine, LRC_LOG_WARNING, msg), 1);
+
+    assert_int_equal(logcap_n(&mine), 8);
+    if (logcap_n(&hook) != 0)
+        logcap_dump(&hook, "hook");
+    assert_int_equal(logcap_n(&hook), 0); /* nothing went to the hook */
+    f->o.logger = NULL;
+    rec_destroy(&r);
+    logcap_destroy(&mine);
+}
+
+/* The unsubscribe that follows a terminal status is the invocation's too:
+ * its failure belongs in the invocation's logger (section 2.4, 2.6). */
+static void test_invocation_logger_gets_unsubscribe_warning_after_final(void **state)
+{
+    fx *f = *state;
+    logcap mine;
+    logcap_init(&mine);
+    f->o.logger = logcap_fn;
+    f->o.logger_user = &mine;
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    int sub_id = fake_sub_id(f->d, LRC_EVENT);
+    fake_fail_unsubscribe(f->d, true);
+    fake_push_lrc(f->d, lrc_subscription_command_id(s), J_DONE);
+    assert_true(rec_wait_final(&r));
+    fake_fail_unsubscribe(f->d, false);
+    f->o.logger = NULL;
+    sentinel(f); /* the unsubscribe ran before the final callback */
+    char msg[512];
+    snprintf(msg, sizeof msg, "proxy.unsubscribe_event(%d) failed with: %s", sub_id,
+             FAKE_UNSUB_MESSAGE);
+    size_t in_mine = logcap_count(&mine, LRC_LOG_WARNING, msg);
+    size_t in_hook = logcap_count(&hook, LRC_LOG_WARNING, msg);
+    if (in_mine != 1) {
+        logcap_dump(&mine, "invocation logger");
+        logcap_dump(&hook, "hook");
+    }
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+    logcap_destroy(&mine);
+    assert_int_equal(in_hook + in_mine, 1);
+    assert_int_equal(in_mine, 1);
+}
+
+/* ========================================================================
+ * 55: error events mid-command (a device restart), then free
+ * ====================================================================== */
+
+static void test_error_events_mid_command_then_free(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    fake_push_lrc_thread(f->d, sc.id, J_IN_PROGRESS);
+    for (int i = 0; i < 3; i++)
+        fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+    fake_push_strings_thread(f->d, LRC_EVENT, NULL, 0); /* the re-sent (empty) value */
+    fake_push_lrc_thread(f->d, sc.id, "{\"progress\": 50}");
+    assert_true(rec_wait(&r, 6));
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r.u[1], LRC_STATUS_IN_PROGRESS, false);
+    for (int i = 2; i < 5; i++) {
+        assert_int_equal(r.u[i].has, LRC_HAS_ERROR);
+        assert_false(r.u[i].final);
+    }
+    assert_progress(&r.u[5], 50);
+    lrc_subscription_free(s);
+    fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 6);
+    rec_destroy(&r);
+}
+
+
+/* ========================================================================
+ * Calls from inside callbacks, overflow, a scheduler that goes away
+ * ====================================================================== */
+
+typedef struct nested {
+    fx *f;
+    rec inner;
+    int invoke_rc, connect_rc, disconnect_rc;
+} nested;
+
+static void nested_action(rec *r, size_t k)
+{
+    nested *n = r->action_arg;
+    if (k != 1)
+        return;
+    n->invoke_rc =
+        lrc_invoke(n->f->p, "Off", NULL, rec_cb, &n->inner, &n->f->o, &n->inner.sub, NULL);
+    n->connect_rc = lrc_connect_interface(n->f->p, n->f->s, NULL);
+    n->disconnect_rc = lrc_disconnect_interface(n->f->p, n->f->s);
+}
+
+static void test_calls_from_inside_a_callback(void **state)
+{
+    fx *f = *state;
+    script off = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "Off", LRC_TG_VOID, &off);
+    nested n = {.f = f};
+    rec_init(&n.inner, f);
+    rec r;
+    rec_init(&r, f);
+    r.action = nested_action;
+    r.action_arg = &n;
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    fake_push_lrc(f->d, lrc_subscription_command_id(s), J_QUEUED);
+    assert_true(rec_wait(&r, 1));
+    sentinel(f); /* the first callback, and its calls, have returned */
+    assert_int_equal(n.invoke_rc, LRC_OK);
+    assert_int_equal(n.connect_rc, LRC_OK);
+    assert_int_equal(n.disconnect_rc, LRC_OK);
+    assert_non_null(n.inner.sub);
+    assert_string_equal(lrc_subscription_command_id(n.inner.sub), off.id);
+    fake_push_lrc(f->d, off.id, J_DONE);
+    assert_true(rec_wait(&n.inner, 2));
+    rec_check_all(&n.inner, off.id, 2);
+    assert_status(&n.inner.u[0], LRC_STATUS_STAGING, false);
+    assert_true(n.inner.u[1].final);
+    lrc_subscription_free(n.inner.sub);
+    lrc_subscription_free(s);
+    rec_destroy(&n.inner);
+    rec_destroy(&r);
+}
+
+/* ========================================================================
+ * Lost first events (src/core/recover.c): a command with no event for its
+ * ID by the time it returns, on a stream younger than LRC_YOUNG_STREAM_MS,
+ * makes lrc_invoke wait LRC_FIRST_EVENT_WAIT_MS for one, then ask
+ * CheckLongRunningCommandStatus. All cases run at once, to wait only once.
+ * ====================================================================== */
+
+/* No event at all; the device's tracker holds spec = {status, result}. */
+static int silent_handler(fake_device *d, void *user, const char *cmd, const lrc_tg_value *in,
+                          lrc_tg_value *out, lrc_error **err)
+{
+    (void)in;
+    (void)err;
+    const char *const *spec = user;
+    char *id = fake_new_id(d, cmd);
+    fake_set_lrc(d, id, spec[0], spec[1]);
+    fake_reply(out, LRC_RESULT_QUEUED, id);
+    free(id);
+    return LRC_OK;
+}
+
+/* The creation event, then more early events than the buffer holds. */
+static int flood_handler(fake_device *d, void *user, const char *cmd, const lrc_tg_value *in,
+                         lrc_tg_value *out, lrc_error **err)
+{
+    (void)in;
+    (void)err;
+    (void)user;
+    char *id = fake_new_id(d, cmd);
+    fake_push_creation(d, id, false);
+    for (int i = 1; i <= LRC_EARLY_MAX; i++) {
+        char json[48];
+        snprintf(json, sizeof json, "{\"progress\": %d}", i % 101);
+        fake_push_lrc(d, id, json);
+    }
+    fake_reply(out, LRC_RESULT_QUEUED, id);
+    free(id);
+    return LRC_OK;
+}
+
+typedef struct lost_job {
+    lrc_proxy *p;
+    lrc_invoke_options *o;
+    const char *cmd;
+    rec r;
+    int rc;
+    int64_t ms; /* how long lrc_invoke took */
+} lost_job;
+
+static void *lost_main(void *arg)
+{
+    lost_job *j = arg;
+    int64_t t0 = lrc_now_ms();
+    j->rc = lrc_invoke(j->p, j->cmd, NULL, rec_cb, &j->r, j->o, &j->r.sub, NULL);
+    j->ms = lrc_now_ms() - t0;
+    return NULL;
+}
+
+static void assert_recovered_final(rec *r, const char *result_json)
+{
+    assert_int_equal(rec_n(r), 1);
+    const upd *u = &r->u[0];
+    assert_int_equal(u->has, LRC_HAS_STATUS | LRC_HAS_RESULT | LRC_HAS_RESULT_CODE);
+    assert_int_equal(u->status, LRC_STATUS_COMPLETED);
+    assert_string_equal(u->result_json, result_json);
+    assert_int_equal(u->result_code, 0);
+    assert_string_equal(u->result_message, "Done command completed OK");
+    assert_true(u->final);
+    assert_true(u->on_worker);
+}
+
+static void assert_hook_once(int level, const char *fmt, const char *id)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, id);
+    if (logcap_count(&hook, level, msg) != 1) {
+        fprintf(stderr, "wanted once: %s\n", msg);
+        logcap_dump(&hook, "hook");
+    }
+    assert_int_equal(logcap_count(&hook, level, msg), 1);
+}
+
+#define WAIT_TEXT "no event arrived within 1000 ms of the command's reply"
+
+static void test_lost_first_events(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(LRC_FIRST_EVENT_WAIT_MS, 1000); /* in WAIT_TEXT */
+    const char *done[] = {"COMPLETED", "[0, \"Done command completed OK\"]"};
+    const char *busy[] = {"IN_PROGRESS", NULL};
+    const char *broken[] = {FAKE_QUERY_FAILS, NULL};
+    fake_add_command(f->d, "Done", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, silent_handler, done);
+    fake_add_command(f->d, "Busy", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, silent_handler, busy);
+    fake_add_command(f->d, "Broken", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, silent_handler,
+                     broken);
+    fake_add_command(f->d, "Flood", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, flood_handler, NULL);
+    script abort_commands = {
+        .silent = true, .code = LRC_RESULT_STARTED, .text = "Aborting commands"};
+    set_script(f, "AbortCommands", LRC_TG_VOID, &abort_commands);
+
+    /* a v1 device beside it */
+    fake_device *d1 = fake_new("test/fake/2");
+    fake_set_protocol(d1, false, 0, 0);
+    fake_add_command(d1, "Done", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, silent_handler, done);
+    script empty = {.silent = true, .code = LRC_RESULT_QUEUED, .text = ""};
+    fake_add_command(d1, "Sentinel", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, NULL, NULL);
+    lrc_proxy *p1 = NULL;
+    assert_int_equal(lrc_proxy_open_with(fake_transport(d1), "test/fake/2", NULL, &p1, NULL),
+                     LRC_OK);
+    /* and a v1 device of its own for the empty ID, so that its invocation
+     * surely subscribes, and buffers the initial values */
+    fake_device *d2 = fake_new("test/fake/3");
+    fake_set_protocol(d2, false, 0, 0);
+    fake_add_command(d2, "Empty", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, script_handler, &empty);
+    fake_add_command(d2, "Sentinel", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, NULL, NULL);
+    lrc_proxy *p2 = NULL;
+    assert_int_equal(lrc_proxy_open_with(fake_transport(d2), "test/fake/3", NULL, &p2, NULL),
+                     LRC_OK);
+
+    enum { DONE2, BUSY, BROKEN, FLOOD, ABORTCMDS, DONE1, EMPTY, NJOBS };
+    const char *cmds[NJOBS] = {"Done", "Busy", "Broken", "Flood", "AbortCommands", "Done", "Empty"};
+    lost_job jobs[NJOBS];
+    pthread_t t[NJOBS];
+    for (int i = 0; i < NJOBS; i++) {
+        memset(&jobs[i], 0, sizeof jobs[i]);
+        jobs[i].p = i == EMPTY ? p2 : i == DONE1 ? p1 : f->p;
+        jobs[i].o = &f->o;
+        jobs[i].cmd = cmds[i];
+        rec_init(&jobs[i].r, f);
+        jobs[i].r.d = i == EMPTY ? d2 : i == DONE1 ? d1 : f->d;
+    }
+    for (int i = 0; i < NJOBS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, lost_main, &jobs[i]), 0);
+    for (int i = 0; i < NJOBS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < NJOBS; i++) {
+        assert_int_equal(jobs[i].rc, LRC_OK);
+        assert_true(jobs[i].ms >= 900); /* each waited for a first event */
+    }
+    const char *id[NJOBS];
+    for (int i = 0; i < NJOBS; i++)
+        id[i] = lrc_subscription_command_id(jobs[i].r.sub);
+
+    /* The device says the command has ended: the final update is read from
+     * lrcFinished (v2) or longRunningCommandResult (v1), and delivered. */
+    const char *recovered = "'%s': its events were lost while the subscription took effect; "
+                            "the final status COMPLETED and result was read from the device";
+    assert_true(rec_wait_final(&jobs[DONE2].r));
+    assert_recovered_final(&jobs[DONE2].r, "[0, \"Done command completed OK\"]");
+    assert_hook_once(LRC_LOG_WARNING, recovered, id[DONE2]);
+    assert_true(rec_wait_final(&jobs[DONE1].r));
+    assert_recovered_final(&jobs[DONE1].r, "[0, \"Done command completed OK\"]");
+    assert_hook_once(LRC_LOG_WARNING, recovered, id[DONE1]);
+    assert_int_equal(jobs[DONE1].r.u[0].version, 1);
+
+    /* Still running: a warning; later events are delivered as usual. */
+    assert_hook_once(LRC_LOG_WARNING,
+                     "'%s': " WAIT_TEXT "; the device reports IN_PROGRESS: earlier events were "
+                     "lost while the subscription took effect",
+                     id[BUSY]);
+    fake_push_lrc(f->d, id[BUSY], J_DONE);
+    assert_true(rec_wait_final(&jobs[BUSY].r));
+    assert_int_equal(rec_n(&jobs[BUSY].r), 1);
+
+    /* The status cannot be asked */
+    char fmt[512];
+    snprintf(fmt, sizeof fmt,
+             "'%%s': " WAIT_TEXT " (lost while the subscription took effect?) and its status "
+             "cannot be asked: Failed to execute command_inout on device " DEVICE
+             ", command CheckLongRunningCommandStatus");
+    assert_hook_once(LRC_LOG_WARNING, fmt, id[BROKEN]);
+
+    /* 35: AbortCommands answers [[STARTED], ["Aborting commands"]], no ID:
+     * lrc_invoke succeeds, nothing hangs, and the device says NOT_FOUND. */
+    assert_string_equal(id[ABORTCMDS], "Aborting commands");
+    const char *not_found = "'%s': " WAIT_TEXT ", and the device does not know this command ID "
+                            "(NOT_FOUND): no event will come for it";
+    assert_hook_once(LRC_LOG_WARNING, not_found, "Aborting commands");
+    /* 13: an empty "ID" (v1) never matches the result's initial ["", ""] */
+    assert_string_equal(id[EMPTY], "");
+    assert_hook_once(LRC_LOG_WARNING, not_found, "");
+
+    /* More early events than the buffer holds: all dropped, with a warning;
+     * what comes after the ID arrives */
+    assert_hook_once(LRC_LOG_WARNING,
+                     "'%s': events that arrived before the command returned its ID were "
+                     "dropped (more than 4096, or later than the proxy timeout + 1 s)",
+                     id[FLOOD]);
+    assert_hook_once(LRC_LOG_WARNING,
+                     "'%s': " WAIT_TEXT "; the device reports STAGING: earlier events were "
+                     "lost while the subscription took effect",
+                     id[FLOOD]);
+    fake_push_lrc(f->d, id[FLOOD], J_DONE);
+    assert_true(rec_wait_final(&jobs[FLOOD].r));
+    assert_int_equal(rec_n(&jobs[FLOOD].r), 1);
+
+    /* nothing else reached a callback, not even when the initial value
+     * ["", ""] comes again */
+    PUSH(d2, V1_RESULT, "", "");
+    PUSH(d2, V1_STATUS, "", "");
+    sentinel(f);
+    fx f1 = {.d = d1, .s = f->s, .p = p1, .o = f->o};
+    sentinel(&f1);
+    fx f2 = {.d = d2, .s = f->s, .p = p2, .o = f->o};
+    sentinel(&f2);
+    assert_int_equal(rec_n(&jobs[BROKEN].r), 0);
+    assert_int_equal(rec_n(&jobs[ABORTCMDS].r), 0);
+    assert_int_equal(rec_n(&jobs[EMPTY].r), 0);
+    char *trace = fake_trace(f->d);
+    assert_non_null(strstr(trace, "inout:CheckLongRunningCommandStatus read:lrcFinished"));
+    free(trace);
+
+    for (int i = 0; i < NJOBS; i++) {
+        lrc_subscription_free(jobs[i].r.sub);
+        rec_destroy(&jobs[i].r);
+    }
+    lrc_proxy_close(p1);
+    lrc_proxy_close(p2);
+    assert_true(fake_wait_closed(d1, WAIT_MS));
+    assert_true(fake_wait_closed(d2, WAIT_MS));
+    assert_int_equal(fake_live_total(d1), 0);
+    assert_int_equal(fake_live_total(d2), 0);
+    fake_free(d1);
+    fake_free(d2);
+}
+
+static void test_invoke_options_size_is_honoured(void **state)
+{
+    fx *f = *state;
+    logcap mine;
+    logcap_init(&mine);
+    script sc = {.silent = true, .code = LRC_RESULT_REJECTED, .text = "Busy"};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    lrc_invoke_options o;
+    lrc_invoke_options_init(&o);
+    assert_int_equal(o.size, sizeof o);
+    o.scheduler = f->s;
+    o.logger = logcap_fn;
+    o.logger_user = &mine;
+    o.size = offsetof(lrc_invoke_options, logger); /* a caller built before the logger */
+    rec r;
+    rec_init(&r, f);
+    assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, &o, NULL, NULL), LRC_EREJECTED);
+    assert_int_equal(logcap_n(&mine), 0);
+    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, "On command rejected: Busy"), 1);
+    o.size = sizeof o;
+    assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, &o, NULL, NULL), LRC_EREJECTED);
+    assert_int_equal(logcap_count(&mine, LRC_LOG_ERROR, "On command rejected: Busy"), 1);
+    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, "On command rejected: Busy"), 1);
+    rec_destroy(&r);
+    logcap_destroy(&mine);
+}
+
+/* lrc_invoke on another scheduler, the handle in r->sub. */
+static void invoke_on(fx *f, lrc_scheduler *s, const char *cmd, rec *r)
+{
+    lrc_invoke_options o = f->o;
+    o.scheduler = s;
+    r->s = s;
+    assert_int_equal(lrc_invoke(f->p, cmd, NULL, rec_cb, r, &o, &r->sub, NULL), LRC_OK);
+}
+
+/* A full queue drops the oldest non-terminal callbacks, never the final
+ * one, also those of a handle already freed. */
+static void test_queue_overflow_keeps_the_final_callback(void **state)
+{
+    fx *f = *state;
+    lrc_scheduler_options so;
+    lrc_scheduler_options_init(&so);
+    so.queue_capacity = 4;
+    lrc_scheduler *s2 = NULL;
+    assert_int_equal(lrc_scheduler_new(&so, &s2, NULL), LRC_OK);
+
+    rec b, a;
+    rec_init(&b, f);
+    rec_init(&a, f);
+    b.block_at = 1; /* its creation event holds the worker */
+    invoke_on(f, s2, "Off", &b);
+    invoke_on(f, s2, "On", &a); /* its creation event is queued */
+    const char *ia = lrc_subscription_command_id(a.sub);
+    const char *ib = lrc_subscription_command_id(b.sub);
+    assert_true(rec_wait_blocked(&b));
+    for (int i = 1; i <= 10; i++) {
+        char json[48];
+        snprintf(json, sizeof json, "{\"progress\": %d}", i);
+        fake_push_lrc(f->d, ia, json);
+    }
+    fake_push_lrc(f->d, ia, J_DONE);
+    rec_release(&b);
+    assert_true(rec_wait_final(&a));
+    assert_int_equal(rec_n(&a), 4);
+    assert_progress(&a.u[0], 8);
+    assert_progress(&a.u[1], 9);
+    assert_progress(&a.u[2], 10);
+    assert_true(a.u[3].final);
+    lrc_queue_stats st;
+    lrc_scheduler_get_stats(s2, &st);
+    assert_int_equal(st.dropped, 8); /* a's creation event and progress 1-7 */
+
+    /* the queued callbacks of a freed handle are dropped the same way */
+    rec b2, c;
+    rec_init(&b2, f);
+    rec_init(&c, f);
+    b2.block_at = 1;
+    invoke_on(f, s2, "Off", &b2);
+    invoke_on(f, s2, "On", &c);
+    const char *ib2 = lrc_subscription_command_id(b2.sub);
+    assert_true(rec_wait_blocked(&b2));
+    for (int i = 1; i <= 3; i++)
+        fake_push_lrc(f->d, lrc_subscription_command_id(c.sub), "{\"progress\": 1}");
+    lrc_subscription_free(c.sub);
+    for (int i = 1; i <= 4; i++) {
+        char json[48];
+        snprintf(json, sizeof json, "{\"progress\": %d}", i);
+        fake_push_lrc(f->d, ib2, json);
+    }
+    fake_push_lrc(f->d, ib2, J_DONE);
+    rec_release(&b2);
+    assert_true(rec_wait_final(&b2));
+    assert_int_equal(rec_n(&b2), 5);
+    assert_progress(&b2.u[1], 2);
+    assert_int_equal(rec_n(&c), 0);
+
+    fake_push_lrc(f->d, ib, J_DONE);
+    assert_true(rec_wait_final(&b));
+    lrc_subscription_free(a.sub);
+    lrc_subscription_free(b.sub);
+    lrc_subscription_free(b2.sub);
+    lrc_scheduler_free(s2);
+    assert_int_equal(fake_live_total(f->d), 0);
+    rec_destroy(&a);
+    rec_destroy(&b);
+    rec_destroy(&b2);
+    rec_destroy(&c);
+}
+
+/* A fire-and-forget invocation whose scheduler is freed before the command
+ * ends: its final event cannot be delivered any more, but the invocation
+ * has ended all the same and must not keep the device subscribed (nor the
+ * proxy alive) for ever. */
+static void test_fire_and_forget_outlives_its_scheduler(void **state)
+{
+    fx *f = *state;
+    lrc_scheduler *s2 = NULL;
+    assert_int_equal(lrc_scheduler_new(NULL, &s2, NULL), LRC_OK);
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    lrc_invoke_options o = f->o;
+    o.scheduler = s2;
+    rec r;
+    rec_init(&r, f);
+    r.s = s2;
+    assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, &o, NULL, NULL), LRC_OK);
+    fake_push_lrc(f->d, sc.id, J_IN_PROGRESS);
+    assert_true(rec_wait(&r, 2));
+    lrc_scheduler_free(s2);
+    fake_push_lrc(f->d, sc.id, J_DONE); /* nowhere to run its callback */
+    int live = fake_live_total(f->d);
+    lrc_proxy_close(f->p);
+    f->p = NULL;
+    bool closed = fake_wait_closed(f->d, 200);
+    assert_int_equal(rec_n(&r), 2);
+    rec_destroy(&r);
+    assert_int_equal(live, 0);
+    assert_true(closed);
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* True if name matches one of the comma-separated patterns (if_none when
+ * there are none). */
+static bool matches(const char *patterns, const char *name, bool if_none)
+{
+    if (!patterns || !*patterns)
+        return if_none;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", patterns);
+    char *save = NULL;
+    for (char *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save))
+        if (fnmatch(p, name, 0) == 0)
+            return true;
+    return false;
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_invalid_arguments_make_no_device_call),
+        T(test_proxy_open_arguments),
+        T(test_v1_device_subscribes_three_v1_attributes),
+        T(test_v2_device_subscribes_only_lrc_event),
+        T(test_negotiation_ranges),
+        T(test_subscribe_failure_unsubscribes_earlier_streams),
+        T(test_command_failure_is_rethrown),
+        T(test_unknown_command_is_rethrown),
+        T(test_rejected_command),
+        T(test_unexpected_result_codes),
+        T(test_reply_of_wrong_shape),
+        T(test_failed_invocation_discards_early_events),
+        T(test_queued_and_started_accepted),
+        T(test_no_argument_and_falsy_arguments_differ),
+        T(test_initial_values_never_reach_the_callback),
+        T(test_staging_before_return_delivered_once_first),
+        T(test_early_events_keep_their_order),
+        T(test_command_ending_before_it_returns),
+        cmocka_unit_test_setup_teardown(test_command_hanging_past_the_bound_then_failing,
+                                        fx_setup_short_timeout, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_command_returning_after_the_bound,
+                                        fx_setup_short_timeout, fx_teardown),
+        T(test_v2_happy_path),
+        T(test_v1_happy_path_result_before_status),
+        T(test_unknown_keys_are_forwarded),
+        T(test_status_values_converted),
+        T(test_unknown_status),
+        T(test_non_integer_progress),
+        T(test_terminal_statuses_end_the_invocation),
+        T(test_not_found_and_in_progress_keep_listening),
+        T(test_error_event_is_delivered_and_logged),
+        T(test_malformed_values_give_error_updates),
+        T(test_other_command_ids_ignored),
+        T(test_two_invocations_share_one_stream),
+        T(test_v1_repeated_status_delivered_once),
+        T(test_result_json_values),
+        T(test_free_stops_callbacks),
+        T(test_free_after_final),
+        T(test_free_inside_callback),
+        T(test_free_waits_for_a_running_callback),
+        T(test_unsubscribe_failure_is_a_warning),
+        T(test_fire_and_forget),
+        T(test_default_scheduler),
+        T(test_close_proxy_with_running_invocation),
+        T(test_connect_interface_subscribes_once),
+        T(test_disconnect_interface),
+        T(test_connect_interface_failures),
+        T(test_invoke_from_many_threads),
+        T(test_invocation_logger_gets_the_messages),
+        T(test_invocation_logger_gets_unsubscribe_warning_after_final),
+        T(test_error_events_mid_command_then_free),
+        T(test_calls_from_inside_a_callback),
+        T(test_lost_first_events),
+        T(test_invoke_options_size_is_honoured),
+        T(test_queue_overflow_keeps_the_final_callback),
+        T(test_fire_and_forget_outlives_its_scheduler),
+    };
+    /* TEST_CLIENT_ONLY / TEST_CLIENT_SKIP: comma-separated fnmatch patterns
+     * of test names, e.g. TEST_CLIENT_SKIP='*outlives*,*connect*'. */
+    struct CMUnitTest chosen[COUNT(tests)];
+    size_t n = 0;
+    for (size_t i = 0; i < COUNT(tests); i++)
+        if (matches(getenv("TEST_CLIENT_ONLY"), tests[i].name, true) &&
+            !matches(getenv("TEST_CLIENT_SKIP"), tests[i].name, false))
+            chosen[n++] = tests[i];
+    return _cmocka_run_group_tests("test_client", chosen, n, group_setup, group_teardown);
+}
