@@ -83,7 +83,8 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
         pthread_mutex_unlock(&p->mu);
         return;
     }
-    memcpy(snap, s->listeners, n * sizeof *snap);
+    if (n > 0) /* listeners is NULL while there are none */
+        memcpy(snap, s->listeners, n * sizeof *snap);
     for (size_t i = 0; i < n; i++)
         snap[i]->on_event(snap[i], s->kind, ev);
     pthread_mutex_unlock(&p->mu);

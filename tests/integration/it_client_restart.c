@@ -132,7 +132,8 @@ static void test_server_killed_and_restarted(void **state)
     if (strncmp(seq, "STAGING | QUEUED | IN_PROGRESS", 30) != 0)
         fail_msg("before the kill: %s", seq);
     free(seq);
-    const char *id = lrc_subscription_command_id(sub);
+    /* a copy: the handle, which owns the ID, is freed before the last use */
+    char *id = strdup(lrc_subscription_command_id(sub));
     assert_non_null(id);
 
     /* crash the server: SIGKILL, the database still lists the device */
@@ -237,6 +238,7 @@ static void test_server_killed_and_restarted(void **state)
     crec_clear(dead);
     crec_clear(r2);
     crec_clear(r);
+    free(id);
     free(r);
     free(r2);
     free(dead);
