@@ -3,7 +3,7 @@
  * (device handles, callback queues, negotiation), stream.c (shared event
  * streams and routing by command ID), invocation.c (one LRC being followed
  * and the items its callbacks run from), invoke.c (the lrc_invoke sequence)
- * and connect.c.
+ * connect.c, watch.c (lrc_watch), device_query.c and list_commands.c.
  *
  * Locks, in the order they may be taken:
  *  1. p->mu, one per proxy: guards the proxy's streams, bindings, signature
@@ -13,8 +13,8 @@
  *     queues; never held while calling the transport, a user callback or
  *     the log hook of an invocation.
  *  2. the scheduler's lock (inside lrc_queue_push and friends).
- *  3. inv->cb_mu, one per invocation: the callback handshake (released,
- *     running). Never held while calling out either.
+ *  3. the lrc_gate of an invocation, watch or registration: the callback
+ *     handshake (closed, running). Never held while calling out either.
  * Reference counts are atomic, so dropping one needs no lock; freeing an
  * invocation takes no lock of its proxy (an overflowing queue may discard
  * one of its items inside a push made under p->mu).
@@ -26,6 +26,7 @@
 #include "core/error_build.h" /* LRC_PRINTF */
 #include "core/transport.h"
 #include "lrc/client.h"
+#include "lrc/device.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -34,6 +35,47 @@
 #include <stdint.h>
 
 typedef struct lrc_stream lrc_stream;
+
+/* ---- running callbacks (deliver.c) ---------------------------------------- */
+
+/* The callback handshake of a handle whose callbacks run on scheduler
+ * workers: freeing the handle closes the gate, which waits for a callback
+ * running on another thread (not for one running on the closing thread:
+ * the handle is then freed from inside its own callback, which finishes
+ * normally); no callback starts once it is closed. */
+typedef struct lrc_gate {
+    pthread_mutex_t mu; /* a leaf lock: never held while calling out */
+    pthread_cond_t cv;
+    bool closed;
+    bool running; /* a callback runs now, on running_thread */
+    pthread_t running_thread;
+} lrc_gate;
+
+void lrc_gate_init(lrc_gate *g);
+void lrc_gate_destroy(lrc_gate *g);
+/* Enters the callback section unless the gate is closed (false then). */
+bool lrc_gate_enter(lrc_gate *g);
+void lrc_gate_leave(lrc_gate *g);
+bool lrc_gate_is_closed(lrc_gate *g);
+/* Closes the gate; waits for a callback running on another thread. */
+void lrc_gate_close(lrc_gate *g);
+
+/* Where the updates of an invocation or watch go. */
+typedef struct lrc_update_sink {
+    lrc_update_fn fn;
+    void *user;
+    lrc_log_fn log; /* NULL: the hook */
+    void *log_user;
+    int version;    /* lrc_update.protocol_version */
+} lrc_update_sink;
+
+/* On a scheduler worker: unless g is closed, emits out's log lines to the
+ * sink's logger and calls the sink's callback for each update of out (as
+ * the update of command_id, which may be NULL), the last one marked final
+ * when `final`; stops early when the gate is closed from inside a
+ * callback. Takes no lock of the proxy. */
+void lrc_deliver_updates(lrc_gate *g, const lrc_update_sink *sink, const lrc_decode_out *out,
+                         const char *command_id, bool final);
 
 /* ---- proxies (proxy.c) -------------------------------------------------- */
 
@@ -94,9 +136,30 @@ int lrc_proxy_signature(lrc_proxy *p, const char *command, lrc_tg_type *in_type,
 void lrc_proxy_reap(lrc_proxy *p);
 
 /* Negotiates the LRC protocol version with the device (section 2.2 step
- * 2). Logs the incompatibility with `log`/`log_user` (NULL: the hook). */
+ * 2). Logs the incompatibility with `log`/`log_user` (NULL: the hook). A
+ * device without lrcProtocolVersions gets version 1, LRC-capable or not
+ * (the v1 subscriptions then fail). */
 int lrc_proxy_negotiate(lrc_proxy *p, lrc_log_fn log, void *log_user, int *version,
                         lrc_error **err);
+
+/* Which of names[0..n) the device's attribute list holds (case-
+ * insensitive): has[k]. One attribute_list call. */
+int lrc_proxy_has_attributes(lrc_proxy *p, const char *const *names, size_t n, bool *has,
+                             lrc_error **err);
+
+/* What lrc_proxy_negotiate finds out, without judging it: asks the
+ * device's attribute list and its lrcProtocolVersions and fills *info
+ * (lrc_protocol_info_init first): lrc_capable, advertised, the range
+ * ([1, 1] when not advertised) and the version negotiated from it (0 if
+ * there is no common one; 1 for a device that is not LRC-capable).
+ * LRC_OK, or a Tango failure or a malformed lrcProtocolVersions
+ * (LRC_EPROTOCOL), *info then zeroed but for its size. Logs nothing. */
+int lrc_proxy_probe(lrc_proxy *p, lrc_protocol_info *info, lrc_error **err);
+
+/* The LRC_EPROTOCOL error of a range without a common version, with the
+ * Python client's message. Never NULL (degrades to the out-of-memory
+ * error). */
+lrc_error *lrc_protocol_incompatible(const lrc_protocol_info *info);
 
 /* ---- streams (stream.c) ------------------------------------------------- */
 
@@ -121,6 +184,18 @@ int lrc_stream_acquire(lrc_proxy *p, const char *attr, lrc_listener *l, lrc_stre
  * warning through log/log_user, NULL: the hook). Without p->mu. */
 void lrc_stream_release(lrc_proxy *p, lrc_stream *s, lrc_listener *l, lrc_log_fn log,
                         void *log_user);
+
+/* Acquires the streams of protocol `version` (lrc_protocol_attrs) into
+ * held[0..*n) for listener l (may be NULL). On failure nothing stays
+ * acquired and the error is LRC_ETANGO with reason SKA_InvokeLrcFailed
+ * "Subscribing to '<attr>' change event failed." (origin `origin`) on top
+ * of Tango's stack. Without p->mu. */
+int lrc_stream_acquire_protocol(lrc_proxy *p, int version, lrc_listener *l, lrc_stream **held,
+                                size_t *n, const char *origin, lrc_error **err);
+
+/* lrc_stream_release of held[0..n). Without p->mu. */
+void lrc_stream_release_all(lrc_proxy *p, lrc_stream **held, size_t n, lrc_listener *l,
+                            lrc_log_fn log, void *log_user);
 
 /* Adds / removes a listener (under p->mu). */
 int lrc_stream_listen(lrc_stream *s, lrc_listener *l);
@@ -190,12 +265,7 @@ struct lrc_subscription {
     lrc_subscription *reap_next; /* on p->reap, holding one reference      */
     bool reaping;                /* on p->reap                              */
 
-    /* Under cb_mu: */
-    pthread_mutex_t cb_mu;
-    pthread_cond_t cb_cv;
-    bool released;      /* lrc_subscription_free was called */
-    bool running;       /* a callback runs now */
-    pthread_t running_thread;
+    lrc_gate gate; /* closed by lrc_subscription_free */
 };
 
 /* A new invocation holding a reference on p and on q; state PENDING, no
@@ -224,6 +294,14 @@ int lrc_inv_activate(lrc_subscription *inv, const char *command_id);
  * final update from lrcFinished (v2) or longRunningCommandResult (v1).
  * Logs what it did. On the invoking thread, without locks. */
 void lrc_inv_confirm(lrc_subscription *inv);
+
+/* The result a finished command left on the device (list_commands.c):
+ * its lrcFinished item (v2; the last 100 finished) or
+ * longRunningCommandResult when that names it (v1; only the latest
+ * result). Sets d's result fields (lrc_decoded_set_result) and returns
+ * true if there is one; false when the device no longer has it or cannot
+ * be read. Without locks. */
+bool lrc_command_result(lrc_proxy *p, const char *id, int version, lrc_decoded *d);
 
 /* Queues *out as the final update unless the invocation already ended
  * (then it is dropped); true if queued. *out is consumed. Takes p->mu. */

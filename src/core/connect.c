@@ -4,7 +4,6 @@
 #include "core/client_internal.h"
 #include "core/error_build.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,12 +13,6 @@ static lrc_binding *find_binding(lrc_proxy *p, lrc_scheduler *s)
         if (b->sched == s)
             return b;
     return NULL;
-}
-
-static void release_all(lrc_proxy *p, lrc_stream **streams, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        lrc_stream_release(p, streams[i], NULL, NULL, NULL);
 }
 
 int lrc_connect_interface(lrc_proxy *p, lrc_scheduler *s, lrc_error **err)
@@ -44,20 +37,10 @@ int lrc_connect_interface(lrc_proxy *p, lrc_scheduler *s, lrc_error **err)
     if ((rc = lrc_proxy_negotiate(p, NULL, NULL, &version, err)) != LRC_OK)
         return rc;
     size_t n;
-    const char *const *attrs = lrc_protocol_attrs(version, &n);
     lrc_stream *held[3];
-    for (size_t i = 0; i < n; i++) {
-        lrc_error *e = NULL;
-        if ((rc = lrc_stream_acquire(p, attrs[i], NULL, &held[i], &e)) != LRC_OK) {
-            release_all(p, held, i);
-            char desc[96];
-            snprintf(desc, sizeof desc, "Subscribing to '%s' change event failed.", attrs[i]);
-            lrc_error_push(e, "SKA_InvokeLrcFailed", desc, "lrc::lrc_connect_interface",
-                           LRC_SEVERITY_ERR);
-            lrc_error_set(e, LRC_ETANGO, "%s", desc);
-            return lrc_error_give(err, e);
-        }
-    }
+    if ((rc = lrc_stream_acquire_protocol(p, version, NULL, held, &n, "lrc::lrc_connect_interface",
+                                          err)) != LRC_OK)
+        return rc;
 
     pthread_mutex_lock(&p->mu);
     lrc_binding *b = find_binding(p, s);
@@ -69,7 +52,7 @@ int lrc_connect_interface(lrc_proxy *p, lrc_scheduler *s, lrc_error **err)
     }
     pthread_mutex_unlock(&p->mu);
     if (lost_race)
-        release_all(p, held, n);
+        lrc_stream_release_all(p, held, n, NULL, NULL, NULL);
     return LRC_OK;
 }
 
@@ -93,6 +76,6 @@ int lrc_disconnect_interface(lrc_proxy *p, lrc_scheduler *s)
     pthread_mutex_unlock(&p->mu);
     if (!connected)
         return LRC_ENOTFOUND;
-    release_all(p, held, n);
+    lrc_stream_release_all(p, held, n, NULL, NULL, NULL);
     return LRC_OK;
 }

@@ -182,20 +182,6 @@ static int progress_warning(lrc_decode_out *out, const char *id, const char *typ
  * JSON helpers
  * ---------------------------------------------------------------------- */
 
-/* Parses text as Python's json.loads does (any value). LRC_OK with *j NULL
- * when the text is not JSON. jansson reports some of its allocation
- * failures as syntax errors; those show up as malformed events, which is
- * the best it allows. */
-static int parse_json(const char *text, json_t **j)
-{
-    json_error_t e;
-    memset(&e, 0, sizeof e); /* json_error_code() reads a byte jansson may not set */
-    *j = json_loads(text ? text : "", JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_PRESERVE_ORDER, &e);
-    if (!*j && (json_error_code(&e) == json_error_out_of_memory || e.text[0] == '\0'))
-        return LRC_ENOMEM;
-    return LRC_OK;
-}
-
 /* Python's type() name of a JSON value, for the progress warning. */
 static const char *python_type_name(const json_t *v)
 {
@@ -212,41 +198,10 @@ static const char *python_type_name(const json_t *v)
     return "object";
 }
 
-/* Bytes that are not UTF-8, read as Latin-1 (as PyTango decodes every
- * DevString), so that jansson accepts them. */
-static char *latin1_to_utf8(const char *s)
-{
-    char *u = malloc(2 * strlen(s) + 1), *p = u;
-    if (!u)
-        return NULL;
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c < 0x80) {
-            *p++ = (char)*c;
-        } else {
-            *p++ = (char)(0xC0 | (*c >> 6));
-            *p++ = (char)(0x80 | (*c & 0x3F));
-        }
-    }
-    *p = '\0';
-    return u;
-}
-
-/* A JSON string of any C string from the wire (NULL: out of memory). */
-static json_t *json_string_any(const char *s)
-{
-    json_t *j = json_string(s);
-    if (!j) { /* not UTF-8 (or out of memory, where this fails too) */
-        char *u = latin1_to_utf8(s);
-        j = u ? json_string(u) : NULL;
-        free(u);
-    }
-    return j;
-}
-
 /* A C string as JSON text, e.g. FOO -> "FOO" with the quotes. */
 static char *json_quote(const char *s)
 {
-    json_t *j = json_string_any(s);
+    json_t *j = lrc_json_string_wire(s);
     char *text = lrc_json_dumps(j);
     json_decref(j);
     return text;
@@ -274,9 +229,7 @@ static int take_extra(lrc_decoded *d, json_t **extra)
     return LRC_OK;
 }
 
-/* A result value: its JSON text, and for the usual [ResultCode, "message"]
- * shape also the typed code and message. */
-static int set_result(lrc_decoded *d, const json_t *result)
+int lrc_decoded_set_result(lrc_decoded *d, const json_t *result)
 {
     d->result_json = lrc_json_dumps(result);
     if (!d->result_json)
@@ -386,7 +339,7 @@ static int decode_v2_object(lrc_decode_out *out, const char *id, json_t *obj)
         if (key_is(key, key_len, "progress") && (d.has & LRC_HAS_PROGRESS))
             continue;
         if (key_is(key, key_len, "result"))
-            rc = set_result(&d, val);
+            rc = lrc_decoded_set_result(&d, val);
         else
             rc = put_extra(&extra, key, key_len, val);
     }
@@ -409,7 +362,7 @@ static int decode_v2(lrc_decode_out *out, const char *id, const lrc_tg_value *v)
             lrc_asprintf("'%s' command has no status/progress/result value", id));
     const char *text = element(v, 1);
     json_t *obj;
-    int rc = parse_json(text, &obj);
+    int rc = lrc_json_parse(text, &obj);
     if (rc != LRC_OK)
         return rc;
     if (!json_is_object(obj))
@@ -479,8 +432,7 @@ static int decode_v1_status(lrc_decode_out *out, const char *id, const lrc_tg_va
     return rc;
 }
 
-/* Python's int(text): optional sign, decimal digits, surrounding blanks. */
-static bool parse_int(const char *text, int64_t *value)
+bool lrc_decode_v1_int(const char *text, int64_t *value)
 {
     char *end;
     errno = 0;
@@ -507,10 +459,10 @@ static int decode_v1_progress(lrc_decode_out *out, const char *id, const lrc_tg_
 
     lrc_decoded d = {0};
     json_t *extra = NULL;
-    if (parse_int(text, &d.progress)) {
+    if (lrc_decode_v1_int(text, &d.progress)) {
         d.has = LRC_HAS_PROGRESS;
     } else {
-        json_t *raw = json_string_any(text);
+        json_t *raw = lrc_json_string_wire(text);
         rc = progress_warning(out, id, "str");
         if (rc == LRC_OK)
             rc = raw ? put_extra(&extra, "progress", strlen("progress"), raw) : LRC_ENOMEM;
@@ -535,7 +487,7 @@ static int decode_v1_result(lrc_decode_out *out, const char *id, const lrc_tg_va
                                 lrc_asprintf("'%s' command has no result value", id));
     const char *text = element(v, 1);
     json_t *result;
-    int rc = parse_json(text, &result);
+    int rc = lrc_json_parse(text, &result);
     if (rc != LRC_OK)
         return rc;
     if (!result)
@@ -543,7 +495,7 @@ static int decode_v1_result(lrc_decode_out *out, const char *id, const lrc_tg_va
             out, REASON_MALFORMED,
             lrc_asprintf("'%s' command sent a malformed result: %s", id, text));
     lrc_decoded d = {0};
-    rc = set_result(&d, result);
+    rc = lrc_decoded_set_result(&d, result);
     json_decref(result);
     if (rc == LRC_OK)
         rc = add_update(out, &d);
@@ -635,17 +587,19 @@ static lrc_error *copy_error(const lrc_error *e)
     return c;
 }
 
-int lrc_decode_error(const char *command_id, const lrc_error *error, lrc_decode_out *out)
+/* The error update and its log line "'<who>'<what> encountered error(s):
+ * <errors>". */
+static int decode_error(const char *who, const char *what, const lrc_error *error,
+                        lrc_decode_out *out)
 {
     if (!out)
         return LRC_EINVAL;
     memset(out, 0, sizeof *out);
-    if (!command_id || !error)
+    if (!who || !error)
         return LRC_EINVAL;
     char *errors = describe_errors(error);
     int rc = add_log(out, LRC_LOG_ERROR,
-                     errors ? lrc_asprintf("'%s' command encountered error(s): %s", command_id,
-                                           errors)
+                     errors ? lrc_asprintf("'%s'%s encountered error(s): %s", who, what, errors)
                             : NULL);
     free(errors);
     lrc_decoded d = {.has = LRC_HAS_ERROR};
@@ -656,4 +610,14 @@ int lrc_decode_error(const char *command_id, const lrc_error *error, lrc_decode_
     if (rc != LRC_OK)
         lrc_decode_out_clear(out);
     return rc;
+}
+
+int lrc_decode_error(const char *command_id, const lrc_error *error, lrc_decode_out *out)
+{
+    return decode_error(command_id, " command", error, out);
+}
+
+int lrc_decode_stream_error(const char *source, const lrc_error *error, lrc_decode_out *out)
+{
+    return decode_error(source, "", error, out);
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct json_t; /* jansson's json_t */
+
 /* The LRC attributes a client listens to. */
 typedef enum lrc_stream_kind {
     LRC_STREAM_LRC_EVENT = 0, /* "_lrcEvent" (v2): [id, json object]       */
@@ -98,5 +100,22 @@ int lrc_decode_value(lrc_stream_kind kind, const char *command_id, const lrc_tg_
  * error's message when the stack is empty). Never terminal. Returns LRC_OK,
  * LRC_ENOMEM (out left empty) or LRC_EINVAL (an argument is NULL). */
 int lrc_decode_error(const char *command_id, const lrc_error *error, lrc_decode_out *out);
+
+/* The same for an error event that concerns no single command (a watch of
+ * every command of a device): the log line is "'<source>' encountered
+ * error(s): <errors>", source naming the stream (e.g.
+ * "test/lrc/1/_lrcEvent"). */
+int lrc_decode_stream_error(const char *source, const lrc_error *error, lrc_decode_out *out);
+
+/* Sets d's result from a decoded result value, as the decoders do: its
+ * JSON text (LRC_HAS_RESULT) and, for the usual [ResultCode, "message"]
+ * shape, the typed code and message (LRC_HAS_RESULT_CODE). d's result
+ * fields must be empty. LRC_OK or LRC_ENOMEM. */
+int lrc_decoded_set_result(lrc_decoded *d, const struct json_t *result);
+
+/* Python's int(text), as the v1 progress list is read: optional sign,
+ * decimal digits, surrounding blanks; false for anything else or a value
+ * beyond int64_t. */
+bool lrc_decode_v1_int(const char *text, int64_t *value);
 
 #endif /* LRC_DECODE_H */

@@ -20,10 +20,7 @@ typedef struct registration {
     char *attr;
     atomic_uint refs;      /* the registry's, queued items */
     bool ended;            /* under p->mu: no more routing */
-    pthread_mutex_t cb_mu; /* the callback handshake, as for invocations */
-    pthread_cond_t cb_cv;
-    bool released, running;
-    pthread_t running_thread;
+    lrc_gate gate;         /* the callback handshake, as for invocations */
 } registration;
 
 typedef struct event_item {
@@ -36,8 +33,7 @@ static void reg_unref(registration *r)
 {
     if (atomic_fetch_sub(&r->refs, 1) != 1)
         return;
-    pthread_cond_destroy(&r->cb_cv);
-    pthread_mutex_destroy(&r->cb_mu);
+    lrc_gate_destroy(&r->gate);
     lrc_queue_unref(r->queue);
     lrc_proxy_unref(r->p);
     free(r->attr);
@@ -58,20 +54,10 @@ static void item_run(void *item, void *ctx)
     (void)ctx;
     event_item *it = item;
     registration *r = it->reg;
-    pthread_mutex_lock(&r->cb_mu);
-    bool go = !r->released;
-    if (go) {
-        r->running = true;
-        r->running_thread = pthread_self();
-    }
-    pthread_mutex_unlock(&r->cb_mu);
-    if (go) {
+    if (lrc_gate_enter(&r->gate)) {
         lrc_event ev = {sizeof ev, r->p->name, r->attr, it->value_json, it->error};
         r->fn(&ev, r->user);
-        pthread_mutex_lock(&r->cb_mu);
-        r->running = false;
-        pthread_cond_broadcast(&r->cb_cv);
-        pthread_mutex_unlock(&r->cb_mu);
+        lrc_gate_leave(&r->gate);
     }
     item_free(it);
 }
@@ -115,11 +101,7 @@ static void reg_end(void *obj)
     r->ended = true;
     pthread_mutex_unlock(&r->p->mu);
     lrc_stream_release(r->p, r->stream, &r->listener, NULL, NULL);
-    pthread_mutex_lock(&r->cb_mu);
-    r->released = true;
-    while (r->running && !pthread_equal(r->running_thread, pthread_self()))
-        pthread_cond_wait(&r->cb_cv, &r->cb_mu);
-    pthread_mutex_unlock(&r->cb_mu);
+    lrc_gate_close(&r->gate);
     reg_unref(r);
 }
 
@@ -151,8 +133,7 @@ int lrc_register_event_callback(lrc_scheduler *s, lrc_proxy *p, const char *attr
     r->fn = fn;
     r->user = user;
     atomic_init(&r->refs, 1);
-    pthread_mutex_init(&r->cb_mu, NULL);
-    pthread_cond_init(&r->cb_cv, NULL);
+    lrc_gate_init(&r->gate);
     if ((rc = lrc_stream_acquire(p, attribute, &r->listener, &r->stream, err)) != LRC_OK) {
         reg_unref(r);
         return rc;

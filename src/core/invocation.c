@@ -50,8 +50,7 @@ int lrc_inv_new(lrc_proxy *p, lrc_queue *q, lrc_update_fn cb, void *user,
     atomic_init(&inv->refs, 1); /* the caller's */
     inv->state = LRC_INV_PENDING;
     inv->early_deadline_ms = lrc_now_ms() + p->timeout_ms + 1000;
-    pthread_mutex_init(&inv->cb_mu, NULL);
-    pthread_cond_init(&inv->cb_cv, NULL);
+    lrc_gate_init(&inv->gate);
     *out = inv;
     return LRC_OK;
 }
@@ -72,8 +71,7 @@ static void inv_free(lrc_subscription *inv)
     drop_early(inv);
     lrc_decode_state_clear(&inv->dec);
     free(inv->command_id);
-    pthread_cond_destroy(&inv->cb_cv);
-    pthread_mutex_destroy(&inv->cb_mu);
+    lrc_gate_destroy(&inv->gate);
     lrc_queue_unref(inv->queue);
     lrc_proxy_unref(inv->p);
     free(inv);
@@ -136,8 +134,7 @@ void lrc_inv_detach(lrc_subscription *inv)
     inv->nstreams = 0;
     pthread_mutex_unlock(&p->mu);
 
-    for (size_t i = 0; i < n; i++)
-        lrc_stream_release(p, held[i], NULL, inv->logger, inv->logger_user);
+    lrc_stream_release_all(p, held, n, NULL, inv->logger, inv->logger_user);
     lrc_inv_unref(inv); /* the reference taken by lrc_inv_attach */
 }
 
@@ -150,54 +147,6 @@ static void delivery_free(delivery *d)
     free(d);
 }
 
-static void fill_update(const lrc_subscription *inv, const lrc_decoded *dd, bool final,
-                        lrc_update *u)
-{
-    memset(u, 0, sizeof *u);
-    u->size = sizeof *u;
-    u->has = dd->has;
-    u->command_id = inv->command_id;
-    u->protocol_version = inv->version;
-    u->status = dd->status;
-    u->progress = dd->progress;
-    u->result_json = dd->result_json;
-    u->result_code = dd->result_code;
-    u->result_message = dd->result_message;
-    u->error = dd->error;
-    u->extra_json = dd->extra_json;
-    u->status_raw = dd->status_raw;
-    u->final = final;
-}
-
-/* Enters the callback section unless the handle was freed. */
-static bool begin_callbacks(lrc_subscription *inv)
-{
-    pthread_mutex_lock(&inv->cb_mu);
-    bool go = !inv->released;
-    if (go) {
-        inv->running = true;
-        inv->running_thread = pthread_self();
-    }
-    pthread_mutex_unlock(&inv->cb_mu);
-    return go;
-}
-
-static void end_callbacks(lrc_subscription *inv)
-{
-    pthread_mutex_lock(&inv->cb_mu);
-    inv->running = false;
-    pthread_cond_broadcast(&inv->cb_cv);
-    pthread_mutex_unlock(&inv->cb_mu);
-}
-
-static bool released(lrc_subscription *inv)
-{
-    pthread_mutex_lock(&inv->cb_mu);
-    bool r = inv->released;
-    pthread_mutex_unlock(&inv->cb_mu);
-    return r;
-}
-
 /* On a scheduler worker. */
 static void delivery_run(void *item, void *ctx)
 {
@@ -206,19 +155,8 @@ static void delivery_run(void *item, void *ctx)
     lrc_subscription *inv = d->inv;
     if (d->final)
         lrc_inv_detach(inv); /* stop listening, then the final callback */
-    if (begin_callbacks(inv)) {
-        for (size_t i = 0; i < d->out.nlogs; i++)
-            lrc_log_to(inv->logger, inv->logger_user, d->out.logs[i].level, "%s",
-                       d->out.logs[i].text);
-        for (size_t i = 0; i < d->out.n; i++) {
-            if (i > 0 && released(inv))
-                break; /* freed from inside the previous callback */
-            lrc_update u;
-            fill_update(inv, &d->out.upd[i], d->final && i + 1 == d->out.n, &u);
-            inv->cb(&u, inv->user);
-        }
-        end_callbacks(inv);
-    }
+    lrc_update_sink sink = {inv->cb, inv->user, inv->logger, inv->logger_user, inv->version};
+    lrc_deliver_updates(&inv->gate, &sink, &d->out, inv->command_id, d->final);
     delivery_free(d);
 }
 
@@ -428,11 +366,7 @@ void lrc_subscription_free(lrc_subscription *s)
 
     /* Wait for a callback running on another thread; from inside the
      * callback itself, let it finish normally. */
-    pthread_mutex_lock(&s->cb_mu);
-    s->released = true;
-    while (s->running && !pthread_equal(s->running_thread, pthread_self()))
-        pthread_cond_wait(&s->cb_cv, &s->cb_mu);
-    pthread_mutex_unlock(&s->cb_mu);
+    lrc_gate_close(&s->gate);
 
     lrc_inv_detach(s);
     lrc_inv_unref(s); /* the caller's */

@@ -14,4 +14,15 @@ char *lrc_json_dumps(const json_t *j);
  * NULL if the text is not valid JSON or out of memory. */
 char *lrc_json_normalize(const char *text);
 
+/* Parses text as Python's json.loads does (any value, key order kept).
+ * LRC_OK with *j NULL when the text is not JSON (or NULL); LRC_ENOMEM.
+ * jansson reports some of its allocation failures as syntax errors; those
+ * show up as text that is not JSON, which is the best it allows. */
+int lrc_json_parse(const char *text, json_t **j);
+
+/* A JSON string of any C string from the wire: bytes that are not UTF-8
+ * are read as Latin-1, as PyTango decodes every DevString. NULL only when
+ * out of memory (or s is NULL). */
+json_t *lrc_json_string_wire(const char *s);
+
 #endif

@@ -228,12 +228,21 @@ int lrc_proxy_signature(lrc_proxy *p, const char *command, lrc_tg_type *in_type,
 
 /* ---- protocol negotiation --------------------------------------------------- */
 
-static bool has_attribute(char **names, size_t n, const char *name)
+int lrc_proxy_has_attributes(lrc_proxy *p, const char *const *names, size_t n, bool *has,
+                             lrc_error **err)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcasecmp(names[i], name) == 0)
-            return true;
-    return false;
+    char **list = NULL;
+    size_t count = 0;
+    int rc = p->t->ops->attribute_list(p->conn, &list, &count, err);
+    if (rc != LRC_OK)
+        return rc;
+    for (size_t k = 0; k < n; k++) {
+        has[k] = false;
+        for (size_t i = 0; i < count && !has[k]; i++)
+            has[k] = strcasecmp(list[i], names[k]) == 0;
+    }
+    lrc_strv_free(list, count);
+    return LRC_OK;
 }
 
 static bool is_integer_array(lrc_tg_type t)
@@ -269,30 +278,51 @@ static int server_range(lrc_proxy *p, int64_t *smin, int64_t *smax, lrc_error **
     return rc;
 }
 
-int lrc_proxy_negotiate(lrc_proxy *p, lrc_log_fn log, void *log_user, int *version,
-                        lrc_error **err)
+int lrc_proxy_probe(lrc_proxy *p, lrc_protocol_info *info, lrc_error **err)
 {
-    char **names = NULL;
-    size_t n = 0;
-    int rc = p->t->ops->attribute_list(p->conn, &names, &n, err);
+    lrc_protocol_info_init(info);
+    static const char *const names[] = {"lrcProtocolVersions", "longRunningCommandStatus"};
+    bool has[2];
+    int rc = lrc_proxy_has_attributes(p, names, 2, has, err);
     if (rc != LRC_OK)
         return rc;
-    bool versioned = has_attribute(names, n, "lrcProtocolVersions");
-    lrc_strv_free(names, n);
+    bool versioned = has[0], v1 = has[1];
 
     int64_t smin = 1, smax = 1; /* a device without the attribute speaks v1 */
     if (versioned && (rc = server_range(p, &smin, &smax, err)) != LRC_OK)
         return rc;
-    if (smin <= LRC_PROTOCOL_MAX && LRC_PROTOCOL_MIN <= smax) {
-        *version = (int)(smax < LRC_PROTOCOL_MAX ? smax : LRC_PROTOCOL_MAX);
-        return LRC_OK;
-    }
-    lrc_error *e = lrc_error_new(
+    info->lrc_capable = versioned || v1;
+    info->advertised = versioned;
+    info->server_min = smin;
+    info->server_max = smax;
+    if (smin <= LRC_PROTOCOL_MAX && LRC_PROTOCOL_MIN <= smax)
+        info->version = (int)(smax < LRC_PROTOCOL_MAX ? smax : LRC_PROTOCOL_MAX);
+    return LRC_OK;
+}
+
+lrc_error *lrc_protocol_incompatible(const lrc_protocol_info *info)
+{
+    return lrc_error_new(
         LRC_EPROTOCOL,
         "This version of invoke_lrc() is not compatible with any of the server's supported "
         "LRC protocols! Client version min, max = (%d, %d) - Server version min, max = "
         "(%lld, %lld)",
-        LRC_PROTOCOL_MIN, LRC_PROTOCOL_MAX, (long long)smin, (long long)smax);
+        LRC_PROTOCOL_MIN, LRC_PROTOCOL_MAX, (long long)info->server_min,
+        (long long)info->server_max);
+}
+
+int lrc_proxy_negotiate(lrc_proxy *p, lrc_log_fn log, void *log_user, int *version,
+                        lrc_error **err)
+{
+    lrc_protocol_info info;
+    int rc = lrc_proxy_probe(p, &info, err);
+    if (rc != LRC_OK)
+        return rc;
+    if (info.version != 0) {
+        *version = info.version;
+        return LRC_OK;
+    }
+    lrc_error *e = lrc_protocol_incompatible(&info);
     lrc_log_to(log, log_user, LRC_LOG_ERROR, "%s", lrc_error_message(e));
     return lrc_error_give(err, e);
 }

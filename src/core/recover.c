@@ -7,9 +7,7 @@
  * second after its reply means loss: the device is asked directly. */
 #include "core/client_internal.h"
 #include "core/error_build.h"
-#include "core/json_text.h"
 
-#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,62 +35,6 @@ static bool wait_first_event(lrc_subscription *inv)
     return ok;
 }
 
-static int query_status(lrc_proxy *p, const char *id, lrc_status *st, lrc_error **err)
-{
-    lrc_tg_value in = {.type = LRC_TG_STRING, .s = (char *)id}, out = {0};
-    int rc = p->t->ops->command_inout(p->conn, "CheckLongRunningCommandStatus", &in, &out, err);
-    if (rc != LRC_OK)
-        return rc;
-    if (out.type != LRC_TG_STRING || !lrc_status_from_name(out.s, st))
-        rc = lrc_fail(err, LRC_EJSON, "CheckLongRunningCommandStatus answered %s",
-                      out.type == LRC_TG_STRING ? out.s : lrc_tg_type_name(out.type));
-    lrc_tg_value_clear(&out);
-    return rc;
-}
-
-/* The command's result as JSON text, or NULL if the device no longer has
- * it: v2 keeps the last 100 finished commands in lrcFinished, v1 only the
- * most recent result in longRunningCommandResult. */
-static char *finished_result(lrc_proxy *p, const char *id, int version)
-{
-    lrc_tg_value v = {0};
-    const char *attr = version == 2 ? "lrcFinished" : "longRunningCommandResult";
-    if (p->t->ops->read_attribute(p->conn, attr, &v, NULL) != LRC_OK)
-        return NULL;
-    char *result = NULL;
-    if (version != 2) {
-        if (v.type == LRC_TG_STRING_ARRAY && v.ns == 2 && v.sv[0] && strcmp(v.sv[0], id) == 0)
-            result = lrc_json_normalize(v.sv[1]);
-    } else if (v.type == LRC_TG_STRING_ARRAY) {
-        for (size_t i = 0; i < v.ns && !result; i++) {
-            json_t *item = json_loads(v.sv[i] ? v.sv[i] : "", 0, NULL);
-            json_t *uid = json_object_get(item, "uid");
-            json_t *res = json_object_get(item, "result");
-            if (json_is_string(uid) && strcmp(json_string_value(uid), id) == 0 && res)
-                result = lrc_json_dumps(res);
-            json_decref(item);
-        }
-    }
-    lrc_tg_value_clear(&v);
-    return result;
-}
-
-/* The typical [ResultCode, "message"] shape, as decode.c reads it. */
-static void result_code(lrc_decoded *d)
-{
-    json_t *r = json_loads(d->result_json, JSON_DECODE_ANY, NULL);
-    if (json_is_array(r) && json_array_size(r) == 2 && json_is_integer(json_array_get(r, 0)) &&
-        json_is_string(json_array_get(r, 1))) {
-        json_int_t code = json_integer_value(json_array_get(r, 0));
-        if (code >= INT32_MIN && code <= INT32_MAX &&
-            (d->result_message = strdup(json_string_value(json_array_get(r, 1))))) {
-            d->result_code = (int)code;
-            d->has |= LRC_HAS_RESULT_CODE;
-        }
-    }
-    json_decref(r);
-}
-
 void lrc_inv_confirm(lrc_subscription *inv)
 {
     if (!inv->young_stream || wait_first_event(inv))
@@ -100,7 +42,7 @@ void lrc_inv_confirm(lrc_subscription *inv)
     const char *id = inv->command_id;
     lrc_status st;
     lrc_error *e = NULL;
-    if (query_status(inv->p, id, &st, &e) != LRC_OK) {
+    if (lrc_proxy_command_status(inv->p, id, &st, &e) != LRC_OK) {
         lrc_inv_log(inv, LRC_LOG_WARNING,
                     "'%s': no event arrived within %d ms of the command's reply (lost while "
                     "the subscription took effect?) and its status cannot be asked: %s",
@@ -128,11 +70,7 @@ void lrc_inv_confirm(lrc_subscription *inv)
     lrc_decoded *d = &out.upd[0];
     d->has = LRC_HAS_STATUS;
     d->status = st;
-    if ((d->result_json = finished_result(inv->p, id, inv->version))) {
-        d->has |= LRC_HAS_RESULT;
-        result_code(d);
-    }
-    bool with_result = d->result_json != NULL;
+    bool with_result = lrc_command_result(inv->p, id, inv->version, d);
     if (lrc_inv_deliver_final(inv, &out))
         lrc_inv_log(inv, LRC_LOG_WARNING,
                     "'%s': its events were lost while the subscription took effect; the final "

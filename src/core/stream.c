@@ -5,6 +5,7 @@
 #include "core/error_build.h"
 #include "core/log_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -213,4 +214,32 @@ void lrc_stream_release(lrc_proxy *p, lrc_stream *s, lrc_listener *l, lrc_log_fn
                    s->sub_id, lrc_error_message(e));
     lrc_error_free(e);
     free_stream(s); /* no callback after unsubscribe returns, failed or not */
+}
+
+void lrc_stream_release_all(lrc_proxy *p, lrc_stream **held, size_t n, lrc_listener *l,
+                            lrc_log_fn log, void *log_user)
+{
+    for (size_t i = 0; i < n; i++)
+        lrc_stream_release(p, held[i], l, log, log_user);
+}
+
+int lrc_stream_acquire_protocol(lrc_proxy *p, int version, lrc_listener *l, lrc_stream **held,
+                                size_t *n, const char *origin, lrc_error **err)
+{
+    size_t want;
+    const char *const *attrs = lrc_protocol_attrs(version, &want);
+    *n = 0;
+    for (size_t i = 0; i < want; i++) {
+        lrc_error *e = NULL;
+        if (lrc_stream_acquire(p, attrs[i], l, &held[i], &e) != LRC_OK) {
+            lrc_stream_release_all(p, held, i, l, NULL, NULL);
+            char desc[96];
+            snprintf(desc, sizeof desc, "Subscribing to '%s' change event failed.", attrs[i]);
+            lrc_error_push(e, "SKA_InvokeLrcFailed", desc, origin, LRC_SEVERITY_ERR);
+            lrc_error_set(e, LRC_ETANGO, "%s", desc);
+            return lrc_error_give(err, e);
+        }
+    }
+    *n = want;
+    return LRC_OK;
 }

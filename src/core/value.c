@@ -63,7 +63,7 @@ static json_t *strings(const lrc_tg_value *v)
 {
     json_t *a = json_array();
     for (size_t k = 0; a && k < v->ns; k++)
-        json_array_append_new(a, json_string(v->sv[k] ? v->sv[k] : ""));
+        json_array_append_new(a, lrc_json_string_wire(v->sv[k] ? v->sv[k] : ""));
     return a;
 }
 
@@ -74,7 +74,7 @@ static json_t *to_json(const lrc_tg_value *v)
     case LRC_TG_BOOLEAN: return json_boolean(v->i);
     case LRC_TG_FLOAT:
     case LRC_TG_DOUBLE: return json_real(v->d);
-    case LRC_TG_STRING: return json_string(v->s ? v->s : "");
+    case LRC_TG_STRING: return lrc_json_string_wire(v->s ? v->s : "");
     case LRC_TG_BOOLEAN_ARRAY: return ints(v, true);
     case LRC_TG_CHAR_ARRAY:
     case LRC_TG_SHORT_ARRAY:

@@ -1,6 +1,12 @@
 /* client_rec.c - see client_rec.h. */
 #include "client_rec.h"
+#include "it_common.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,4 +222,50 @@ bool crec_sequence_matches(const char *seq, const char *want)
         return false; /* not at an update boundary */
     fprintf(stderr, "note: the first events were lost by a new subscription: got \"%s\"\n", seq);
     return true;
+}
+
+int crec_fx_setup(void **state, const char *tag, const char *versions, bool warm)
+{
+    crec_fx *f = calloc(1, sizeof *f);
+    void *ds = NULL;
+    *state = f;
+    if (!f || it_setup(&ds) != 0)
+        return -1;
+    f->d = ds;
+    char prop[64];
+    snprintf(prop, sizeof prop, "LrcProtocolVersions=%s", versions ? versions : "");
+    const char *props[] = {prop, NULL};
+    if (!it_dev_start(f->d, tag, versions ? props : NULL))
+        return -1;
+    if (warm && !(f->warm = crec_warm_up(f->d->device)))
+        return -1;
+    lrc_error *err = NULL;
+    if (lrc_proxy_open(f->d->device, NULL, &f->p, &err) != LRC_OK) {
+        fprintf(stderr, "lrc_proxy_open: %s\n", lrc_error_message(err));
+        lrc_error_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+int crec_fx_teardown(void **state)
+{
+    crec_fx *f = *state;
+    if (!f)
+        return 0;
+    lrc_proxy_close(f->p);
+    crec_cool_down(f->warm);
+    void *ds = f->d;
+    int rc = it_teardown(&ds);
+    free(f);
+    *state = NULL;
+    return rc;
+}
+
+void crec_expect_unsubscribed(lrc_proxy *p)
+{
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(p, &st);
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(st.subscribes, st.unsubscribes);
 }

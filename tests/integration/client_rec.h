@@ -79,4 +79,26 @@ bool crec_sequence_matches(const char *seq, const char *want);
 lrc_proxy *crec_warm_up(const char *device);
 void crec_cool_down(lrc_proxy *warm);
 
+/* The fixture of a client test: a demo device of its own (it_common.h),
+ * an lrc_proxy on it, and the warm-up proxy. */
+struct it_dev;
+typedef struct crec_fx {
+    struct it_dev *d;
+    lrc_proxy *p;
+    lrc_proxy *warm; /* keeps the event channel to the server established */
+} crec_fx;
+
+/* A cmocka set-up: starts a demo device (tag: see it_dev_start) with
+ * property LrcProtocolVersions=versions (NULL: the default), warms it up
+ * when `warm` (a device without a common protocol version cannot be),
+ * opens the proxy. *state is the fixture even on failure (0, or -1 after
+ * printing why); crec_fx_teardown frees it. */
+int crec_fx_setup(void **state, const char *tag, const char *versions, bool warm);
+/* Asserts (cmocka) that p holds no stream now and ended every
+ * subscription it made. */
+void crec_expect_unsubscribed(lrc_proxy *p);
+
+/* Closes the proxies, stops the server (-1 unless it ended cleanly). */
+int crec_fx_teardown(void **state);
+
 #endif

@@ -20,42 +20,9 @@
 static const char *g_example; /* argv[2]: lrc-invoke-example */
 
 /* Per test: a fresh demo device and an lrc_proxy on it. */
-typedef struct fx {
-    it_dev *d;
-    lrc_proxy *p;
-    lrc_proxy *warm; /* keeps the event channel to the server established */
-} fx;
+typedef crec_fx fx;
 
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    void *ds = NULL;
-    it_setup(&ds);
-    f->d = ds;
-    *state = f;
-    if (!it_dev_start(f->d, "cv2", NULL))
-        return -1;
-    if (!(f->warm = crec_warm_up(f->d->device)))
-        return -1;
-    lrc_error *err = NULL;
-    if (lrc_proxy_open(f->d->device, NULL, &f->p, &err) != LRC_OK) {
-        fprintf(stderr, "lrc_proxy_open: %s\n", lrc_error_message(err));
-        lrc_error_free(err);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    lrc_proxy_close(f->p);
-    crec_cool_down(f->warm);
-    void *ds = f->d;
-    int rc = it_teardown(&ds);
-    free(f);
-    return rc;
-}
+static int setup(void **state) { return crec_fx_setup(state, "cv2", NULL, true); }
 
 /* Invokes and waits for the final update; returns the sequence text. */
 static char *run_to_end(fx *f, const char *cmd, const lrc_arg *arg, crec *r,
@@ -261,10 +228,7 @@ static void test_command_devfailed(void **state)
             device_reason = true;
     assert_true(device_reason);
     lrc_error_free(err);
-    lrc_proxy_stats st;
-    lrc_proxy_get_stats(f->p, &st);
-    assert_int_equal(st.streams, 0);
-    assert_int_equal(st.subscribes, st.unsubscribes);
+    crec_expect_unsubscribed(f->p);
     barrier(f);
     assert_int_equal(r.n, 0);
     crec_clear(&r);
@@ -539,21 +503,21 @@ int main(int argc, char **argv)
     }
     g_example = argv[2];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_echo_sequence, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sleep_progress, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fail_and_unicode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_falsy_argument, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rejected, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_command_devfailed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_and_not_lrc, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_abort_commands, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_free_handle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connect_interface, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_two_at_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_disconnect_while_running, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_register_event_callback, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_example_program, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo_sequence, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_sleep_progress, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_fail_and_unicode, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_falsy_argument, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_abort, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rejected, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_command_devfailed, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_and_not_lrc, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_abort_commands, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_free_handle, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_connect_interface, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_two_at_once, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_disconnect_while_running, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_register_event_callback, setup, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_example_program, setup, crec_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,51 +17,13 @@
 
 #include <cmocka.h>
 
-typedef struct fx {
-    it_dev *d;
-    lrc_proxy *p;
-    lrc_proxy *warm; /* keeps the event channel to the server established */
-} fx;
+typedef crec_fx fx;
 
-static int start(void **state, const char *versions)
-{
-    fx *f = calloc(1, sizeof *f);
-    void *ds = NULL;
-    it_setup(&ds);
-    f->d = ds;
-    *state = f;
-    char prop[64];
-    snprintf(prop, sizeof prop, "LrcProtocolVersions=%s", versions);
-    const char *props[] = {prop, NULL};
-    if (!it_dev_start(f->d, "cver", props))
-        return -1;
-    /* (no common version: nothing to warm up) */
-    if (strcmp(versions, "3,4") != 0 && !(f->warm = crec_warm_up(f->d->device)))
-        return -1;
-    lrc_error *err = NULL;
-    if (lrc_proxy_open(f->d->device, NULL, &f->p, &err) != LRC_OK) {
-        fprintf(stderr, "lrc_proxy_open: %s\n", lrc_error_message(err));
-        lrc_error_free(err);
-        return -1;
-    }
-    return 0;
-}
-
-static int setup_11(void **state) { return start(state, "1,1"); }
-static int setup_none(void **state) { return start(state, "none"); }
-static int setup_22(void **state) { return start(state, "2,2"); }
-static int setup_34(void **state) { return start(state, "3,4"); }
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    lrc_proxy_close(f->p);
-    crec_cool_down(f->warm);
-    void *ds = f->d;
-    int rc = it_teardown(&ds);
-    free(f);
-    return rc;
-}
+static int setup_11(void **state) { return crec_fx_setup(state, "cver", "1,1", true); }
+static int setup_none(void **state) { return crec_fx_setup(state, "cver", "none", true); }
+static int setup_22(void **state) { return crec_fx_setup(state, "cver", "2,2", true); }
+/* no common version: nothing to warm up */
+static int setup_34(void **state) { return crec_fx_setup(state, "cver", "3,4", false); }
 
 static char *run_to_end(fx *f, const char *cmd, const lrc_arg *arg, crec *r, int *version)
 {
@@ -251,10 +213,10 @@ int main(int argc, char **argv)
 {
     it_init(argc, argv);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_v1_only, setup_11, teardown),
-        cmocka_unit_test_setup_teardown(test_pre_1_2_device, setup_none, teardown),
-        cmocka_unit_test_setup_teardown(test_v2_only, setup_22, teardown),
-        cmocka_unit_test_setup_teardown(test_no_common_version, setup_34, teardown),
+        cmocka_unit_test_setup_teardown(test_v1_only, setup_11, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_pre_1_2_device, setup_none, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_v2_only, setup_22, crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_no_common_version, setup_34, crec_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,6 +39,13 @@ typedef struct fake_lrc {
     char *id, *name, *status, *result;
 } fake_lrc;
 
+/* A current value set by the test (fake_set_value). */
+typedef struct fake_value {
+    struct fake_value *next;
+    char *attr;
+    lrc_tg_value v;
+} fake_value;
+
 typedef struct fake_attr_count {
     struct fake_attr_count *next;
     char *attr;
@@ -69,6 +76,11 @@ struct fake_device {
     char *last_result_id, *last_result; /* longRunningCommandResult */
     int open_conns, opens;
     int64_t timeout_ms;
+    fake_value *values;
+    char **attr_names; /* fake_set_attribute_list, or NULL */
+    size_t nattr_names;
+    bool fail_attrs;
+    char *fail_read_attr;
 };
 
 static void *xmalloc(size_t n)
@@ -111,6 +123,23 @@ static fake_attr_count *count_of(fake_device *d, const char *attr)
     c->next = d->counts;
     d->counts = c;
     return c;
+}
+
+/* Under d->mu: the current value of attr set by the test, or NULL. */
+static fake_value *value_of(fake_device *d, const char *attr)
+{
+    for (fake_value *v = d->values; v; v = v->next)
+        if (strcasecmp(v->attr, attr) == 0)
+            return v;
+    return NULL;
+}
+
+static lrc_error *device_down(void)
+{
+    lrc_error *e = lrc_error_new(LRC_ETANGO, "%s", FAKE_DOWN_MESSAGE);
+    lrc_error_push(e, "API_CantConnectToDevice", FAKE_DOWN_MESSAGE, "Connection::connect",
+                   LRC_SEVERITY_ERR);
+    return e;
 }
 
 /* Under d->mu: the table entry of id, added (as STAGING) if unknown. */
@@ -327,12 +356,24 @@ static const char *const base_names[] = {"State",
 
 static int t_attribute_list(void *conn, char ***names, size_t *count, lrc_error **err)
 {
-    (void)err;
     fake_device *d = conn;
     pthread_mutex_lock(&d->mu);
     d->calls++;
     trace_add(d, "attrs", NULL);
     bool v = d->has_versions;
+    if (d->fail_attrs) {
+        pthread_mutex_unlock(&d->mu);
+        return lrc_error_give(err, device_down());
+    }
+    if (d->attr_names) {
+        char **list = xmalloc(d->nattr_names * sizeof *list);
+        for (size_t i = 0; i < d->nattr_names; i++)
+            list[i] = xstrdup(d->attr_names[i]);
+        *names = list;
+        *count = d->nattr_names;
+        pthread_mutex_unlock(&d->mu);
+        return LRC_OK;
+    }
     pthread_mutex_unlock(&d->mu);
     size_t nb = sizeof base_names / sizeof *base_names, n2 = sizeof v2_names / sizeof *v2_names;
     size_t n = nb + (v ? n2 + 1 : 0), k = 0;
@@ -358,6 +399,17 @@ static int t_read_attribute(void *conn, const char *attr, lrc_tg_value *out, lrc
     trace_add(d, "read", attr);
     bool v = d->has_versions;
     int64_t vmin = d->vmin, vmax = d->vmax;
+    if (d->fail_read_attr && strcasecmp(d->fail_read_attr, attr) == 0) {
+        pthread_mutex_unlock(&d->mu);
+        return lrc_error_give(err, device_down());
+    }
+    fake_value *set = value_of(d, attr);
+    if (set) {
+        if (lrc_value_copy(out, &set->v) != LRC_OK)
+            abort();
+        pthread_mutex_unlock(&d->mu);
+        return LRC_OK;
+    }
     pthread_mutex_unlock(&d->mu);
     if (v && strcasecmp(attr, "lrcFinished") == 0) {
         out->type = LRC_TG_STRING_ARRAY;
@@ -487,7 +539,13 @@ static int t_subscribe(void *conn, const char *attr, lrc_tg_event_fn fn, void *u
     c->live++;
 
     lrc_tg_value init;
-    initial_value(attr, &init);
+    fake_value *set = value_of(d, attr);
+    if (set) {
+        if (lrc_value_copy(&init, &set->v) != LRC_OK)
+            abort();
+    } else {
+        initial_value(attr, &init);
+    }
     deliver_locked(d, s, &init, NULL);
     lrc_tg_value_clear(&init);
     s->delivering = false;
@@ -589,6 +647,15 @@ void fake_free(fake_device *d)
         free(c->attr);
         free(c);
     }
+    while (d->values) {
+        fake_value *v = d->values;
+        d->values = v->next;
+        free(v->attr);
+        lrc_tg_value_clear(&v->v);
+        free(v);
+    }
+    fake_set_attribute_list(d, NULL, 0);
+    free(d->fail_read_attr);
     free(d->fail_sub_attr);
     free(d->fail_sub_reason);
     free(d->fail_sub_desc);
@@ -817,6 +884,12 @@ static int push(fake_device *d, const char *attr, const lrc_tg_value *value,
     int reached = 0;
     pthread_mutex_lock(&d->mu);
     track_push(d, attr, value);
+    fake_value *set = value ? value_of(d, attr) : NULL;
+    if (set) {
+        lrc_tg_value_clear(&set->v);
+        if (lrc_value_copy(&set->v, value) != LRC_OK)
+            abort();
+    }
     /* Nodes are never freed while the device lives and new ones are only
      * appended, so walking the list across unlocked deliveries is safe. */
     for (fake_sub *s = d->subs; s; s = s->next) {
@@ -922,4 +995,64 @@ void fake_push_creation(fake_device *d, const char *id, bool on_thread)
         fake_push_strings(d, "_lrcEvent", v2, 2);
         fake_push_strings(d, "longRunningCommandStatus", v1, 2);
     }
+}
+
+/* ---- attribute values and reads ------------------------------------------------------------ */
+
+void fake_set_value(fake_device *d, const char *attr, const lrc_tg_value *v)
+{
+    pthread_mutex_lock(&d->mu);
+    fake_value *set = value_of(d, attr);
+    if (!set && v) {
+        set = xmalloc(sizeof *set);
+        set->attr = xstrdup(attr);
+        set->next = d->values;
+        d->values = set;
+    }
+    if (set && v) {
+        lrc_tg_value_clear(&set->v);
+        if (lrc_value_copy(&set->v, v) != LRC_OK)
+            abort();
+    } else if (set) {
+        for (fake_value **pp = &d->values; *pp; pp = &(*pp)->next)
+            if (*pp == set) {
+                *pp = set->next;
+                break;
+            }
+        free(set->attr);
+        lrc_tg_value_clear(&set->v);
+        free(set);
+    }
+    pthread_mutex_unlock(&d->mu);
+}
+
+void fake_set_strings(fake_device *d, const char *attr, const char *const *sv, size_t n)
+{
+    lrc_tg_value v = {.type = LRC_TG_STRING_ARRAY, .sv = (char **)sv, .ns = n};
+    fake_set_value(d, attr, &v);
+}
+
+void fake_set_attribute_list(fake_device *d, const char *const *names, size_t n)
+{
+    char **copy = names ? xmalloc((n ? n : 1) * sizeof *copy) : NULL;
+    for (size_t i = 0; names && i < n; i++)
+        copy[i] = xstrdup(names[i]);
+    pthread_mutex_lock(&d->mu);
+    char **old = d->attr_names;
+    size_t nold = d->nattr_names;
+    d->attr_names = copy;
+    d->nattr_names = names ? n : 0;
+    pthread_mutex_unlock(&d->mu);
+    for (size_t i = 0; i < nold; i++)
+        free(old[i]);
+    free(old);
+}
+
+void fake_fail_reads(fake_device *d, bool attrs, const char *attr)
+{
+    pthread_mutex_lock(&d->mu);
+    d->fail_attrs = attrs;
+    free(d->fail_read_attr);
+    d->fail_read_attr = attr ? xstrdup(attr) : NULL;
+    pthread_mutex_unlock(&d->mu);
 }

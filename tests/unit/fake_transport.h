@@ -23,6 +23,9 @@
  *    string spectrum for _lrcEvent and the v1 status/progress lists, ["", ""]
  *    for longRunningCommandResult. Subscribe failures (with a DevError stack)
  *    can be injected per attribute, unsubscribe failures globally;
+ *  - current values set by the test (fake_set_value), which reads and new
+ *    subscriptions of that attribute give and later pushes update; an
+ *    attribute list the test may replace; read failures on demand;
  *  - push functions that deliver a value or an error event to every current
  *    subscriber of an attribute, synchronously on the calling thread or on a
  *    helper thread (joined before returning) to play a Tango event thread.
@@ -123,6 +126,25 @@ int fake_live_total(fake_device *d);
 int fake_sub_id(fake_device *d, const char *attr);
 /* Unsubscribe calls with an id that was not subscribed (a client bug). */
 int fake_bad_unsubscribes(fake_device *d);
+
+/* ---- attribute values and reads ---------------------------------------------- */
+
+/* Gives attr (any attribute, case-insensitive) the current value *v
+ * (copied): reads of attr return it instead of the built-in answers, a new
+ * subscription to attr receives it as its initial value (as Tango sends
+ * the current value), and later value pushes to attr replace it. v NULL
+ * forgets it (back to the built-in behaviour). */
+void fake_set_value(fake_device *d, const char *attr, const lrc_tg_value *v);
+/* The same for a string spectrum [sv...]. */
+void fake_set_strings(fake_device *d, const char *attr, const char *const *sv, size_t n);
+/* Replaces the attribute list the device reports (names NULL: back to the
+ * built-in one of fake_set_protocol). */
+void fake_set_attribute_list(fake_device *d, const char *const *names, size_t n);
+/* From now on the attribute list (attrs true) and reads of attr (NULL:
+ * none) fail with LRC_ETANGO, message FAKE_DOWN_MESSAGE and the DevError
+ * API_CantConnectToDevice, as for a device that is down. */
+void fake_fail_reads(fake_device *d, bool attrs, const char *attr);
+#define FAKE_DOWN_MESSAGE "Failed to connect to device test/fake: the device server is down"
 
 /* ---- calls ------------------------------------------------------------------- */
 

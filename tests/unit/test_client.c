@@ -19,6 +19,7 @@
  * select tests, e.g. to run the rest under a sanitizer past a known bug. */
 #include "core/client_internal.h" /* lrc_proxy_open_with */
 #include "fake_transport.h"
+#include "test_util.h"
 #include "lrc/client.h"
 
 #include <setjmp.h>
@@ -33,7 +34,6 @@
 #include <string.h>
 #include <time.h>
 
-#define WAIT_MS 5000
 #define DEVICE "test/fake/1"
 
 #define LRC_EVENT "_lrcEvent"
@@ -46,141 +46,6 @@
 #define J_IN_PROGRESS "{\"status\": 2}"
 #define J_DONE "{\"status\": 5, \"result\": [0, \"done\"]}"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ------------------------------------------------------------------------
- * Small helpers
- * ---------------------------------------------------------------------- */
-
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
-
-static void deadline_in(struct timespec *ts, int64_t ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (ms % 1000) * 1000000;
-    if (ts->tv_nsec >= 1000000000) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000;
-    }
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
-}
-
-/* Pushes a string spectrum given inline. */
-#define PUSH(d, attr, ...)                                                                   \
-    fake_push_strings((d), (attr), (const char *const[]){__VA_ARGS__},                       \
-                      COUNT(((const char *const[]){__VA_ARGS__})))
-
-/* ------------------------------------------------------------------------
- * Log capture: the process-wide hook and per-invocation loggers
- * ---------------------------------------------------------------------- */
-
-#define MAX_LOGS 256
-
-typedef struct logcap {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int level[MAX_LOGS];
-    char *msg[MAX_LOGS];
-    size_t n;
-} logcap;
-
-static void logcap_init(logcap *c)
-{
-    memset(c, 0, sizeof *c);
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cv, NULL);
-}
-
-static void logcap_reset(logcap *c)
-{
-    pthread_mutex_lock(&c->mu);
-    for (size_t i = 0; i < c->n && i < MAX_LOGS; i++)
-        free(c->msg[i]);
-    c->n = 0;
-    pthread_mutex_unlock(&c->mu);
-}
-
-static void logcap_destroy(logcap *c)
-{
-    logcap_reset(c);
-    pthread_cond_destroy(&c->cv);
-    pthread_mutex_destroy(&c->mu);
-}
-
-static void logcap_fn(void *user, int level, const char *msg)
-{
-    logcap *c = user;
-    pthread_mutex_lock(&c->mu);
-    if (c->n < MAX_LOGS) {
-        c->level[c->n] = level;
-        c->msg[c->n] = xstrdup(msg);
-    }
-    c->n++;
-    pthread_cond_broadcast(&c->cv);
-    pthread_mutex_unlock(&c->mu);
-}
-
-/* Number of messages equal to msg at level (level 0: any level). */
-static size_t logcap_count(logcap *c, int level, const char *msg)
-{
-    size_t k = 0;
-    pthread_mutex_lock(&c->mu);
-    for (size_t i = 0; i < c->n && i < MAX_LOGS; i++)
-        if ((!level || c->level[i] == level) && strcmp(c->msg[i], msg) == 0)
-            k++;
-    pthread_mutex_unlock(&c->mu);
-    return k;
-}
-
-/* Waits until msg was logged at level; true if it was. */
-static bool logcap_wait(logcap *c, int level, const char *msg)
-{
-    struct timespec until;
-    deadline_in(&until, WAIT_MS);
-    for (;;) {
-        if (logcap_count(c, level, msg) > 0)
-            return true;
-        pthread_mutex_lock(&c->mu);
-        int rc = pthread_cond_timedwait(&c->cv, &c->mu, &until);
-        pthread_mutex_unlock(&c->mu);
-        if (rc != 0)
-            return logcap_count(c, level, msg) > 0;
-    }
-}
-
-static size_t logcap_n(logcap *c)
-{
-    pthread_mutex_lock(&c->mu);
-    size_t n = c->n;
-    pthread_mutex_unlock(&c->mu);
-    return n;
-}
-
-static void logcap_dump(logcap *c, const char *title)
-{
-    pthread_mutex_lock(&c->mu);
-    fprintf(stderr, "-- %s: %zu messages\n", title, c->n);
-    for (size_t i = 0; i < c->n && i < MAX_LOGS; i++)
-        fprintf(stderr, "   [%d] %s\n", c->level[i], c->msg[i]);
-    pthread_mutex_unlock(&c->mu);
-}
-
-static logcap hook; /* the process-wide hook, reset by every set-up */
 
 /* ------------------------------------------------------------------------
  * The fixture: a fake device, a scheduler with one worker, a proxy
@@ -207,7 +72,7 @@ static void add_commands(fake_device *d)
 
 static int fx_setup_with_timeout(void **state, int64_t timeout_ms)
 {
-    logcap_reset(&hook);
+    logcap_reset(&test_hook);
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     f->d = fake_new(DEVICE);
@@ -237,56 +102,16 @@ static int fx_setup_short_timeout(void **state) { return fx_setup_with_timeout(s
 static int fx_teardown(void **state)
 {
     fx *f = *state;
-    /* The scheduler first: after a failed test, no callback may run on a
-     * recorder that lived on the test's stack. */
-    lrc_scheduler_free(f->s);
-    lrc_proxy_close(f->p);
-    bool closed = fake_wait_closed(f->d, 1000); /* workers are joined: at once */
-    int live = fake_live_total(f->d), bad = fake_bad_unsubscribes(f->d);
-    fake_free(f->d);
+    bool clean = fake_close_all(f->s, f->p, f->d);
     free(f);
-    assert_true(closed);
-    assert_int_equal(live, 0);
-    assert_int_equal(bad, 0);
+    assert_true(clean);
     return 0;
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    logcap_init(&hook);
-    lrc_log_set_hook(logcap_fn, &hook, LRC_LOG_DEBUG);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    lrc_log_set_hook(NULL, NULL, LRC_LOG_WARNING);
-    logcap_destroy(&hook);
-    return 0;
-}
 
 /* ------------------------------------------------------------------------
  * The update recorder (the callback of every invocation)
  * ---------------------------------------------------------------------- */
-
-typedef struct upd {
-    bool size_ok; /* u->size == sizeof(lrc_update) */
-    unsigned has;
-    char *id;
-    int version;
-    int status;
-    int64_t progress;
-    char *result_json, *result_message, *extra_json, *status_raw;
-    int result_code;
-    lrc_error *error;
-    bool final;
-    int live;       /* live fake subscriptions of the LRC attributes during the callback */
-    bool on_worker; /* ran on a worker of the invocation's scheduler */
-} upd;
-
-#define MAX_UPD 64
 
 typedef struct rec {
     pthread_mutex_t mu;
@@ -318,15 +143,7 @@ static void rec_init(rec *r, fx *f)
 
 static void rec_destroy(rec *r)
 {
-    for (size_t i = 0; i < r->n && i < MAX_UPD; i++) {
-        upd *u = &r->u[i];
-        free(u->id);
-        free(u->result_json);
-        free(u->result_message);
-        free(u->extra_json);
-        free(u->status_raw);
-        lrc_error_free(u->error);
-    }
+    upd_clear_all(r->u, r->n);
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
 }
@@ -346,25 +163,7 @@ static void rec_cb(const lrc_update *u, void *user)
     r->in_cb = true;
     if (r->n < MAX_UPD) {
         upd *c = &r->u[r->n];
-        c->size_ok = u->size == sizeof(lrc_update);
-        c->has = u->has;
-        c->id = xstrdup(u->command_id ? u->command_id : "(null)");
-        c->version = u->protocol_version;
-        c->status = (u->has & LRC_HAS_STATUS) ? (int)u->status : -1;
-        c->progress = (u->has & LRC_HAS_PROGRESS) ? u->progress : -1;
-        if (u->has & LRC_HAS_RESULT)
-            c->result_json = xstrdup(u->result_json);
-        if (u->has & LRC_HAS_RESULT_CODE) {
-            c->result_code = u->result_code;
-            c->result_message = xstrdup(u->result_message);
-        }
-        if (u->has & LRC_HAS_EXTRA)
-            c->extra_json = xstrdup(u->extra_json);
-        if (u->has & LRC_HAS_UNKNOWN_STATUS)
-            c->status_raw = xstrdup(u->status_raw);
-        if (u->has & LRC_HAS_ERROR)
-            c->error = lrc_error_dup(u->error);
-        c->final = u->final;
+        upd_copy(c, u);
         c->live = live;
         c->on_worker = on_worker;
     }
@@ -628,23 +427,7 @@ static void set_script(fx *f, const char *cmd, lrc_tg_type in, script *sc)
     fake_add_command(f->d, cmd, in, LRC_TG_LONG_STRING_ARRAY, script_handler, sc);
 }
 
-static void assert_trace(fx *f, const char *expected)
-{
-    char *t = fake_trace(f->d);
-    if (strcmp(t, expected) != 0)
-        fprintf(stderr, "trace: %s\nwanted: %s\n", t, expected);
-    assert_string_equal(t, expected);
-    free(t);
-}
-
-/* The DevError at index i of e. */
-static void assert_dev_error(const lrc_error *e, size_t i, const char *reason, const char *desc)
-{
-    const lrc_dev_error *de = lrc_error_at(e, i);
-    assert_non_null(de);
-    assert_string_equal(de->reason, reason);
-    assert_string_equal(de->desc, desc);
-}
+static void assert_trace(fx *f, const char *expected) { assert_fake_trace(f->d, expected); }
 
 /* ========================================================================
  * 3: invalid arguments give LRC_EINVAL before any call to the device
@@ -833,7 +616,7 @@ static void test_negotiation_ranges(void **state)
                       "supported LRC protocols! Client version min, max = (1, 2) - Server "
                       "version min, max = (3, 4)";
     assert_string_equal(lrc_error_message(e), msg);
-    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_ERROR, msg), 1);
     assert_trace(f, "attrs read:lrcProtocolVersions"); /* nothing subscribed, nothing run */
     lrc_error_free(e);
 
@@ -1010,7 +793,7 @@ static void test_rejected_command(void **state)
     assert_string_equal(lrc_error_message(e), msg);
     assert_int_equal(lrc_error_count(e), 0);
     lrc_error_free(e);
-    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_ERROR, msg), 1);
     assert_trace(f, "query:On attrs read:lrcProtocolVersions sub:_lrcEvent inout:On "
                     "unsub:_lrcEvent");
     assert_int_equal(fake_live_total(f->d), 0);
@@ -1047,7 +830,7 @@ static void test_unexpected_result_codes(void **state)
         snprintf(msg, sizeof msg, "Unexpected result code for On command: %lld (%s)",
                  (long long)codes[i].code, codes[i].name);
         assert_string_equal(lrc_error_message(e), msg);
-        assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+        assert_int_equal(logcap_count(&test_hook, LRC_LOG_ERROR, msg), 1);
         lrc_error_free(e);
         assert_int_equal(fake_live_total(f->d), 0);
         assert_int_equal(fake_unsubscribes(f->d, LRC_EVENT), unsubs + 1);
@@ -1116,7 +899,7 @@ static void test_failed_invocation_discards_early_events(void **state)
     char msg[512];
     snprintf(msg, sizeof msg, "'%s' command encountered error(s): API_EventTimeout: %s", fail.id,
              EVENT_TIMEOUT_DESC);
-    assert_int_equal(logcap_count(&hook, 0, msg), 0);
+    assert_int_equal(logcap_count(&test_hook, 0, msg), 0);
     rec_destroy(&r);
 }
 
@@ -1441,14 +1224,14 @@ static void test_command_returning_after_the_bound(void **state)
              "'%s': events that arrived before the command returned its ID were dropped "
              "(more than %d, or later than the proxy timeout + 1 s)",
              id, LRC_EARLY_MAX);
-    assert_int_equal(logcap_count(&hook, LRC_LOG_WARNING, msg), 1);
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
     /* with nothing kept, the (young) stream brought no event for the ID:
      * lrc_invoke asked the device, which tracked the late QUEUED */
     snprintf(msg, sizeof msg,
              "'%s': no event arrived within 1000 ms of the command's reply; the device reports "
              "QUEUED: earlier events were lost while the subscription took effect",
              id);
-    assert_int_equal(logcap_count(&hook, LRC_LOG_WARNING, msg), 1);
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
     fake_push_lrc(f->d, id, J_IN_PROGRESS);
     assert_true(rec_wait(&r, 1));
     sentinel(f);
@@ -1622,7 +1405,7 @@ static void check_unknown_status_updates(rec *r, size_t at, const char *id, cons
     assert_int_equal(v->has & (LRC_HAS_UNKNOWN_STATUS | LRC_HAS_STATUS), LRC_HAS_UNKNOWN_STATUS);
     assert_string_equal(v->status_raw, raw);
     assert_false(v->final);
-    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1); /* logger.exception */
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_ERROR, msg), 1); /* logger.exception */
 }
 
 static void test_unknown_status(void **state)
@@ -1683,12 +1466,12 @@ static void test_non_integer_progress(void **state)
              "'%s' command progress is not an int, but str. Its type may be checked and "
              "enforced in the future.",
              id);
-    assert_int_equal(logcap_count(&hook, LRC_LOG_WARNING, msg), 1);
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
     snprintf(msg, sizeof msg,
              "'%s' command progress is not an int, but float. Its type may be checked and "
              "enforced in the future.",
              id);
-    assert_int_equal(logcap_count(&hook, LRC_LOG_WARNING, msg), 1);
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
     lrc_subscription_free(s);
     rec_destroy(&r);
 }
@@ -1821,7 +1604,7 @@ static void test_error_event_is_delivered_and_logged(void **state)
         char msg[512];
         snprintf(msg, sizeof msg, "'%s' command encountered error(s): API_EventTimeout: %s", id,
                  EVENT_TIMEOUT_DESC);
-        assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+        assert_int_equal(logcap_count(&test_hook, LRC_LOG_ERROR, msg), 1);
     }
     assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
     lrc_subscription_free(a);
@@ -1848,7 +1631,7 @@ static void test_malformed_values_give_error_updates(void **state)
     assert_int_equal(u[0].has, LRC_HAS_ERROR);
     assert_string_equal(lrc_error_message(u[0].error), msg);
     assert_int_equal(lrc_error_code(u[0].error), LRC_EJSON);
-    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_ERROR, msg), 1);
     assert_int_equal(u[1].has, LRC_HAS_ERROR);
     snprintf(msg, sizeof msg, "'%s' command sent a malformed event: not json", id);
     assert_string_equal(lrc_error_message(u[1].error), msg);
@@ -1873,7 +1656,7 @@ static void test_malformed_values_give_error_updates(void **state)
         assert_false(u[i].final);
         assert_string_equal(lrc_error_message(u[i].error), msg);
         assert_string_equal(lrc_error_at(u[i].error, 0)->reason, "LRC_MalformedEvent");
-        assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, msg), 1);
+        assert_int_equal(logcap_count(&test_hook, LRC_LOG_ERROR, msg), 1);
     }
     assert_status(&u[3], LRC_STATUS_QUEUED, false);
     assert_int_equal(u[3].live, 3);
@@ -2205,7 +1988,7 @@ static void test_unsubscribe_failure_is_a_warning(void **state)
     char msg[512];
     snprintf(msg, sizeof msg, "proxy.unsubscribe_event(%d) failed with: %s", sub_id,
              FAKE_UNSUB_MESSAGE);
-    assert_int_equal(logcap_count(&hook, LRC_LOG_WARNING, msg), 1);
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
     assert_int_equal(fake_live_total(f->d), 0);
     rec_destroy(&r);
 
@@ -2218,7 +2001,7 @@ static void test_unsubscribe_failure_is_a_warning(void **state)
     assert_true(r.u[1].final);
     snprintf(msg, sizeof msg, "proxy.unsubscribe_event(%d) failed with: %s", sub_id,
              FAKE_UNSUB_MESSAGE);
-    assert_true(logcap_wait(&hook, LRC_LOG_WARNING, msg));
+    assert_true(logcap_wait(&test_hook, LRC_LOG_WARNING, msg));
     lrc_subscription_free(s);
     rec_destroy(&r);
     fake_fail_unsubscribe(f->d, false);
@@ -2606,9 +2389,9 @@ static void test_invocation_logger_gets_the_messages(void **state)
     assert_int_equal(logcap_count(&mine, LRC_LOG_WARNING, msg), 1);
 
     assert_int_equal(logcap_n(&mine), 8);
-    if (logcap_n(&hook) != 0)
-        logcap_dump(&hook, "hook");
-    assert_int_equal(logcap_n(&hook), 0); /* nothing went to the hook */
+    if (logcap_n(&test_hook) != 0)
+        logcap_dump(&test_hook, "hook");
+    assert_int_equal(logcap_n(&test_hook), 0); /* nothing went to the hook */
     f->o.logger = NULL;
     rec_destroy(&r);
     logcap_destroy(&mine);
@@ -2637,10 +2420,10 @@ static void test_invocation_logger_gets_unsubscribe_warning_after_final(void **s
     snprintf(msg, sizeof msg, "proxy.unsubscribe_event(%d) failed with: %s", sub_id,
              FAKE_UNSUB_MESSAGE);
     size_t in_mine = logcap_count(&mine, LRC_LOG_WARNING, msg);
-    size_t in_hook = logcap_count(&hook, LRC_LOG_WARNING, msg);
+    size_t in_hook = logcap_count(&test_hook, LRC_LOG_WARNING, msg);
     if (in_mine != 1) {
         logcap_dump(&mine, "invocation logger");
-        logcap_dump(&hook, "hook");
+        logcap_dump(&test_hook, "hook");
     }
     lrc_subscription_free(s);
     rec_destroy(&r);
@@ -2809,11 +2592,11 @@ static void assert_hook_once(int level, const char *fmt, const char *id)
 {
     char msg[512];
     snprintf(msg, sizeof msg, fmt, id);
-    if (logcap_count(&hook, level, msg) != 1) {
+    if (logcap_count(&test_hook, level, msg) != 1) {
         fprintf(stderr, "wanted once: %s\n", msg);
-        logcap_dump(&hook, "hook");
+        logcap_dump(&test_hook, "hook");
     }
-    assert_int_equal(logcap_count(&hook, level, msg), 1);
+    assert_int_equal(logcap_count(&test_hook, level, msg), 1);
 }
 
 #define WAIT_TEXT "no event arrived within 1000 ms of the command's reply"
@@ -2978,11 +2761,11 @@ static void test_invoke_options_size_is_honoured(void **state)
     rec_init(&r, f);
     assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, &o, NULL, NULL), LRC_EREJECTED);
     assert_int_equal(logcap_n(&mine), 0);
-    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, "On command rejected: Busy"), 1);
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_ERROR, "On command rejected: Busy"), 1);
     o.size = sizeof o;
     assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, &o, NULL, NULL), LRC_EREJECTED);
     assert_int_equal(logcap_count(&mine, LRC_LOG_ERROR, "On command rejected: Busy"), 1);
-    assert_int_equal(logcap_count(&hook, LRC_LOG_ERROR, "On command rejected: Busy"), 1);
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_ERROR, "On command rejected: Busy"), 1);
     rec_destroy(&r);
     logcap_destroy(&mine);
 }
@@ -3188,5 +2971,5 @@ int main(void)
         if (matches(getenv("TEST_CLIENT_ONLY"), tests[i].name, true) &&
             !matches(getenv("TEST_CLIENT_SKIP"), tests[i].name, false))
             chosen[n++] = tests[i];
-    return _cmocka_run_group_tests("test_client", chosen, n, group_setup, group_teardown);
+    return _cmocka_run_group_tests("test_client", chosen, n, test_hook_install, test_hook_remove);
 }
