@@ -1,0 +1,226 @@
+/*
+ * cli.h - what the parts of the `lrc` tool share. The tool uses only the
+ * public API of tango-lrc (include/lrc/); everything here is the tool's own.
+ *
+ * Files, one job each:
+ *   main.c        subcommand dispatch, global options, help
+ *   options.c     option parsing shared by the subcommands
+ *   terminal.c    terminal facts (colour, UTF-8, width), signal pipe, prompt
+ *   update_json.c an update / error as a JSON object
+ *   diagnose.c    a failure as one clear line and an exit status
+ *   follow.c      waiting for callbacks on the main thread (wake pipe, poll)
+ *   live.c        the terminal view of one command: live line, final lines
+ *   cmd_invoke.c  lrc invoke, lrc abort
+ *   cmd_watch.c   lrc watch
+ *   cmd_status.c  lrc status
+ *   cmd_versions.c lrc versions
+ */
+#ifndef LRC_CLI_H
+#define LRC_CLI_H
+
+#include "lrc/client.h"
+#include "lrc/device.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit statuses, documented in `lrc --help` and lrc(1). */
+enum cli_exit {
+    CLI_EXIT_OK = 0,          /* COMPLETED with ResultCode OK (or none)       */
+    CLI_EXIT_RESULT_CODE = 1, /* COMPLETED with another ResultCode; for
+                                 status: the ID is NOT_FOUND                  */
+    CLI_EXIT_FAILED = 2,      /* the command ended FAILED                     */
+    CLI_EXIT_ABORTED = 3,     /* ... ABORTED                                  */
+    CLI_EXIT_REJECTED = 4,    /* rejected by its reply or as its final status */
+    CLI_EXIT_TIMEOUT = 5,     /* --timeout expired                            */
+    CLI_EXIT_ERROR = 6,       /* could not invoke / query                     */
+    CLI_EXIT_USAGE = 64,      /* bad command line (EX_USAGE)                  */
+    CLI_EXIT_INTERRUPTED = 130
+};
+
+/* ---- main.c ------------------------------------------------------------- */
+
+extern const char *cli_prog; /* "lrc" */
+
+/* Prints "lrc: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- options.c ---------------------------------------------------------- */
+
+/* The options every subcommand may take; each subcommand says which it
+ * accepts (CLI_OPT_* bits) and how many positional arguments. */
+enum cli_opt_bits {
+    CLI_OPT_JSON = 1u << 0,
+    CLI_OPT_TIMEOUT = 1u << 1,
+    CLI_OPT_QUIET = 1u << 2,
+    CLI_OPT_ABORT_ON_INT = 1u << 3,
+    CLI_OPT_LIVE = 1u << 4
+};
+
+typedef struct cli_options {
+    bool json;              /* --json, or stdout is not a terminal        */
+    bool json_given;        /* --json on the command line                 */
+    bool quiet;             /* -q / --quiet                               */
+    bool abort_on_interrupt;
+    bool live;              /* --live: the terminal view even when piped  */
+    double timeout_s;       /* --timeout; < 0: none                       */
+    bool help;              /* --help / -h                                */
+    int npos;
+    char **pos;             /* positional arguments (argv's)              */
+} cli_options;
+
+/* A subcommand's description for parsing and for its --help text. */
+typedef struct cli_command {
+    const char *name;
+    const char *synopsis; /* after "lrc NAME " */
+    const char *summary;  /* one line */
+    const char *details;  /* the rest of --help (may be NULL) */
+    unsigned opts;        /* CLI_OPT_* accepted */
+    int min_pos, max_pos; /* max_pos < 0: unbounded */
+    int (*run)(const struct cli_command *cmd, cli_options *o);
+} cli_command;
+
+/* Parses argv (argv[0] is the subcommand name). On a usage error prints it
+ * and returns CLI_EXIT_USAGE; otherwise 0. */
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o);
+
+/* Prints the subcommand's --help text on f. */
+void cli_print_command_help(const cli_command *cmd, FILE *f);
+
+/* The exit status table, as in --help. */
+void cli_print_exit_codes(FILE *f);
+
+/* ---- terminal.c ----------------------------------------------------------- */
+
+typedef struct cli_term {
+    bool tty;   /* stdout is a terminal                          */
+    bool color; /* ... and colours are wanted (NO_COLOR, TERM)   */
+    bool utf8;  /* the locale's charset is UTF-8                 */
+} cli_term;
+
+/* What stdout is. Call once, after setlocale. */
+void cli_term_probe(cli_term *t);
+
+/* Columns of the terminal on stdout (80 when unknown). */
+int cli_term_width(void);
+
+/* An SGR colour sequence, or "" when t->color is off. */
+const char *cli_sgr(const cli_term *t, const char *code);
+
+/* SIGINT/SIGTERM go to a pipe: returns its read end (non-blocking), or -1.
+ * Each signal writes one byte (the signal number). */
+int cli_signals_install(void);
+
+/* Asks `question` on the controlling terminal and reads one answer line,
+ * while watching wake_fd (returns -2 when it becomes readable: something
+ * happened meanwhile) and sig_fd (-3 on a signal). 1 for yes, 0 for no, -1
+ * when there is no terminal. */
+int cli_ask_yes_no(const char *question, int wake_fd, int sig_fd);
+
+/* Seconds on the monotonic clock. */
+double cli_now(void);
+
+/* ---- update_json.c ---------------------------------------------------------- */
+
+/* An update as the JSON object of the tool's output: "device",
+ * "command_id", then the keys present: "status" (name, or null with
+ * "status_raw"), "progress", "result", "error", the extra keys, "final"
+ * (only when true), "elapsed" (seconds since t0). New reference. */
+json_t *cli_update_json(const lrc_update *u, const char *device, double t0);
+
+/* A DevError stack as [{"reason", "desc", "origin", "severity"}]; an
+ * error without a stack gives one entry with reason "LRC_Error". */
+json_t *cli_error_stack_json(const lrc_error *e);
+
+/* {"code": "LRC_E...", "message": ..., "stack": [...]} */
+json_t *cli_error_json(int rc, const lrc_error *e);
+
+/* Prints obj as one compact line on stdout and flushes. Steals obj. */
+void cli_print_json_line(json_t *obj);
+
+/* The LRC_E* name of a code ("LRC_EREJECTED"). */
+const char *cli_code_name(int rc);
+
+/* ---- diagnose.c ------------------------------------------------------------- */
+
+/* Checks that a Tango database is configured for a device name (TANGO_HOST
+ * set, unless the name is a full tango:// one); prints the error and a hint
+ * and returns false if not. */
+bool cli_check_tango_host(const char *device);
+
+/* Opens a proxy for the tool; on failure prints one clear line and returns
+ * CLI_EXIT_ERROR. */
+int cli_open(const char *device, lrc_proxy **out);
+
+/* Prints one clear line for a failed call about `device` (and `command`,
+ * may be NULL) and returns the exit status: LRC_EREJECTED gives
+ * CLI_EXIT_REJECTED, everything else CLI_EXIT_ERROR. p (may be NULL) is used
+ * to tell a device that is not LRC-capable. Does not free err. */
+int cli_report(lrc_proxy *p, const char *device, const char *command, int rc,
+               const lrc_error *err);
+
+/* True if a DevError with this reason is in e's stack. */
+bool cli_has_reason(const lrc_error *e, const char *reason);
+
+/* ---- follow.c ----------------------------------------------------------------- */
+
+/* Updates handed from scheduler workers to the main thread. */
+typedef struct cli_follow cli_follow;
+
+/* A new hand-over; t0 is the time elapsed is counted from. */
+cli_follow *cli_follow_new(const char *device, double t0);
+void cli_follow_free(cli_follow *f);
+
+/* The lrc_update_fn to give lrc_invoke / lrc_watch_start with f as user. */
+void cli_follow_cb(const lrc_update *u, void *f);
+
+/* Hands any JSON object to the main thread (steals obj). Any thread. */
+void cli_follow_push(cli_follow *f, json_t *obj);
+
+/* Hands a log message to the main thread: {"log": message}. Any thread. */
+void cli_follow_note(cli_follow *f, const char *message);
+
+/* The next update (a JSON object as cli_update_json makes, new reference)
+ * or NULL when none is waiting. */
+json_t *cli_follow_take(cli_follow *f);
+
+/* Waits until an update is waiting, a signal arrived (*signalled set), or
+ * timeout_s passed (< 0: no limit). */
+void cli_follow_wait(cli_follow *f, int sig_fd, double timeout_s, bool *signalled);
+
+/* The read end of the wake pipe (readable while updates wait). */
+int cli_follow_wake_fd(const cli_follow *f);
+
+/* ---- live.c --------------------------------------------------------------------- */
+
+/* The terminal view of one command. */
+typedef struct cli_live cli_live;
+
+cli_live *cli_live_new(const cli_term *t, const char *device, const char *command,
+                       const char *command_id, double t0);
+void cli_live_free(cli_live *l);
+
+/* Renders one update (a cli_update_json object). */
+void cli_live_update(cli_live *l, json_t *u);
+
+/* Redraws the live line (spinner, elapsed time). */
+void cli_live_tick(cli_live *l);
+
+/* Clears the live line, prints a note line, redraws. */
+void cli_live_note(cli_live *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Clears the live line (before a prompt or the end). */
+void cli_live_clear(cli_live *l);
+
+/* The command did not end while followed (timeout, interrupt): prints why,
+ * the last status and the result known so far. */
+void cli_live_stop(cli_live *l, const char *why);
+
+/* ---- subcommands ------------------------------------------------------------------ */
+
+extern const cli_command cli_cmd_invoke, cli_cmd_abort, cli_cmd_watch, cli_cmd_status,
+    cli_cmd_versions;
+
+#endif /* LRC_CLI_H */

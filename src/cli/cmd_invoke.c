@@ -1,0 +1,370 @@
+/* cmd_invoke.c - `lrc invoke` and `lrc abort`: start one long running
+ * command, follow it to its end on the terminal or as JSON lines, and
+ * turn its outcome into the exit status. Ctrl-C offers to send Abort. */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* How often the live line is redrawn (spinner, elapsed time). */
+#define TICK_S 0.1
+
+typedef struct run {
+    const cli_options *o;
+    cli_term term;
+    const char *device;
+    const char *command;
+    lrc_proxy *p;
+    cli_follow *f;
+    cli_live *live;         /* NULL unless drawing on a terminal           */
+    lrc_subscription *sub;  /* the command followed                        */
+    lrc_subscription *abort_sub; /* an Abort sent on Ctrl-C                */
+    double t0;
+    bool ended;             /* the final update was seen                   */
+    char *final_status;
+    json_t *result;         /* the latest result of the command            */
+    int interrupts;
+} run;
+
+/* ---- output --------------------------------------------------------------- */
+
+static const char *final_outcome(const run *r, int *exit_code)
+{
+    const char *st = r->final_status ? r->final_status : "";
+    if (strcmp(st, "COMPLETED") == 0) {
+        json_t *code = json_is_array(r->result) ? json_array_get(r->result, 0) : NULL;
+        *exit_code = json_is_integer(code) && json_integer_value(code) != LRC_RESULT_OK
+                         ? CLI_EXIT_RESULT_CODE
+                         : CLI_EXIT_OK;
+    } else if (strcmp(st, "FAILED") == 0) {
+        *exit_code = CLI_EXIT_FAILED;
+    } else if (strcmp(st, "ABORTED") == 0) {
+        *exit_code = CLI_EXIT_ABORTED;
+    } else if (strcmp(st, "REJECTED") == 0) {
+        *exit_code = CLI_EXIT_REJECTED;
+    } else {
+        *exit_code = CLI_EXIT_ERROR;
+        return "ERROR";
+    }
+    return st;
+}
+
+/* The last JSON line: how it ended. */
+static void print_outcome(const run *r, const char *outcome, int exit_code, json_t *error)
+{
+    if (!r->o->json || r->o->quiet) {
+        json_decref(error);
+        return;
+    }
+    json_t *o = json_pack("{s:s}", "outcome", outcome);
+    if (r->device)
+        json_object_set_new(o, "device", json_string(r->device));
+    if (r->sub)
+        json_object_set_new(o, "command_id", json_string(lrc_subscription_command_id(r->sub)));
+    json_t *code = json_is_array(r->result) ? json_array_get(r->result, 0) : NULL;
+    if (strcmp(outcome, "COMPLETED") == 0 && json_is_integer(code)) {
+        const char *name = lrc_result_code_name((int)json_integer_value(code));
+        json_object_set_new(o, "result_code",
+                            name ? json_string(name) : json_integer(json_integer_value(code)));
+    }
+    if (error)
+        json_object_set_new(o, "error", error);
+    json_object_set_new(o, "exit", json_integer(exit_code));
+    json_object_set_new(o, "elapsed", json_real((double)(int64_t)((cli_now() - r->t0) * 1000) / 1000));
+    cli_print_json_line(o);
+}
+
+static bool is_about(json_t *u, lrc_subscription *s)
+{
+    const char *id = json_string_value(json_object_get(u, "command_id"));
+    return s && id && strcmp(id, lrc_subscription_command_id(s)) == 0;
+}
+
+/* An update of the Abort sent on Ctrl-C: a note, not the outcome. */
+static void show_abort_update(run *r, json_t *u)
+{
+    const char *st = json_string_value(json_object_get(u, "status"));
+    if (r->live && st)
+        cli_live_note(r->live, "  abort: %s", st);
+}
+
+static void show(run *r, json_t *u)
+{
+    /* a log line of the library (see on_log) */
+    const char *log = json_string_value(json_object_get(u, "log"));
+    if (log) {
+        if (r->live)
+            cli_live_clear(r->live);
+        if (!r->o->quiet)
+            fprintf(stderr, "%s: warning: %s\n", cli_prog, log);
+        return;
+    }
+    bool mine = is_about(u, r->sub);
+    if (r->o->json && !r->o->quiet)
+        cli_print_json_line(json_incref(u));
+    if (!mine) {
+        show_abort_update(r, u);
+        return;
+    }
+    json_t *res = json_object_get(u, "result");
+    if (res) {
+        json_decref(r->result);
+        r->result = json_incref(res);
+    }
+    const char *st = json_string_value(json_object_get(u, "status"));
+    if (json_is_true(json_object_get(u, "final")) && st) {
+        r->ended = true;
+        r->final_status = strdup(st);
+    }
+    if (r->live)
+        cli_live_update(r->live, u);
+}
+
+/* Library warnings (dropped events, a failed unsubscribe, a progress that
+ * is no integer) reach the main thread like updates, so they never tear
+ * the live line. Errors are not repeated: each comes back as the failure
+ * of a call or as an error update, which are shown. */
+static void on_log(void *user, int level, const char *msg)
+{
+    if (level < LRC_LOG_WARNING || level >= LRC_LOG_ERROR)
+        return;
+    cli_follow_note(user, msg);
+}
+
+/* ---- Ctrl-C ------------------------------------------------------------------ */
+
+static void send_abort(run *r)
+{
+    lrc_invoke_options io;
+    lrc_invoke_options_init(&io);
+    io.logger = on_log;
+    io.logger_user = r->f;
+    lrc_error *err = NULL;
+    int rc = lrc_invoke(r->p, "Abort", NULL, cli_follow_cb, r->f, &io, &r->abort_sub, &err);
+    if (rc == LRC_OK) {
+        if (r->live)
+            cli_live_note(r->live, "Abort sent to %s (%s); waiting for the command to end", r->device,
+                          lrc_subscription_command_id(r->abort_sub));
+        else if (!r->o->quiet && !r->o->json)
+            fprintf(stderr, "%s: Abort sent to %s\n", cli_prog, r->device);
+        return;
+    }
+    if (cli_has_reason(err, "API_CommandNotFound")) {
+        /* a pre-1.2 device: only the deprecated, untracked AbortCommands */
+        char *reply = NULL;
+        lrc_error_free(err);
+        err = NULL;
+        rc = lrc_proxy_command(r->p, "AbortCommands", NULL, &reply, &err);
+        if (rc == LRC_OK) {
+            if (r->live)
+                cli_live_note(r->live, "AbortCommands sent to %s: %s", r->device, reply);
+            free(reply);
+            lrc_error_free(err);
+            return;
+        }
+    }
+    if (r->live)
+        cli_live_clear(r->live);
+    cli_error("%s: Abort failed: %s", r->device, err ? lrc_error_message(err) : lrc_strerror(rc));
+    lrc_error_free(err);
+}
+
+/* A signal arrived. Returns true to stop following now. */
+static bool on_interrupt(run *r, int sig_fd)
+{
+    r->interrupts++;
+    if (r->interrupts > 1 || r->abort_sub)
+        return true; /* a second Ctrl-C, or Abort already sent: stop now */
+    if (r->o->abort_on_interrupt) {
+        send_abort(r);
+        return false;
+    }
+    if (!isatty(STDIN_FILENO) || !r->term.tty)
+        return true;
+    if (r->live)
+        cli_live_clear(r->live);
+    char q[512];
+    snprintf(q, sizeof q, "\nAbort all commands of %s? [y/N] ", r->device);
+    int answer = cli_ask_yes_no(q, cli_follow_wake_fd(r->f), sig_fd);
+    if (answer == 1) {
+        send_abort(r);
+        return false;
+    }
+    if (answer == -2) {
+        /* the command moved on while asking: carry on following; a new
+         * Ctrl-C asks again */
+        r->interrupts = 0;
+        return false;
+    }
+    return true; /* no, no terminal, or Ctrl-C at the prompt */
+}
+
+/* ---- following --------------------------------------------------------------- */
+
+/* Follows r->sub to its end, a timeout or an interrupt; returns the exit
+ * status and prints the outcome. */
+static int follow(run *r, int sig_fd)
+{
+    double deadline = r->o->timeout_s >= 0 ? r->t0 + r->o->timeout_s : -1;
+    for (;;) {
+        json_t *u;
+        while ((u = cli_follow_take(r->f))) {
+            show(r, u);
+            json_decref(u);
+        }
+        if (r->ended) {
+            int code;
+            const char *outcome = final_outcome(r, &code);
+            print_outcome(r, outcome, code, NULL);
+            return code;
+        }
+        double now = cli_now();
+        if (deadline >= 0 && now >= deadline) {
+            if (r->live)
+                cli_live_stop(r->live, "timeout");
+            if (!r->o->quiet)
+                cli_error("%s: no final status after %g s (--timeout); the command goes on on "
+                          "the device",
+                          r->command, r->o->timeout_s);
+            print_outcome(r, "TIMEOUT", CLI_EXIT_TIMEOUT, NULL);
+            return CLI_EXIT_TIMEOUT;
+        }
+        double wait = deadline >= 0 ? deadline - now : -1;
+        if (r->live && (wait < 0 || wait > TICK_S))
+            wait = TICK_S;
+        bool signalled;
+        cli_follow_wait(r->f, sig_fd, wait, &signalled);
+        if (signalled && on_interrupt(r, sig_fd)) {
+            if (r->live)
+                cli_live_stop(r->live, "interrupted");
+            print_outcome(r, "INTERRUPTED", CLI_EXIT_INTERRUPTED, NULL);
+            return CLI_EXIT_INTERRUPTED;
+        }
+        if (r->live)
+            cli_live_tick(r->live);
+    }
+}
+
+/* A word that is not JSON is a string: lrc invoke dev Echo hello. */
+static lrc_arg argument(const char *text)
+{
+    if (!text)
+        return lrc_arg_none();
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+    if (!v)
+        return lrc_arg_string(text);
+    json_decref(v);
+    return lrc_arg_json(text);
+}
+
+static int run_command(const cli_options *o, const char *device, const char *command,
+                       const char *arg_text)
+{
+    run r = {.o = o, .device = device, .command = command};
+    cli_term_probe(&r.term);
+    int sig_fd = cli_signals_install();
+    r.t0 = cli_now();
+    int code = cli_open(device, &r.p);
+    if (code != 0) {
+        print_outcome(&r, "ERROR", code, json_pack("{s:s, s:s}", "code", "LRC_ETANGO", "message",
+                                                   "cannot open the device"));
+        return code;
+    }
+    r.f = cli_follow_new(device, r.t0);
+    if (!r.f) {
+        cli_error("out of memory");
+        lrc_proxy_close(r.p);
+        return CLI_EXIT_ERROR;
+    }
+    lrc_invoke_options io;
+    lrc_invoke_options_init(&io);
+    io.logger = on_log;
+    io.logger_user = r.f;
+    lrc_arg arg = argument(arg_text);
+    lrc_error *err = NULL;
+    int rc = lrc_invoke(r.p, command, &arg, cli_follow_cb, r.f, &io, &r.sub, &err);
+    if (rc != LRC_OK && strcmp(command, "Abort") == 0 && cli_has_reason(err, "API_CommandNotFound")) {
+        /* lrc abort on a pre-1.2 device: the deprecated AbortCommands */
+        char *reply = NULL;
+        lrc_error_free(err);
+        err = NULL;
+        rc = lrc_proxy_command(r.p, "AbortCommands", NULL, &reply, &err);
+        if (rc == LRC_OK) {
+            if (!o->quiet)
+                printf("%s: AbortCommands: %s\n", device, reply);
+            free(reply);
+            cli_follow_free(r.f);
+            lrc_proxy_close(r.p);
+            return CLI_EXIT_OK;
+        }
+    }
+    if (rc != LRC_OK) {
+        code = cli_report(r.p, device, command, rc, err);
+        print_outcome(&r, code == CLI_EXIT_REJECTED ? "REJECTED" : "ERROR", code,
+                      cli_error_json(rc, err));
+        lrc_error_free(err);
+        cli_follow_free(r.f);
+        lrc_proxy_close(r.p);
+        return code;
+    }
+    if (!o->json && !o->quiet && (r.term.tty || o->live))
+        r.live = cli_live_new(&r.term, device, command, lrc_subscription_command_id(r.sub), r.t0);
+    code = follow(&r, sig_fd);
+
+    lrc_subscription_free(r.sub);
+    lrc_subscription_free(r.abort_sub);
+    cli_live_free(r.live);
+    cli_follow_free(r.f); /* after the subscriptions: no callback is running */
+    json_decref(r.result);
+    free(r.final_status);
+    lrc_proxy_close(r.p);
+    return code;
+}
+
+static int run_invoke(const cli_command *cmd, cli_options *o)
+{
+    (void)cmd;
+    return run_command(o, o->pos[0], o->pos[1], o->npos > 2 ? o->pos[2] : NULL);
+}
+
+static int run_abort(const cli_command *cmd, cli_options *o)
+{
+    (void)cmd;
+    return run_command(o, o->pos[0], "Abort", NULL);
+}
+
+const cli_command cli_cmd_invoke = {
+    .name = "invoke",
+    .synopsis = "DEVICE COMMAND [ARG] [--json|--live] [--timeout SECONDS] [-q] [--abort-on-interrupt]",
+    .summary = "run one long running command and follow it to its end",
+    .details =
+        "ARG is JSON converted by the command's input type: 5, 2.5, '\"text\"', '[1, 2]',\n"
+        "true. A word that is not JSON is a string (lrc invoke dev Echo hello). Without\n"
+        "ARG the command gets no argument (not the same as 0 or \"\").\n\n"
+        "On a terminal: a line per status change, a live line with the progress bar\n"
+        "and the elapsed time, then the final status and the result. Otherwise (or\n"
+        "with --json): one JSON object per update, keys as the device sent them\n"
+        "(\"status\", \"progress\", \"result\", \"error\", extra keys) plus \"device\",\n"
+        "\"command_id\", \"elapsed\" and \"final\"; the last line is\n"
+        "{\"outcome\": ..., \"exit\": N}.\n\n"
+        "Ctrl-C asks whether to send Abort (which aborts every queued and running\n"
+        "command of the device); not on a terminal it stops following (exit 130).\n",
+    .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_QUIET | CLI_OPT_ABORT_ON_INT,
+    .min_pos = 2,
+    .max_pos = 3,
+    .run = run_invoke,
+};
+
+const cli_command cli_cmd_abort = {
+    .name = "abort",
+    .synopsis = "DEVICE [--json|--live] [--timeout SECONDS] [-q]",
+    .summary = "abort every queued and running command of a device",
+    .details = "Sends Abort (itself a long running command) and follows it to its end, as\n"
+               "lrc invoke does. A device without the tracked Abort (before ska-tango-base\n"
+               "1.2) gets the deprecated AbortCommands instead.\n",
+    .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_QUIET,
+    .min_pos = 1,
+    .max_pos = 1,
+    .run = run_abort,
+};

@@ -1,0 +1,151 @@
+/* cmd_watch.c - `lrc watch DEVICE...`: every LRC event of one or more
+ * devices, whichever protocol each speaks, until Ctrl-C. */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+typedef struct watched {
+    const char *device;
+    lrc_proxy *p;
+    lrc_watch *w;
+    cli_follow *f; /* shared by all devices: one main loop */
+    double t0;
+} watched;
+
+static void on_update(const lrc_update *u, void *user)
+{
+    watched *wd = user;
+    cli_follow_push(wd->f, cli_update_json(u, wd->device, wd->t0));
+}
+
+static void on_log(void *user, int level, const char *msg)
+{
+    if (level >= LRC_LOG_WARNING && level < LRC_LOG_ERROR)
+        cli_follow_note(user, msg);
+}
+
+/* HH:MM:SS.mmm, local time. */
+static void timestamp(char *buf, size_t n)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    localtime_r(&tv.tv_sec, &tm);
+    size_t k = strftime(buf, n, "%H:%M:%S", &tm);
+    snprintf(buf + k, n - k, ".%03ld", (long)(tv.tv_usec / 1000));
+}
+
+static void print_line(const cli_term *t, json_t *u)
+{
+    char ts[32];
+    timestamp(ts, sizeof ts);
+    const char *id = json_string_value(json_object_get(u, "command_id"));
+    printf("%s%s%s %s %s", cli_sgr(t, "\033[2m"), ts, cli_sgr(t, "\033[0m"),
+           json_string_value(json_object_get(u, "device")), id ? id : "-");
+    json_t *st = json_object_get(u, "status");
+    if (json_is_string(st))
+        printf(" %s%s%s", cli_sgr(t, "\033[1m"), json_string_value(st), cli_sgr(t, "\033[0m"));
+    else if (json_is_null(st))
+        printf(" (unknown status)");
+    json_t *pr = json_object_get(u, "progress");
+    if (json_is_integer(pr))
+        printf(" progress %lld%%", (long long)json_integer_value(pr));
+    json_t *res = json_object_get(u, "result");
+    if (res) {
+        char *text = json_dumps(res, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        printf(" result %s", text ? text : "?");
+        free(text);
+    }
+    json_t *errs = json_object_get(u, "error");
+    size_t i;
+    json_t *e;
+    json_array_foreach(errs, i, e)
+    {
+        printf(" %s!%s %s: %s", cli_sgr(t, "\033[31m"), cli_sgr(t, "\033[0m"),
+               json_string_value(json_object_get(e, "reason")),
+               json_string_value(json_object_get(e, "desc")));
+    }
+    if (json_is_true(json_object_get(u, "final")))
+        printf(" (final)");
+    putchar('\n');
+    fflush(stdout);
+}
+
+static int run_watch(const cli_command *cmd, cli_options *o)
+{
+    (void)cmd;
+    cli_term term;
+    cli_term_probe(&term);
+    int sig_fd = cli_signals_install();
+    int n = o->npos;
+    watched *ws = calloc((size_t)n, sizeof *ws);
+    double t0 = cli_now();
+    cli_follow *f = cli_follow_new("", t0);
+    int code = ws && f ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+    if (code != CLI_EXIT_OK)
+        cli_error("out of memory");
+    lrc_watch_options wo;
+    lrc_watch_options_init(&wo);
+    wo.logger = on_log;
+    wo.logger_user = f;
+    for (int i = 0; i < n && code == CLI_EXIT_OK; i++) {
+        watched *wd = &ws[i];
+        wd->device = o->pos[i];
+        wd->f = f;
+        wd->t0 = t0;
+        if ((code = cli_open(wd->device, &wd->p)) != 0)
+            break;
+        lrc_error *err = NULL;
+        int rc = lrc_watch_start(wd->p, on_update, wd, &wo, &wd->w, &err);
+        if (rc != LRC_OK)
+            code = cli_report(wd->p, wd->device, NULL, rc, err);
+        else /* on stderr also with --json: it tells a script the watch is live */
+            fprintf(stderr, "%s: watching %s (LRC protocol %d); Ctrl-C to stop\n", cli_prog,
+                    wd->device, lrc_watch_protocol_version(wd->w));
+        lrc_error_free(err);
+    }
+    while (code == CLI_EXIT_OK) {
+        json_t *u;
+        while ((u = cli_follow_take(f))) {
+            const char *log = json_string_value(json_object_get(u, "log"));
+            if (log)
+                fprintf(stderr, "%s: warning: %s\n", cli_prog, log);
+            else if (o->json)
+                cli_print_json_line(json_incref(u));
+            else
+                print_line(&term, u);
+            json_decref(u);
+        }
+        if (ferror(stdout)) /* the reader went away (lrc watch | head) */
+            break;
+        bool signalled;
+        cli_follow_wait(f, sig_fd, -1, &signalled);
+        if (signalled)
+            break;
+    }
+    for (int i = 0; ws && i < n; i++) {
+        lrc_watch_free(ws[i].w);
+        lrc_proxy_close(ws[i].p);
+    }
+    cli_follow_free(f);
+    free(ws);
+    return code;
+}
+
+const cli_command cli_cmd_watch = {
+    .name = "watch",
+    .synopsis = "DEVICE... [--json]",
+    .summary = "show every LRC event of one or more devices until Ctrl-C",
+    .details = "Follows every long running command of the devices, whoever started it\n"
+               "(protocol v1 or v2, whichever each device speaks), from now on. One line per\n"
+               "update: time, device, command ID, status, progress, result, errors; with\n"
+               "--json (or when stdout is not a terminal) the JSON objects of lrc invoke.\n"
+               "Ctrl-C ends it with exit status 0.\n",
+    .opts = CLI_OPT_JSON,
+    .min_pos = 1,
+    .max_pos = -1,
+    .run = run_watch,
+};

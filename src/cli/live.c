@@ -1,0 +1,276 @@
+/* live.c - the terminal view of one command: a header, a line per status
+ * change, a live line (spinner, status, progress bar, elapsed time) redrawn
+ * in place, and at the end the final status and the result. */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BAR_CELLS 20
+
+#define SGR_RESET "\033[0m"
+#define SGR_BOLD "\033[1m"
+#define SGR_DIM "\033[2m"
+#define SGR_RED "\033[31m"
+#define SGR_GREEN "\033[32m"
+#define SGR_YELLOW "\033[33m"
+#define SGR_CYAN "\033[36m"
+
+struct cli_live {
+    const cli_term *t;
+    double t0;
+    char *status;      /* last status name, or NULL          */
+    bool has_progress;
+    long long progress;
+    json_t *result;    /* the latest result, shown at the end */
+    bool drawn;        /* the live line is on the screen      */
+    bool ended;
+    unsigned spin;
+};
+
+cli_live *cli_live_new(const cli_term *t, const char *device, const char *command,
+                       const char *command_id, double t0)
+{
+    cli_live *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->t = t;
+    l->t0 = t0;
+    printf("%s%s%s %s  %s(%s)%s\n", cli_sgr(t, SGR_BOLD), device, cli_sgr(t, SGR_RESET), command,
+           cli_sgr(t, SGR_DIM), command_id, cli_sgr(t, SGR_RESET));
+    fflush(stdout);
+    return l;
+}
+
+void cli_live_free(cli_live *l)
+{
+    if (!l)
+        return;
+    free(l->status);
+    json_decref(l->result);
+    free(l);
+}
+
+static const char *status_color(const char *st)
+{
+    if (!st)
+        return SGR_YELLOW;
+    if (strcmp(st, "COMPLETED") == 0)
+        return SGR_GREEN;
+    if (strcmp(st, "FAILED") == 0 || strcmp(st, "REJECTED") == 0)
+        return SGR_RED;
+    if (strcmp(st, "ABORTED") == 0)
+        return SGR_YELLOW;
+    if (strcmp(st, "IN_PROGRESS") == 0)
+        return SGR_CYAN;
+    return SGR_DIM;
+}
+
+static const char *final_symbol(const cli_live *l, const char *st)
+{
+    bool ok = st && strcmp(st, "COMPLETED") == 0;
+    bool aborted = st && strcmp(st, "ABORTED") == 0;
+    if (l->t->utf8)
+        return ok ? "\u2714" : aborted ? "\u25a0" : "\u2718";
+    return ok ? "OK" : aborted ? "--" : "!!";
+}
+
+/* The progress bar: 20 cells, in eighths with UTF-8, '#' otherwise. */
+static void put_bar(const cli_live *l, FILE *f)
+{
+    long long p = l->progress < 0 ? 0 : l->progress > 100 ? 100 : l->progress;
+    int eighths = (int)(p * BAR_CELLS * 8 / 100);
+    fputc('[', f);
+    for (int c = 0; c < BAR_CELLS; c++) {
+        int fill = eighths - c * 8;
+        if (!l->t->utf8) {
+            fputc(fill >= 4 ? '#' : '.', f);
+        } else if (fill >= 8) {
+            fputs("\u2588", f);
+        } else if (fill > 0) {
+            static const char *const part[8] = {"", "\u258f", "\u258e", "\u258d",
+                                                "\u258c", "\u258b", "\u258a", "\u2589"};
+            fputs(part[fill], f);
+        } else {
+            fputs("\u2591", f);
+        }
+    }
+    fprintf(f, "] %3lld%%", l->progress);
+}
+
+static void clear_line(cli_live *l)
+{
+    if (l->drawn) {
+        fputs("\r\033[K", stdout);
+        l->drawn = false;
+    }
+}
+
+/* The live line: spinner, status, bar, elapsed. Never wider than the
+ * terminal (the bar goes first). */
+static void draw(cli_live *l)
+{
+    if (l->ended)
+        return;
+    static const char *const spin_utf8[] = {"\u280b", "\u2819", "\u2839", "\u2838", "\u283c",
+                                            "\u2834", "\u2826", "\u2827", "\u2807", "\u280f"};
+    static const char *const spin_ascii[] = {"|", "/", "-", "\\"};
+    const char *sp = l->t->utf8 ? spin_utf8[l->spin % 10] : spin_ascii[l->spin % 4];
+    clear_line(l);
+    const char *st = l->status ? l->status : "waiting";
+    printf("%s%s %s%-11s%s", cli_sgr(l->t, SGR_CYAN), sp, cli_sgr(l->t, status_color(l->status)),
+           st, cli_sgr(l->t, SGR_RESET));
+    if (l->has_progress && cli_term_width() >= 60) {
+        fputs("  ", stdout);
+        put_bar(l, stdout);
+    }
+    printf("  %.1f s", cli_now() - l->t0);
+    fflush(stdout);
+    l->drawn = true;
+}
+
+void cli_live_tick(cli_live *l)
+{
+    l->spin++;
+    draw(l);
+}
+
+void cli_live_clear(cli_live *l)
+{
+    clear_line(l);
+    fflush(stdout);
+}
+
+void cli_live_note(cli_live *l, const char *fmt, ...)
+{
+    clear_line(l);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    draw(l);
+}
+
+/* JSON text of a value for the terminal (compact, unicode as is). */
+static char *text_of(const json_t *v)
+{
+    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+}
+
+static void print_errors(cli_live *l, json_t *errors, double elapsed)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(errors, i, e)
+    {
+        printf("%s%s %s: %s%s  %.1f s\n", cli_sgr(l->t, SGR_RED), l->t->utf8 ? "\u26a0" : "!",
+               json_string_value(json_object_get(e, "reason")),
+               json_string_value(json_object_get(e, "desc")), cli_sgr(l->t, SGR_RESET), elapsed);
+    }
+}
+
+/* The keys a device added beyond status/progress/result. */
+static void print_extra(cli_live *l, json_t *u)
+{
+    static const char *const known[] = {"device", "command_id", "status", "status_raw", "progress",
+                                        "result", "error", "final", "elapsed"};
+    json_t *extra = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(u, k, v)
+    {
+        bool is_known = false;
+        for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+            is_known = is_known || strcmp(k, known[i]) == 0;
+        if (!is_known)
+            json_object_set(extra, k, v);
+    }
+    if (json_object_size(extra) > 0) {
+        char *text = text_of(extra);
+        printf("  %s%s%s\n", cli_sgr(l->t, SGR_DIM), text ? text : "", cli_sgr(l->t, SGR_RESET));
+        free(text);
+    }
+    json_decref(extra);
+}
+
+static void print_result(cli_live *l)
+{
+    if (!l->result)
+        return;
+    char *text = text_of(l->result);
+    printf("result: %s\n", text ? text : "?");
+    free(text);
+}
+
+void cli_live_update(cli_live *l, json_t *u)
+{
+    double elapsed = json_real_value(json_object_get(u, "elapsed"));
+    bool final = json_is_true(json_object_get(u, "final"));
+    clear_line(l);
+
+    json_t *progress = json_object_get(u, "progress");
+    if (json_is_integer(progress)) {
+        l->has_progress = true;
+        l->progress = json_integer_value(progress);
+    }
+    json_t *result = json_object_get(u, "result");
+    if (result) {
+        json_decref(l->result);
+        l->result = json_incref(result);
+    }
+    json_t *errors = json_object_get(u, "error");
+    if (errors)
+        print_errors(l, errors, elapsed);
+
+    json_t *status = json_object_get(u, "status");
+    if (json_is_string(status) || json_is_null(status)) {
+        const char *st = json_string_value(status);
+        if (!st) {
+            char *raw = text_of(json_object_get(u, "status_raw"));
+            printf("%s? unknown status %s%s  %.1f s\n", cli_sgr(l->t, SGR_YELLOW), raw ? raw : "",
+                   cli_sgr(l->t, SGR_RESET), elapsed);
+            free(raw);
+        } else if (!final && (!l->status || strcmp(st, l->status) != 0)) {
+            printf("  %s%-11s%s  %.1f s\n", cli_sgr(l->t, status_color(st)), st,
+                   cli_sgr(l->t, SGR_RESET), elapsed);
+        }
+        if (st) {
+            free(l->status);
+            l->status = strdup(st);
+        }
+    }
+    print_extra(l, u);
+
+    if (final) {
+        const char *st = l->status;
+        printf("%s%s %s%s", cli_sgr(l->t, status_color(st)), final_symbol(l, st),
+               st ? st : "ended", cli_sgr(l->t, SGR_RESET));
+        if (l->has_progress) {
+            fputs("  ", stdout);
+            put_bar(l, stdout);
+        }
+        printf("  %.1f s\n", elapsed);
+        print_result(l);
+        l->ended = true;
+        fflush(stdout);
+        return;
+    }
+    draw(l);
+}
+
+/* The command did not end while we watched (timeout, interrupt): show
+ * what is known. */
+void cli_live_stop(cli_live *l, const char *why)
+{
+    clear_line(l);
+    if (l->ended)
+        return;
+    printf("%s%s %s%s  (last status %s)  %.1f s\n", cli_sgr(l->t, SGR_YELLOW),
+           l->t->utf8 ? "\u23f1" : "..", why, cli_sgr(l->t, SGR_RESET),
+           l->status ? l->status : "none", cli_now() - l->t0);
+    print_result(l);
+    l->ended = true;
+    fflush(stdout);
+}

@@ -1,0 +1,135 @@
+/* options.c - the command line of a subcommand: options anywhere among the
+ * positional arguments (as operators type them), "--" ends the options. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Prints a usage error; frees what cli_parse allocated. */
+static int usage_error(const cli_command *cmd, cli_options *o, const char *what, const char *arg)
+{
+    free(o->pos);
+    o->pos = NULL;
+    cli_error("%s: %s%s%s", cmd->name, what, arg ? " " : "", arg ? arg : "");
+    fprintf(stderr, "usage: lrc %s %s\n(lrc %s --help for more)\n", cmd->name, cmd->synopsis,
+            cmd->name);
+    return CLI_EXIT_USAGE;
+}
+
+/* A number of seconds: finite, >= 0. */
+static bool parse_seconds(const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->timeout_s = -1;
+    o->pos = calloc((size_t)argc + 1, sizeof *o->pos);
+    if (!o->pos) {
+        cli_error("out of memory");
+        return CLI_EXIT_ERROR;
+    }
+    bool options_done = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (options_done || a[0] != '-' || strcmp(a, "-") == 0) {
+            o->pos[o->npos++] = argv[i];
+            continue;
+        }
+        /* A negative number is an argument (lrc invoke dev Move -5). */
+        char *end = NULL;
+        (void)strtod(a, &end);
+        if (end != a && *end == '\0') {
+            o->pos[o->npos++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            options_done = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o->help = true;
+        } else if ((cmd->opts & CLI_OPT_JSON) && strcmp(a, "--json") == 0) {
+            o->json = o->json_given = true;
+        } else if ((cmd->opts & CLI_OPT_QUIET) && (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)) {
+            o->quiet = true;
+        } else if ((cmd->opts & CLI_OPT_LIVE) && strcmp(a, "--live") == 0) {
+            o->live = true;
+        } else if ((cmd->opts & CLI_OPT_ABORT_ON_INT) && strcmp(a, "--abort-on-interrupt") == 0) {
+            o->abort_on_interrupt = true;
+        } else if ((cmd->opts & CLI_OPT_TIMEOUT) &&
+                   (strcmp(a, "--timeout") == 0 || strncmp(a, "--timeout=", 10) == 0)) {
+            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v)
+                return usage_error(cmd, o, "--timeout needs a number of seconds", NULL);
+            if (!parse_seconds(v, &o->timeout_s))
+                return usage_error(cmd, o, "--timeout: not a number of seconds:", v);
+        } else {
+            return usage_error(cmd, o, "unknown option", a);
+        }
+    }
+    if (o->help)
+        return 0;
+    if (o->npos < cmd->min_pos)
+        return usage_error(cmd, o, "missing arguments", NULL);
+    if (cmd->max_pos >= 0 && o->npos > cmd->max_pos)
+        return usage_error(cmd, o, "too many arguments, from", o->pos[cmd->max_pos]);
+    if (o->live && o->json_given)
+        return usage_error(cmd, o, "--live and --json exclude each other", NULL);
+    if (!o->json && !o->live && !isatty(STDOUT_FILENO))
+        o->json = true; /* machine-readable when piped */
+    return 0;
+}
+
+void cli_print_command_help(const cli_command *cmd, FILE *f)
+{
+    fprintf(f, "usage: lrc %s %s\n\n%s\n", cmd->name, cmd->synopsis, cmd->summary);
+    if (cmd->details)
+        fprintf(f, "\n%s", cmd->details);
+    fprintf(f, "\nOptions:\n");
+    if (cmd->opts & CLI_OPT_JSON)
+        fprintf(f, "  --json                one JSON object per line (the default when stdout\n"
+                   "                        is not a terminal)\n");
+    if (cmd->opts & CLI_OPT_LIVE)
+        fprintf(f, "  --live                the terminal view even when stdout is not a\n"
+                   "                        terminal (lines redrawn with carriage returns)\n");
+    if (cmd->opts & CLI_OPT_TIMEOUT)
+        fprintf(f, "  --timeout SECONDS     stop waiting after SECONDS (exit 5); the command\n"
+                   "                        goes on on the device\n");
+    if (cmd->opts & CLI_OPT_QUIET)
+        fprintf(f, "  -q, --quiet           print nothing but errors; the exit status tells\n");
+    if (cmd->opts & CLI_OPT_ABORT_ON_INT)
+        fprintf(f, "  --abort-on-interrupt  on Ctrl-C send Abort to the device without asking\n");
+    fprintf(f, "  -h, --help            this text\n");
+    if (cmd->opts & CLI_OPT_TIMEOUT) {
+        fprintf(f, "\n");
+        cli_print_exit_codes(f);
+    }
+}
+
+void cli_print_exit_codes(FILE *f)
+{
+    fprintf(f, "Exit status (invoke, abort):\n"
+               "    0  COMPLETED, ResultCode OK (or a result without a ResultCode)\n"
+               "    1  COMPLETED with another ResultCode\n"
+               "    2  FAILED\n"
+               "    3  ABORTED\n"
+               "    4  REJECTED (by the command's reply, or as its final status)\n"
+               "    5  timeout (--timeout)\n"
+               "    6  could not invoke: unknown device or command, bad argument, device\n"
+               "       not LRC-capable, no common protocol version, no Tango database,\n"
+               "       Tango failure\n"
+               "   64  usage error\n"
+               "  130  interrupted (Ctrl-C) without Abort\n"
+               "status: 0, 1 when the command ID is NOT_FOUND, 6 on failure.\n"
+               "watch, versions: 0, 6 on failure.\n");
+}

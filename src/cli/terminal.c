@@ -1,0 +1,133 @@
+/* terminal.c - what stdout is (terminal? colours? UTF-8? how wide?), the
+ * signal pipe, and asking the operator a yes/no question. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+void cli_term_probe(cli_term *t)
+{
+    memset(t, 0, sizeof *t);
+    t->tty = isatty(STDOUT_FILENO);
+    const char *term = getenv("TERM");
+    const char *no_color = getenv("NO_COLOR"); /* https://no-color.org: any non-empty value */
+    t->color = t->tty && !(no_color && *no_color) && !(term && strcmp(term, "dumb") == 0);
+    const char *cs = nl_langinfo(CODESET);
+    t->utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+}
+
+int cli_term_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+        return ws.ws_col;
+    return 80;
+}
+
+const char *cli_sgr(const cli_term *t, const char *code) { return t->color ? code : ""; }
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (write(sig_pipe[1], &b, 1) < 0) {
+        /* the pipe is full: enough signals are pending already */
+    }
+    errno = saved;
+}
+
+static int set_flags(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int cli_signals_install(void)
+{
+    if (sig_pipe[0] >= 0)
+        return sig_pipe[0];
+    if (pipe(sig_pipe) != 0 || set_flags(sig_pipe[0]) != 0 || set_flags(sig_pipe[1]) != 0)
+        return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* A closed pipe on stdout (lrc watch dev | head) ends the tool through
+     * write errors, not through a signal in the middle of a library call. */
+    signal(SIGPIPE, SIG_IGN);
+    return sig_pipe[0];
+}
+
+/* ---- asking ------------------------------------------------------------- */
+
+int cli_ask_yes_no(const char *question, int wake_fd, int sig_fd)
+{
+    int tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (tty < 0)
+        return -1;
+    if (write(tty, question, strlen(question)) < 0) {
+        close(tty);
+        return -1;
+    }
+    char line[64];
+    size_t n = 0;
+    int answer = 0;
+    for (;;) {
+        struct pollfd fds[3] = {{tty, POLLIN, 0}, {wake_fd, POLLIN, 0}, {sig_fd, POLLIN, 0}};
+        if (poll(fds, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            answer = -1;
+            break;
+        }
+        if (fds[2].revents) {
+            answer = -3;
+            break;
+        }
+        if (fds[1].revents) {
+            answer = -2;
+            break;
+        }
+        char c;
+        ssize_t r = read(tty, &c, 1);
+        if (r <= 0 || c == '\n') {
+            line[n] = '\0';
+            answer = (line[0] == 'y' || line[0] == 'Y') ? 1 : 0;
+            break;
+        }
+        if (n + 1 < sizeof line)
+            line[n++] = c;
+    }
+    if (answer < 0 && answer != -1) {
+        if (write(tty, "\n", 1) < 0) {
+            /* nothing to do: the prompt line stays unfinished */
+        }
+    }
+    close(tty);
+    return answer;
+}

@@ -1,0 +1,109 @@
+/* update_json.c - updates and errors as the JSON objects the tool prints
+ * (lrc --json; the terminal view reads the same objects). */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+
+static const char *severity_name(int s)
+{
+    switch (s) {
+    case LRC_SEVERITY_WARN: return "WARN";
+    case LRC_SEVERITY_PANIC: return "PANIC";
+    default: return "ERR";
+    }
+}
+
+json_t *cli_error_stack_json(const lrc_error *e)
+{
+    json_t *list = json_array();
+    size_t n = lrc_error_count(e);
+    for (size_t i = 0; i < n; i++) {
+        const lrc_dev_error *d = lrc_error_at(e, i);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}", "reason", d->reason, "desc",
+                                              d->desc, "origin", d->origin, "severity",
+                                              severity_name(d->severity)));
+    }
+    if (n == 0 && e)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}", "reason", "LRC_Error",
+                                              "desc", lrc_error_message(e), "origin", "lrc",
+                                              "severity", "ERR"));
+    return list;
+}
+
+const char *cli_code_name(int rc)
+{
+    switch (rc) {
+    case LRC_OK: return "LRC_OK";
+    case LRC_EINVAL: return "LRC_EINVAL";
+    case LRC_ENOMEM: return "LRC_ENOMEM";
+    case LRC_ETANGO: return "LRC_ETANGO";
+    case LRC_EREJECTED: return "LRC_EREJECTED";
+    case LRC_ERESULTCODE: return "LRC_ERESULTCODE";
+    case LRC_EPROTOCOL: return "LRC_EPROTOCOL";
+    case LRC_ETIMEDOUT: return "LRC_ETIMEDOUT";
+    case LRC_ECLOSED: return "LRC_ECLOSED";
+    case LRC_ENOTFOUND: return "LRC_ENOTFOUND";
+    case LRC_EJSON: return "LRC_EJSON";
+    case LRC_ESTATE: return "LRC_ESTATE";
+    case LRC_EFULL: return "LRC_EFULL";
+    default: return "LRC_EINTERNAL";
+    }
+}
+
+json_t *cli_error_json(int rc, const lrc_error *e)
+{
+    return json_pack("{s:s, s:s, s:o}", "code", cli_code_name(rc), "message",
+                     e ? lrc_error_message(e) : lrc_strerror(rc), "stack",
+                     cli_error_stack_json(e));
+}
+
+/* A JSON text of the library (always valid) as a value; null if not. */
+static json_t *parse(const char *text)
+{
+    json_t *v = text ? json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL) : NULL;
+    return v ? v : json_null();
+}
+
+json_t *cli_update_json(const lrc_update *u, const char *device, double t0)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "device", json_string(device));
+    if (u->command_id)
+        json_object_set_new(o, "command_id", json_string(u->command_id));
+    if (u->has & LRC_HAS_STATUS) {
+        json_object_set_new(o, "status", json_string(lrc_status_name(u->status)));
+    } else if (u->has & LRC_HAS_UNKNOWN_STATUS) {
+        json_object_set_new(o, "status", json_null()); /* as Python: status=None */
+        json_object_set_new(o, "status_raw", parse(u->status_raw));
+    }
+    if (u->has & LRC_HAS_PROGRESS)
+        json_object_set_new(o, "progress", json_integer(u->progress));
+    if (u->has & LRC_HAS_RESULT)
+        json_object_set_new(o, "result", parse(u->result_json));
+    if (u->has & LRC_HAS_ERROR)
+        json_object_set_new(o, "error", cli_error_stack_json(u->error));
+    if (u->has & LRC_HAS_EXTRA) {
+        /* extra keys never replace the ones above */
+        json_t *extra = parse(u->extra_json);
+        if (json_is_object(extra))
+            json_object_update_missing(o, extra);
+        json_decref(extra);
+    }
+    if (u->final)
+        json_object_set_new(o, "final", json_true());
+    json_object_set_new(o, "elapsed", json_real((double)(int64_t)((cli_now() - t0) * 1000) / 1000));
+    return o;
+}
+
+void cli_print_json_line(json_t *obj)
+{
+    char *text = json_dumps(obj, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENSURE_ASCII |
+                                     JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
+    json_decref(obj);
+    if (!text)
+        return;
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+    free(text);
+}

@@ -1,0 +1,750 @@
+/*
+ * cli_test.c - the `lrc` tool end to end, as an operator and a script use
+ * it: through a pseudo-terminal (the live line, the progress bar, the final
+ * line, the Ctrl-C prompt) and through pipes (JSON lines), against real
+ * demo devices (v2, pre-1.2 "none", no common version "3,4") and a real
+ * non-LRC device (TangoTest) over the real Tango database.
+ *
+ *   cli_test LRC_EXE DEMO_DEVICE_EXE
+ */
+#include "proc.h"
+#include "tango_fixture.h"
+
+#include <jansson.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define TANGOTEST_EXE "/usr/lib/tango/TangoTest"
+
+static const char *g_lrc;
+static const char *g_demo;
+
+/* The devices of the whole program, on two demo servers and a TangoTest. */
+enum dev_index { D_V2, D_ONOFF, D_ABORT, D_STATUS, D_NONE, D_34, D_WATCH, D_COUNT };
+static const char *const dev_tags[D_COUNT] = {"v2", "onoff", "abort", "status",
+                                              "none", "v34", "watch"};
+static char g_dev[D_COUNT][128];
+static char g_tangotest[128];
+static lrct_server *g_srv, *g_srv_none, *g_srv_34, *g_tt;
+
+/* ---- running lrc ------------------------------------------------------- */
+
+#define MAX_ARGS 16
+
+/* lrc ARGS... (NULL-terminated), started in `mode` with `env`. */
+static proc *start_lrc(proc_mode mode, const char *const *env, ...)
+{
+    const char *argv[MAX_ARGS + 2] = {g_lrc};
+    va_list ap;
+    va_start(ap, env);
+    int n = 1;
+    const char *a;
+    while ((a = va_arg(ap, const char *)) && n <= MAX_ARGS)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    proc *p = proc_start(mode, argv, env);
+    assert_non_null(p);
+    return p;
+}
+
+static void dump(const proc *p, const char *what)
+{
+    fprintf(stderr, "---- %s: exit %d\n---- stdout:\n%s\n---- stderr:\n%s\n----\n", what, p->status,
+            p->out, p->err);
+}
+
+/* Finishes p and checks its exit status (dumping its output if wrong). */
+static void expect_exit(proc *p, int want, const char *what)
+{
+    int st = proc_finish(p, 60);
+    if (st != want) {
+        dump(p, what);
+        fail_msg("%s: exit %d, expected %d", what, st, want);
+    }
+}
+
+/* Every line of text as JSON (each must parse): a new array. */
+static json_t *json_lines(const proc *p)
+{
+    json_t *all = json_array();
+    char *copy = strdup(p->out), *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_error_t je;
+        json_t *v = json_loads(line, 0, &je);
+        if (!json_is_object(v)) {
+            dump(p, "json lines");
+            fail_msg("not a JSON object line: %s (%s)", line, je.text);
+        }
+        json_array_append_new(all, v);
+    }
+    free(copy);
+    return all;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* The outcome line (the last) and checks on every update line. */
+static json_t *outcome_of(json_t *lines, const char *device)
+{
+    size_t n = json_array_size(lines);
+    assert_true(n >= 1);
+    json_t *last = json_array_get(lines, n - 1);
+    assert_non_null(str(last, "outcome"));
+    for (size_t i = 0; i + 1 < n; i++) {
+        json_t *u = json_array_get(lines, i);
+        assert_string_equal(str(u, "device"), device);
+        assert_non_null(str(u, "command_id"));
+        assert_true(json_is_number(json_object_get(u, "elapsed")));
+        assert_null(json_object_get(u, "outcome"));
+    }
+    return last;
+}
+
+/* The update line with "final": true; exactly one, the last update. */
+static json_t *final_of(json_t *lines)
+{
+    size_t n = json_array_size(lines), finals = 0;
+    json_t *f = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (json_is_true(json_object_get(json_array_get(lines, i), "final"))) {
+            finals++;
+            f = json_array_get(lines, i);
+            assert_int_equal(i, n - 2); /* right before the outcome */
+        }
+    assert_int_equal(finals, 1);
+    return f;
+}
+
+static char *dumps(json_t *v)
+{
+    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+}
+
+static void assert_json_eq(json_t *v, const char *want)
+{
+    char *got = dumps(v);
+    if (!got || strcmp(got, want) != 0)
+        fail_msg("JSON %s, expected %s", got ? got : "(null)", want);
+    free(got);
+}
+
+/* Counts the lines of `lines` with status `st`. */
+static size_t count_status(json_t *lines, const char *st)
+{
+    size_t n = 0, i;
+    json_t *u;
+    json_array_foreach(lines, i, u) n += str(u, "status") && strcmp(str(u, "status"), st) == 0;
+    return n;
+}
+
+/* ---- fixture -------------------------------------------------------------- */
+
+/* One demo server with the devices `which` (a -1-terminated list of
+ * indexes), all with LrcProtocolVersions = versions (NULL: the default). A
+ * server's devices share one attribute set, so each protocol setting gets
+ * its own server. */
+static lrct_server *start_demo(const char *versions, const int *which)
+{
+    char *inst = lrct_unique_name("cli");
+    const char *devs[D_COUNT + 1];
+    char props_buf[D_COUNT][200];
+    const char *props[D_COUNT + 1];
+    int n = 0;
+    for (; which[n] >= 0; n++) {
+        int i = which[n];
+        snprintf(g_dev[i], sizeof g_dev[i], "test/lrccli/%s-%s", inst, dev_tags[i]);
+        devs[n] = g_dev[i];
+        snprintf(props_buf[n], sizeof props_buf[n], "%s:LrcProtocolVersions=%s", g_dev[i],
+                 versions ? versions : "");
+        props[n] = props_buf[n];
+    }
+    devs[n] = NULL;
+    props[versions ? n : 0] = NULL;
+    lrct_server *srv = lrct_server_start(g_demo, inst, "LrcDemo", devs, props);
+    free(inst);
+    return srv;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    setenv("TANGO_EVENT_BUFFER_HWM", "100000", 1);
+    if (lrct_db_up() != 0)
+        return -1;
+    static const int v2[] = {D_V2, D_ONOFF, D_ABORT, D_STATUS, D_WATCH, -1};
+    static const int none[] = {D_NONE, -1}, v34[] = {D_34, -1};
+    if (!(g_srv = start_demo(NULL, v2)) || !(g_srv_none = start_demo("none", none)) ||
+        !(g_srv_34 = start_demo("3,4", v34)))
+        return -1;
+    char *tinst = lrct_unique_name("clitt");
+    snprintf(g_tangotest, sizeof g_tangotest, "test/lrccli/%s", tinst);
+    const char *tdevs[] = {g_tangotest, NULL};
+    g_tt = lrct_server_start(TANGOTEST_EXE, tinst, "TangoTest", tdevs, NULL);
+    free(tinst);
+    return g_tt ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    int rc = 0;
+    rc |= lrct_server_stop(g_srv);
+    rc |= lrct_server_stop(g_srv_none);
+    rc |= lrct_server_stop(g_srv_34);
+    lrct_server_stop(g_tt); /* TangoTest's own exit status is not ours to judge */
+    return rc;
+}
+
+/* ---- pipes: JSON lines -------------------------------------------------------- */
+
+static void test_json_echo(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Echo", "hello", NULL);
+    expect_exit(p, 0, "Echo");
+    json_t *lines = json_lines(p);
+    json_t *out = outcome_of(lines, g_dev[D_V2]);
+    assert_string_equal(str(out, "outcome"), "COMPLETED");
+    assert_string_equal(str(out, "result_code"), "OK");
+    assert_int_equal(json_integer_value(json_object_get(out, "exit")), 0);
+    json_t *fin = final_of(lines);
+    assert_string_equal(str(fin, "status"), "COMPLETED");
+    assert_json_eq(json_object_get(fin, "result"), "[0,\"hello\"]");
+    /* every update is about the command the outcome names */
+    size_t i;
+    json_t *u;
+    json_array_foreach(lines, i, u) assert_string_equal(str(u, "command_id"), str(out, "command_id"));
+    assert_string_equal(p->err, "");
+    json_decref(lines);
+    proc_free(p);
+}
+
+static void test_json_sleep_progress(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Sleep", "1", "--json", NULL);
+    expect_exit(p, 0, "Sleep 1");
+    json_t *lines = json_lines(p);
+    json_t *out = outcome_of(lines, g_dev[D_V2]);
+    assert_string_equal(str(out, "outcome"), "COMPLETED");
+    /* progress every 10 %, in order, ending at 100 */
+    long last = -1;
+    size_t nprog = 0, i;
+    json_t *u;
+    json_array_foreach(lines, i, u)
+    {
+        json_t *pr = json_object_get(u, "progress");
+        if (!pr)
+            continue;
+        assert_true(json_is_integer(pr));
+        assert_true(json_integer_value(pr) > last);
+        last = (long)json_integer_value(pr);
+        nprog++;
+    }
+    assert_true(nprog >= 5);
+    assert_int_equal(last, 100);
+    assert_json_eq(json_object_get(final_of(lines), "result"), "[0,\"Sleep done\"]");
+    assert_int_equal(count_status(lines, "IN_PROGRESS"), 1);
+    json_decref(lines);
+    proc_free(p);
+}
+
+static void test_json_fail(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Fail", "boom", NULL);
+    expect_exit(p, 2, "Fail");
+    json_t *lines = json_lines(p);
+    assert_string_equal(str(outcome_of(lines, g_dev[D_V2]), "outcome"), "FAILED");
+    json_t *fin = final_of(lines);
+    assert_string_equal(str(fin, "status"), "FAILED");
+    assert_json_eq(json_object_get(fin, "result"),
+                   "[3,\"Unhandled exception during execution: boom\"]");
+    json_decref(lines);
+    proc_free(p);
+}
+
+static void test_abort_a_sleep(void **state)
+{
+    (void)state;
+    proc *sl = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ABORT], "Sleep", "30", NULL);
+    if (!proc_wait_for(sl, "\"IN_PROGRESS\"", false, 20)) {
+        dump(sl, "Sleep 30");
+        fail_msg("the Sleep never went IN_PROGRESS");
+    }
+    proc *ab = start_lrc(PROC_PIPES, NULL, "abort", g_dev[D_ABORT], NULL);
+    expect_exit(ab, 0, "abort");
+    json_t *al = json_lines(ab);
+    json_t *afin = final_of(al);
+    assert_string_equal(str(afin, "status"), "COMPLETED");
+    assert_json_eq(json_object_get(afin, "result"), "[0,\"Abort completed OK\"]");
+    assert_true(strstr(str(afin, "command_id"), "_Abort") != NULL);
+
+    expect_exit(sl, 3, "aborted Sleep");
+    json_t *sl_lines = json_lines(sl);
+    json_t *out = outcome_of(sl_lines, g_dev[D_ABORT]);
+    assert_string_equal(str(out, "outcome"), "ABORTED");
+    json_t *fin = final_of(sl_lines);
+    assert_string_equal(str(fin, "status"), "ABORTED");
+    assert_json_eq(json_object_get(fin, "result"), "[7,\"Command has been aborted\"]");
+    json_decref(al);
+    json_decref(sl_lines);
+    proc_free(ab);
+    proc_free(sl);
+}
+
+static void test_rejected_on(void **state)
+{
+    (void)state;
+    proc *on = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ONOFF], "On", NULL);
+    expect_exit(on, 0, "On");
+    proc_free(on);
+    proc *again = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ONOFF], "On", NULL);
+    expect_exit(again, 4, "On again");
+    assert_non_null(strstr(again->err, "On command rejected: Device is already in ON state."));
+    json_t *lines = json_lines(again);
+    assert_int_equal(json_array_size(lines), 1); /* no update: only the outcome */
+    json_t *out = json_array_get(lines, 0);
+    assert_string_equal(str(out, "outcome"), "REJECTED");
+    assert_string_equal(str(json_object_get(out, "error"), "code"), "LRC_EREJECTED");
+    json_decref(lines);
+    proc_free(again);
+    /* quiet: nothing on stdout, the reason still on stderr */
+    proc *q = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ONOFF], "On", "-q", NULL);
+    expect_exit(q, 4, "On -q");
+    assert_string_equal(q->out, "");
+    assert_non_null(strstr(q->err, "already in ON state"));
+    proc_free(q);
+    proc *off = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ONOFF], "Off", "--quiet", NULL);
+    expect_exit(off, 0, "Off -q");
+    assert_string_equal(off->out, "");
+    proc_free(off);
+}
+
+static void test_timeout(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Sleep", "4", "--timeout",
+                        "0.5", NULL);
+    expect_exit(p, 5, "timeout");
+    json_t *lines = json_lines(p);
+    json_t *out = outcome_of(lines, g_dev[D_V2]);
+    assert_string_equal(str(out, "outcome"), "TIMEOUT");
+    double el = json_number_value(json_object_get(out, "elapsed"));
+    assert_true(el >= 0.5 && el < 3.5);
+    assert_non_null(strstr(p->err, "--timeout"));
+    json_decref(lines);
+    proc_free(p);
+    /* the command went on: wait for it so the next tests find the device idle */
+    proc *w = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Echo", "after", NULL);
+    expect_exit(w, 0, "Echo after the timeout");
+    proc_free(w);
+}
+
+/* ---- errors: one clear line, exit 6 (64 for usage) -------------------------------- */
+
+static void expect_error(int want_exit, const char *want_text, const char *const *env, ...)
+{
+    const char *argv[MAX_ARGS + 2] = {g_lrc};
+    va_list ap;
+    va_start(ap, env);
+    int n = 1;
+    const char *a;
+    while ((a = va_arg(ap, const char *)) && n <= MAX_ARGS)
+        argv[n++] = a;
+    va_end(ap);
+    proc *p = NULL;
+    int st = proc_run(PROC_PIPES, argv, env, 60, &p);
+    assert_non_null(p);
+    if (st != want_exit || !strstr(p->err, want_text)) {
+        dump(p, argv[1]);
+        fail_msg("%s %s: exit %d (want %d), stderr should contain \"%s\"", argv[1],
+                 n > 2 ? argv[2] : "", st, want_exit, want_text);
+    }
+    /* the first line of stderr is the error, prefixed "lrc: " */
+    assert_int_equal(strncmp(p->err, "lrc: ", 5), 0);
+    proc_free(p);
+}
+
+static void test_error_cases(void **state)
+{
+    (void)state;
+    expect_error(6, "no such device in the Tango database", NULL, "invoke", "no/such/device",
+                 "Echo", "x", NULL);
+    expect_error(6, "no command 'Nope'", NULL, "invoke", g_dev[D_V2], "Nope", NULL);
+    expect_error(6, "Sleep: bad argument", NULL, "invoke", g_dev[D_V2], "Sleep", "abc", NULL);
+    expect_error(6, "Sleep: bad argument", NULL, "invoke", g_dev[D_V2], "Sleep", NULL);
+    expect_error(6, "Sleep: bad argument", NULL, "invoke", g_dev[D_V2], "Sleep", "[1, 2]", NULL);
+    expect_error(6, "On: bad argument", NULL, "invoke", g_dev[D_V2], "On", "1", NULL);
+    /* the demo device refuses a negative duration itself (a DevFailed) */
+    expect_error(6, g_dev[D_V2], NULL, "invoke", g_dev[D_V2], "Sleep", "-1", NULL);
+    expect_error(6, "is not LRC-capable", NULL, "invoke", g_tangotest, "DevString", "x", NULL);
+    expect_error(6, "is not LRC-capable", NULL, "invoke", g_tangotest, "DevVarLongStringArray",
+                 "[[1], [\"a\"]]", NULL);
+    expect_error(6, "is not LRC-capable", NULL, "status", g_tangotest, NULL);
+    expect_error(6, "is not LRC-capable", NULL, "watch", g_tangotest, NULL);
+    const char *no_host[] = {"TANGO_HOST", NULL};
+    expect_error(6, "TANGO_HOST is not set", no_host, "invoke", g_dev[D_V2], "Echo", "x", NULL);
+    const char *bad_host[] = {"TANGO_HOST=127.0.0.1:1", NULL};
+    expect_error(6, "cannot reach the Tango database at 127.0.0.1:1", bad_host, "status",
+                 g_dev[D_V2], NULL);
+    expect_error(6, "not compatible", NULL, "invoke", g_dev[D_34], "Echo", "x", NULL);
+    expect_error(64, "unknown option --bogus", NULL, "invoke", g_dev[D_V2], "Echo", "--bogus",
+                 NULL);
+    expect_error(64, "missing arguments", NULL, "invoke", g_dev[D_V2], NULL);
+    expect_error(64, "no command 'frobnicate'", NULL, "frobnicate", NULL);
+    expect_error(64, "--timeout: not a number of seconds", NULL, "invoke", g_dev[D_V2], "Echo",
+                 "x", "--timeout", "soon", NULL);
+}
+
+static void test_help(void **state)
+{
+    (void)state;
+    static const char *const cmds[] = {"invoke", "watch", "status", "abort", "versions"};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        proc *p = start_lrc(PROC_PIPES, NULL, cmds[i], "--help", NULL);
+        expect_exit(p, 0, cmds[i]);
+        char want[64];
+        snprintf(want, sizeof want, "usage: lrc %s ", cmds[i]);
+        assert_non_null(strstr(p->out, want));
+        proc_free(p);
+    }
+    proc *p = start_lrc(PROC_PIPES, NULL, "--help", NULL);
+    expect_exit(p, 0, "--help");
+    assert_non_null(strstr(p->out, "130  interrupted"));
+    assert_non_null(strstr(p->out, "TANGO_HOST"));
+    proc_free(p);
+    p = start_lrc(PROC_PIPES, NULL, "--version", NULL);
+    expect_exit(p, 0, "--version");
+    assert_non_null(strstr(p->out, "lrc (tango-lrc) "));
+    proc_free(p);
+}
+
+/* ---- a pseudo-terminal: what the operator sees ------------------------------------------ */
+
+static void test_tty_sleep_progress_bar(void **state)
+{
+    (void)state;
+    const char *env[] = {"LC_ALL=C.UTF-8", "TERM=xterm", "NO_COLOR=1", NULL};
+    proc *p = start_lrc(PROC_PTY, env, "invoke", g_dev[D_V2], "Sleep", "1.5", NULL);
+    /* a half-filled bar while it runs, redrawn in place */
+    bool half = proc_wait_for(p, "\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588"
+                                 "\u2591",
+                              false, 20);
+    expect_exit(p, 0, "Sleep on a terminal");
+    if (!half) {
+        dump(p, "tty");
+        fail_msg("no half-filled progress bar");
+    }
+    assert_non_null(strstr(p->out, "\r\033[K"));          /* the live line redrawn */
+    assert_non_null(strstr(p->out, "  50%"));
+    assert_non_null(strstr(p->out, "IN_PROGRESS"));
+    /* the final line: symbol, status, a full bar, 100 %, then the result */
+    const char *fin = strstr(p->out, "\u2714 COMPLETED  [");
+    if (!fin) {
+        dump(p, "tty");
+        fail_msg("no final line");
+    }
+    assert_non_null(strstr(fin, "\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588"
+                                "\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588] 100%"));
+    assert_non_null(strstr(fin, "\r\nresult: [0,\"Sleep done\"]\r\n"));
+    assert_null(strstr(p->out, "\033[3")); /* NO_COLOR: no colours */
+    assert_null(strstr(p->out, "{\"")); /* no JSON on a terminal */
+    proc_free(p);
+}
+
+static void test_tty_ascii_and_colour(void **state)
+{
+    (void)state;
+    const char *env[] = {"LC_ALL=C", "LANG", "TERM=xterm", "NO_COLOR=1", NULL};
+    proc *p = start_lrc(PROC_PTY, env, "invoke", g_dev[D_V2], "Fail", "stalled", NULL);
+    expect_exit(p, 2, "Fail on a terminal");
+    assert_non_null(strstr(p->out, "!! FAILED"));
+    assert_non_null(strstr(p->out, "result: [3,\"Unhandled exception during execution: stalled\"]"));
+    proc_free(p);
+    const char *colour[] = {"LC_ALL=C", "TERM=xterm", "NO_COLOR=1", NULL};
+    p = start_lrc(PROC_PTY, colour, "invoke", g_dev[D_V2], "Sleep", "0.5", NULL);
+    expect_exit(p, 0, "Sleep, ASCII");
+    assert_non_null(strstr(p->out, "####################] 100%"));
+    assert_non_null(strstr(p->out, "OK COMPLETED"));
+    proc_free(p);
+    const char *coloured[] = {"LC_ALL=C", "TERM=xterm", "NO_COLOR", NULL};
+    p = start_lrc(PROC_PTY, coloured, "invoke", g_dev[D_V2], "Echo", "hi", NULL);
+    expect_exit(p, 0, "Echo, colours");
+    assert_non_null(strstr(p->out, "\033[32mOK COMPLETED"));
+    proc_free(p);
+}
+
+/* Ctrl-C on a terminal asks; "y" sends Abort and the command ends ABORTED. */
+static void test_tty_interrupt_abort(void **state)
+{
+    (void)state;
+    const char *env[] = {"LC_ALL=C.UTF-8", "TERM=xterm", "NO_COLOR=1", NULL};
+    proc *p = start_lrc(PROC_PTY, env, "invoke", g_dev[D_ABORT], "Sleep", "30", NULL);
+    assert_true(proc_wait_for(p, "IN_PROGRESS", false, 20));
+    assert_true(proc_write(p, "\003")); /* Ctrl-C: the terminal sends SIGINT */
+    char q[256];
+    snprintf(q, sizeof q, "Abort all commands of %s? [y/N]", g_dev[D_ABORT]);
+    if (!proc_wait_for(p, q, false, 10)) {
+        dump(p, "prompt");
+        fail_msg("no Abort prompt");
+    }
+    assert_true(proc_write(p, "y\n"));
+    expect_exit(p, 3, "Sleep aborted from the prompt");
+    assert_non_null(strstr(p->out, "Abort sent to"));
+    assert_non_null(strstr(p->out, "\u25a0 ABORTED"));
+    assert_non_null(strstr(p->out, "result: [7,\"Command has been aborted\"]"));
+    proc_free(p);
+}
+
+/* "n" at the prompt: stop following, the command goes on; exit 130. */
+static void test_tty_interrupt_no(void **state)
+{
+    (void)state;
+    const char *env[] = {"LC_ALL=C.UTF-8", "TERM=xterm", "NO_COLOR=1", NULL};
+    proc *p = start_lrc(PROC_PTY, env, "invoke", g_dev[D_ABORT], "Sleep", "1", NULL);
+    assert_true(proc_wait_for(p, "IN_PROGRESS", false, 20));
+    assert_true(proc_write(p, "\003"));
+    assert_true(proc_wait_for(p, "[y/N]", false, 10));
+    assert_true(proc_write(p, "n\n"));
+    expect_exit(p, 130, "Sleep, interrupt declined");
+    assert_non_null(strstr(p->out, "interrupted"));
+    assert_null(strstr(p->out, "Abort sent"));
+    proc_free(p);
+    /* the Sleep was not aborted: a status query finds it COMPLETED later */
+    proc *w = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ABORT], "Echo", "idle", NULL);
+    expect_exit(w, 0, "Echo after the Sleep");
+    proc_free(w);
+}
+
+/* Not on a terminal: --abort-on-interrupt sends Abort at SIGINT; without
+ * it SIGINT just stops following. */
+static void test_pipe_interrupts(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ABORT], "Sleep", "30",
+                        "--abort-on-interrupt", NULL);
+    assert_true(proc_wait_for(p, "\"IN_PROGRESS\"", false, 20));
+    proc_kill(p, SIGINT);
+    expect_exit(p, 3, "Sleep, --abort-on-interrupt");
+    json_t *lines = json_lines(p);
+    assert_string_equal(str(json_array_get(lines, json_array_size(lines) - 1), "outcome"),
+                        "ABORTED");
+    json_decref(lines);
+    proc_free(p);
+
+    p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ABORT], "Sleep", "1", NULL);
+    assert_true(proc_wait_for(p, "\"IN_PROGRESS\"", false, 20));
+    proc_kill(p, SIGINT);
+    expect_exit(p, 130, "Sleep, SIGINT");
+    lines = json_lines(p);
+    assert_string_equal(str(json_array_get(lines, json_array_size(lines) - 1), "outcome"),
+                        "INTERRUPTED");
+    json_decref(lines);
+    proc_free(p);
+    proc *w = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ABORT], "Echo", "idle", NULL);
+    expect_exit(w, 0, "Echo after the Sleep");
+    proc_free(w);
+}
+
+/* ---- status, versions, watch --------------------------------------------------------- */
+
+static char *command_id_of(proc *p)
+{
+    json_t *lines = json_lines(p);
+    char *id = strdup(str(json_array_get(lines, json_array_size(lines) - 1), "command_id"));
+    json_decref(lines);
+    return id;
+}
+
+static void check_status_on(const char *device, const char *want_source)
+{
+    proc *e = start_lrc(PROC_PIPES, NULL, "invoke", device, "Echo", "listed", NULL);
+    expect_exit(e, 0, "Echo");
+    char *echo_id = command_id_of(e);
+    proc_free(e);
+    proc *sl = start_lrc(PROC_PIPES, NULL, "invoke", device, "Sleep", "3", NULL);
+    assert_true(proc_wait_for(sl, "\"progress\"", false, 20));
+
+    proc *st = start_lrc(PROC_PIPES, NULL, "status", device, "--json", NULL);
+    expect_exit(st, 0, "status --json");
+    json_t *lines = json_lines(st);
+    assert_int_equal(json_array_size(lines), 1);
+    json_t *cmds = json_object_get(json_array_get(lines, 0), "commands");
+    bool saw_echo = false, saw_sleep = false;
+    size_t i;
+    json_t *c;
+    json_array_foreach(cmds, i, c)
+    {
+        if (strcmp(str(c, "command_id"), echo_id) == 0) {
+            saw_echo = true;
+            assert_string_equal(str(c, "status"), "COMPLETED");
+            assert_string_equal(str(c, "name"), "Echo");
+            if (want_source)
+                assert_string_equal(str(c, "source"), want_source);
+        }
+        if (strcmp(str(c, "status"), "IN_PROGRESS") == 0 && strcmp(str(c, "name"), "Sleep") == 0) {
+            saw_sleep = true;
+            assert_true(json_is_integer(json_object_get(c, "progress")));
+        }
+    }
+    json_decref(lines);
+    if (!saw_echo || !saw_sleep) {
+        dump(st, "status");
+        fail_msg("status lists the Echo: %d, the running Sleep: %d", saw_echo, saw_sleep);
+    }
+    proc_free(st);
+
+    /* the table */
+    const char *env[] = {"NO_COLOR=1", NULL};
+    proc *tb = start_lrc(PROC_PTY, env, "status", device, NULL);
+    expect_exit(tb, 0, "status table");
+    assert_non_null(strstr(tb->out, "STATUS"));
+    assert_non_null(strstr(tb->out, "PROGRESS"));
+    assert_non_null(strstr(tb->out, echo_id));
+    assert_non_null(strstr(tb->out, "IN_PROGRESS"));
+    proc_free(tb);
+
+    /* one command */
+    proc *one = start_lrc(PROC_PIPES, env, "status", device, echo_id, NULL);
+    expect_exit(one, 0, "status ID");
+    json_t *ol = json_lines(one);
+    assert_string_equal(str(json_array_get(ol, 0), "status"), "COMPLETED");
+    json_decref(ol);
+    proc_free(one);
+    proc *nf = start_lrc(PROC_PTY, env, "status", device, "1.0_1_Nothing", NULL);
+    expect_exit(nf, 1, "status unknown ID");
+    assert_non_null(strstr(nf->out, "NOT_FOUND"));
+    proc_free(nf);
+
+    expect_exit(sl, 0, "the Sleep");
+    proc_free(sl);
+    free(echo_id);
+}
+
+static void test_status_v2(void **state)
+{
+    (void)state;
+    check_status_on(g_dev[D_STATUS], "lrcFinished");
+}
+
+static void test_status_pre_1_2(void **state)
+{
+    (void)state;
+    check_status_on(g_dev[D_NONE], "longRunningCommandStatus");
+}
+
+static void test_versions(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PTY, NULL, "versions", g_dev[D_V2], NULL);
+    expect_exit(p, 0, "versions v2");
+    assert_non_null(strstr(p->out, "LRC protocol 2 (device 1..2, this client 1..2)"));
+    proc_free(p);
+    p = start_lrc(PROC_PTY, NULL, "versions", g_dev[D_NONE], NULL);
+    expect_exit(p, 0, "versions none");
+    assert_non_null(strstr(p->out, "LRC protocol 1 (device: no lrcProtocolVersions"));
+    proc_free(p);
+    p = start_lrc(PROC_PIPES, NULL, "versions", g_dev[D_34], NULL);
+    expect_exit(p, 6, "versions 3,4");
+    assert_non_null(strstr(p->err, "Server version min, max = (3, 4)"));
+    json_t *lines = json_lines(p);
+    json_t *v = json_array_get(lines, 0);
+    assert_true(json_is_null(json_object_get(v, "protocol")));
+    assert_int_equal(json_integer_value(json_object_get(v, "device_min")), 3);
+    json_decref(lines);
+    proc_free(p);
+}
+
+/* Every event of two devices (v2 and v1), started by someone else. */
+static void test_watch_two_devices(void **state)
+{
+    (void)state;
+    proc *w = start_lrc(PROC_PIPES, NULL, "watch", g_dev[D_WATCH], g_dev[D_NONE], NULL);
+    char want[256];
+    snprintf(want, sizeof want, "watching %s", g_dev[D_NONE]);
+    if (!proc_wait_for(w, want, true, 20)) {
+        dump(w, "watch");
+        fail_msg("the watch did not start");
+    }
+    proc *a = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_WATCH], "Sleep", "0.3", NULL);
+    proc *b = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_NONE], "Echo", "v1 here", NULL);
+    expect_exit(a, 0, "Sleep on the v2 device");
+    expect_exit(b, 0, "Echo on the v1 device");
+    char *ida = command_id_of(a), *idb = command_id_of(b);
+    /* both finals reach the watch */
+    char fa[300], fb[300];
+    snprintf(fa, sizeof fa, "\"command_id\":\"%s\",\"status\":\"COMPLETED\"", ida);
+    snprintf(fb, sizeof fb, "\"command_id\":\"%s\",\"status\":\"COMPLETED\"", idb);
+    bool got_a = proc_wait_for(w, fa, false, 20), got_b = proc_wait_for(w, fb, false, 20);
+    proc_kill(w, SIGINT);
+    expect_exit(w, 0, "watch, SIGINT");
+    if (!got_a || !got_b) {
+        dump(w, "watch");
+        fail_msg("the watch saw the v2 final: %d, the v1 final: %d", got_a, got_b);
+    }
+    json_t *lines = json_lines(w);
+    size_t i, n_a = 0, finals_b = 0;
+    json_t *u;
+    json_array_foreach(lines, i, u)
+    {
+        const char *id = str(u, "command_id");
+        if (id && strcmp(id, ida) == 0) {
+            assert_string_equal(str(u, "device"), g_dev[D_WATCH]);
+            n_a++;
+        }
+        if (id && strcmp(id, idb) == 0 && json_is_true(json_object_get(u, "final"))) {
+            assert_string_equal(str(u, "device"), g_dev[D_NONE]);
+            finals_b++;
+        }
+    }
+    assert_true(n_a >= 3); /* at least status changes and progress */
+    assert_int_equal(finals_b, 1);
+    json_decref(lines);
+    free(ida);
+    free(idb);
+    proc_free(a);
+    proc_free(b);
+    proc_free(w);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: cli_test LRC_EXE DEMO_DEVICE_EXE\n");
+        return 2;
+    }
+    g_lrc = argv[1];
+    g_demo = argv[2];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_json_echo),
+        cmocka_unit_test(test_json_sleep_progress),
+        cmocka_unit_test(test_json_fail),
+        cmocka_unit_test(test_abort_a_sleep),
+        cmocka_unit_test(test_rejected_on),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_error_cases),
+        cmocka_unit_test(test_tty_sleep_progress_bar),
+        cmocka_unit_test(test_tty_ascii_and_colour),
+        cmocka_unit_test(test_tty_interrupt_abort),
+        cmocka_unit_test(test_tty_interrupt_no),
+        cmocka_unit_test(test_pipe_interrupts),
+        cmocka_unit_test(test_status_v2),
+        cmocka_unit_test(test_status_pre_1_2),
+        cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_watch_two_devices),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
