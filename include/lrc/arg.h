@@ -52,41 +52,48 @@ typedef struct lrc_arg {
     } u;
 } lrc_arg;
 
+/* No argument: for a DevVoid command (not the same as a falsy argument). */
 static inline lrc_arg lrc_arg_none(void)
 {
     lrc_arg a = {LRC_ARG_NONE, {0}};
     return a;
 }
+/* A boolean (DevBoolean). */
 static inline lrc_arg lrc_arg_bool(bool v)
 {
     lrc_arg a = {LRC_ARG_BOOL, {0}};
     a.u.b = v;
     return a;
 }
+/* An integer, for any integer input type that can hold it. */
 static inline lrc_arg lrc_arg_long(int64_t v)
 {
     lrc_arg a = {LRC_ARG_LONG, {0}};
     a.u.l = v;
     return a;
 }
+/* A floating-point number (DevDouble, DevFloat). */
 static inline lrc_arg lrc_arg_double(double v)
 {
     lrc_arg a = {LRC_ARG_DOUBLE, {0}};
     a.u.d = v;
     return a;
 }
+/* A string (DevString); borrows v. */
 static inline lrc_arg lrc_arg_string(const char *v)
 {
     lrc_arg a = {LRC_ARG_STRING, {0}};
     a.u.s = v;
     return a;
 }
+/* JSON text, converted by the command's declared input type; borrows it. */
 static inline lrc_arg lrc_arg_json(const char *json_text)
 {
     lrc_arg a = {LRC_ARG_JSON, {0}};
     a.u.s = json_text;
     return a;
 }
+/* An array of n integers; borrows v. */
 static inline lrc_arg lrc_arg_long_array(const int64_t *v, size_t n)
 {
     lrc_arg a = {LRC_ARG_LONG_ARRAY, {0}};
@@ -94,6 +101,7 @@ static inline lrc_arg lrc_arg_long_array(const int64_t *v, size_t n)
     a.u.la.n = n;
     return a;
 }
+/* An array of n doubles; borrows v. */
 static inline lrc_arg lrc_arg_double_array(const double *v, size_t n)
 {
     lrc_arg a = {LRC_ARG_DOUBLE_ARRAY, {0}};
@@ -101,6 +109,7 @@ static inline lrc_arg lrc_arg_double_array(const double *v, size_t n)
     a.u.da.n = n;
     return a;
 }
+/* An array of n strings; borrows v and the strings. */
 static inline lrc_arg lrc_arg_string_array(const char *const *v, size_t n)
 {
     lrc_arg a = {LRC_ARG_STRING_ARRAY, {0}};

@@ -111,6 +111,7 @@ typedef struct lrc_queue_stats {
     size_t capacity;
 } lrc_queue_stats;
 
+/* Copies the counters of q (zeros for NULL) into *out. */
 void lrc_queue_get_stats(const lrc_queue *q, lrc_queue_stats *out);
 
 /* Sums over all queues of the scheduler, including released ones (capacity:

@@ -191,6 +191,7 @@ typedef struct lrc_server_config {
     void *user;
 } lrc_server_config;
 
+/* A configuration with the required fields set and the others empty. */
 lrc_server_config lrc_server_config_init(const char *class_name, lrc_device_init_fn init,
                                          void *user);
 
