@@ -60,7 +60,7 @@ enum cli_opt_bits {
 };
 
 typedef struct cli_options {
-    bool json;              /* --json, or stdout is not a terminal        */
+    bool json;              /* --json, or a piped event stream            */
     bool json_given;        /* --json on the command line                 */
     bool quiet;             /* -q / --quiet                               */
     bool abort_on_interrupt;
@@ -79,6 +79,8 @@ typedef struct cli_command {
     const char *details;  /* the rest of --help (may be NULL) */
     unsigned opts;        /* CLI_OPT_* accepted */
     int min_pos, max_pos; /* max_pos < 0: unbounded */
+    bool json_when_piped; /* a stream of events: JSON lines unless stdout is
+                             a terminal (tables stay text unless --json)  */
     int (*run)(const struct cli_command *cmd, cli_options *o);
 } cli_command;
 
@@ -136,6 +138,11 @@ json_t *cli_error_stack_json(const lrc_error *e);
 
 /* {"code": "LRC_E...", "message": ..., "stack": [...]} */
 json_t *cli_error_json(int rc, const lrc_error *e);
+
+/* A value as text for people, written like Python's json.dumps (the way
+ * devices write results): "[0, \"Sleep done\"]". malloc'd; NULL if out of
+ * memory. */
+char *cli_json_text(const json_t *v);
 
 /* Prints obj as one compact line on stdout and flushes. Steals obj. */
 void cli_print_json_line(json_t *obj);

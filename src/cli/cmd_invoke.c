@@ -353,6 +353,7 @@ const cli_command cli_cmd_invoke = {
     .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_QUIET | CLI_OPT_ABORT_ON_INT,
     .min_pos = 2,
     .max_pos = 3,
+    .json_when_piped = true,
     .run = run_invoke,
 };
 
@@ -366,5 +367,6 @@ const cli_command cli_cmd_abort = {
     .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_QUIET,
     .min_pos = 1,
     .max_pos = 1,
+    .json_when_piped = true,
     .run = run_abort,
 };

@@ -55,7 +55,7 @@ static void print_line(const cli_term *t, json_t *u)
         printf(" progress %lld%%", (long long)json_integer_value(pr));
     json_t *res = json_object_get(u, "result");
     if (res) {
-        char *text = json_dumps(res, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        char *text = cli_json_text(res);
         printf(" result %s", text ? text : "?");
         free(text);
     }
@@ -147,5 +147,6 @@ const cli_command cli_cmd_watch = {
     .opts = CLI_OPT_JSON,
     .min_pos = 1,
     .max_pos = -1,
+    .json_when_piped = true,
     .run = run_watch,
 };

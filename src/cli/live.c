@@ -153,11 +153,8 @@ void cli_live_note(cli_live *l, const char *fmt, ...)
     draw(l);
 }
 
-/* JSON text of a value for the terminal (compact, unicode as is). */
-static char *text_of(const json_t *v)
-{
-    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-}
+/* JSON text of a value for the terminal, as the device wrote it. */
+static char *text_of(const json_t *v) { return cli_json_text(v); }
 
 static void print_errors(cli_live *l, json_t *errors, double elapsed)
 {

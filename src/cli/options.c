@@ -85,7 +85,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
         return usage_error(cmd, o, "too many arguments, from", o->pos[cmd->max_pos]);
     if (o->live && o->json_given)
         return usage_error(cmd, o, "--live and --json exclude each other", NULL);
-    if (!o->json && !o->live && !isatty(STDOUT_FILENO))
+    if (cmd->json_when_piped && !o->json && !o->live && !isatty(STDOUT_FILENO))
         o->json = true; /* machine-readable when piped */
     return 0;
 }
@@ -97,8 +97,10 @@ void cli_print_command_help(const cli_command *cmd, FILE *f)
         fprintf(f, "\n%s", cmd->details);
     fprintf(f, "\nOptions:\n");
     if (cmd->opts & CLI_OPT_JSON)
-        fprintf(f, "  --json                one JSON object per line (the default when stdout\n"
-                   "                        is not a terminal)\n");
+        fprintf(f, cmd->json_when_piped
+                       ? "  --json                one JSON object per line (the default when stdout\n"
+                         "                        is not a terminal)\n"
+                       : "  --json                JSON instead of text\n");
     if (cmd->opts & CLI_OPT_LIVE)
         fprintf(f, "  --live                the terminal view even when stdout is not a\n"
                    "                        terminal (lines redrawn with carriage returns)\n");

@@ -2,7 +2,9 @@
  * (lrc --json; the terminal view reads the same objects). */
 #include "cli/cli.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *severity_name(int s)
 {
@@ -106,4 +108,58 @@ void cli_print_json_line(json_t *obj)
     fputc('\n', stdout);
     fflush(stdout);
     free(text);
+}
+
+/* Appends the text of v to *buf (growing it); false when out of memory. */
+static bool append_text(char **buf, size_t *len, const char *text)
+{
+    size_t n = strlen(text);
+    char *grown = realloc(*buf, *len + n + 1);
+    if (!grown)
+        return false;
+    memcpy(grown + *len, text, n + 1);
+    *buf = grown;
+    *len += n;
+    return true;
+}
+
+static bool append_value(char **buf, size_t *len, const json_t *v)
+{
+    size_t i;
+    const char *key;
+    json_t *item;
+    bool ok = true;
+    if (json_is_array(v)) {
+        ok = append_text(buf, len, "[");
+        json_array_foreach(v, i, item) ok = ok && (i == 0 || append_text(buf, len, ", ")) &&
+                                            append_value(buf, len, item);
+        return ok && append_text(buf, len, "]");
+    }
+    if (json_is_object(v)) {
+        ok = append_text(buf, len, "{");
+        i = 0;
+        json_object_foreach((json_t *)v, key, item)
+        {
+            json_t *k = json_string(key);
+            ok = ok && (i++ == 0 || append_text(buf, len, ", ")) && append_value(buf, len, k) &&
+                 append_text(buf, len, ": ") && append_value(buf, len, item);
+            json_decref(k);
+        }
+        return ok && append_text(buf, len, "}");
+    }
+    char *scalar = json_dumps(v, JSON_ENCODE_ANY);
+    ok = scalar && append_text(buf, len, scalar);
+    free(scalar);
+    return ok;
+}
+
+char *cli_json_text(const json_t *v)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    if (!append_text(&buf, &len, "") || !append_value(&buf, &len, v)) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
 }

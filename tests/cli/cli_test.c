@@ -433,11 +433,13 @@ static void test_help(void **state)
 
 /* ---- a pseudo-terminal: what the operator sees ------------------------------------------ */
 
+/* A UTF-8 terminal without colours: what most tests look at. */
+static const char *const k_utf8_env[] = {"LC_ALL=C.UTF-8", "TERM=xterm", "NO_COLOR=1", NULL};
+
 static void test_tty_sleep_progress_bar(void **state)
 {
     (void)state;
-    const char *env[] = {"LC_ALL=C.UTF-8", "TERM=xterm", "NO_COLOR=1", NULL};
-    proc *p = start_lrc(PROC_PTY, env, "invoke", g_dev[D_V2], "Sleep", "1.5", NULL);
+    proc *p = start_lrc(PROC_PTY, k_utf8_env, "invoke", g_dev[D_V2], "Sleep", "1.5", NULL);
     /* a half-filled bar while it runs, redrawn in place */
     bool half = proc_wait_for(p, "\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588"
                                  "\u2591",
@@ -458,7 +460,7 @@ static void test_tty_sleep_progress_bar(void **state)
     }
     assert_non_null(strstr(fin, "\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588"
                                 "\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588] 100%"));
-    assert_non_null(strstr(fin, "\r\nresult: [0,\"Sleep done\"]\r\n"));
+    assert_non_null(strstr(fin, "\r\nresult: [0, \"Sleep done\"]\r\n"));
     assert_null(strstr(p->out, "\033[3")); /* NO_COLOR: no colours */
     assert_null(strstr(p->out, "{\"")); /* no JSON on a terminal */
     proc_free(p);
@@ -471,7 +473,7 @@ static void test_tty_ascii_and_colour(void **state)
     proc *p = start_lrc(PROC_PTY, env, "invoke", g_dev[D_V2], "Fail", "stalled", NULL);
     expect_exit(p, 2, "Fail on a terminal");
     assert_non_null(strstr(p->out, "!! FAILED"));
-    assert_non_null(strstr(p->out, "result: [3,\"Unhandled exception during execution: stalled\"]"));
+    assert_non_null(strstr(p->out, "result: [3, \"Unhandled exception during execution: stalled\"]"));
     proc_free(p);
     const char *colour[] = {"LC_ALL=C", "TERM=xterm", "NO_COLOR=1", NULL};
     p = start_lrc(PROC_PTY, colour, "invoke", g_dev[D_V2], "Sleep", "0.5", NULL);
@@ -486,12 +488,11 @@ static void test_tty_ascii_and_colour(void **state)
     proc_free(p);
 }
 
-/* Ctrl-C on a terminal asks; "y" sends Abort and the command ends ABORTED. */
-static void test_tty_interrupt_abort(void **state)
+/* A Sleep of `seconds` on a terminal, interrupted with Ctrl-C once it
+ * runs: returns it waiting at the Abort prompt. */
+static proc *sleep_to_the_prompt(const char *seconds)
 {
-    (void)state;
-    const char *env[] = {"LC_ALL=C.UTF-8", "TERM=xterm", "NO_COLOR=1", NULL};
-    proc *p = start_lrc(PROC_PTY, env, "invoke", g_dev[D_ABORT], "Sleep", "30", NULL);
+    proc *p = start_lrc(PROC_PTY, k_utf8_env, "invoke", g_dev[D_ABORT], "Sleep", seconds, NULL);
     assert_true(proc_wait_for(p, "IN_PROGRESS", false, 20));
     assert_true(proc_write(p, "\003")); /* Ctrl-C: the terminal sends SIGINT */
     char q[256];
@@ -500,11 +501,19 @@ static void test_tty_interrupt_abort(void **state)
         dump(p, "prompt");
         fail_msg("no Abort prompt");
     }
+    return p;
+}
+
+/* Ctrl-C on a terminal asks; "y" sends Abort and the command ends ABORTED. */
+static void test_tty_interrupt_abort(void **state)
+{
+    (void)state;
+    proc *p = sleep_to_the_prompt("30");
     assert_true(proc_write(p, "y\n"));
     expect_exit(p, 3, "Sleep aborted from the prompt");
     assert_non_null(strstr(p->out, "Abort sent to"));
     assert_non_null(strstr(p->out, "\u25a0 ABORTED"));
-    assert_non_null(strstr(p->out, "result: [7,\"Command has been aborted\"]"));
+    assert_non_null(strstr(p->out, "result: [7, \"Command has been aborted\"]"));
     proc_free(p);
 }
 
@@ -512,20 +521,27 @@ static void test_tty_interrupt_abort(void **state)
 static void test_tty_interrupt_no(void **state)
 {
     (void)state;
-    const char *env[] = {"LC_ALL=C.UTF-8", "TERM=xterm", "NO_COLOR=1", NULL};
-    proc *p = start_lrc(PROC_PTY, env, "invoke", g_dev[D_ABORT], "Sleep", "1", NULL);
-    assert_true(proc_wait_for(p, "IN_PROGRESS", false, 20));
-    assert_true(proc_write(p, "\003"));
-    assert_true(proc_wait_for(p, "[y/N]", false, 10));
+    proc *p = sleep_to_the_prompt("1");
     assert_true(proc_write(p, "n\n"));
     expect_exit(p, 130, "Sleep, interrupt declined");
     assert_non_null(strstr(p->out, "interrupted"));
     assert_null(strstr(p->out, "Abort sent"));
+    /* the header line names the command: "DEVICE Sleep  (ID)" */
+    const char *open_paren = strchr(p->out, '(');
+    const char *close_paren = open_paren ? strstr(open_paren, "_Sleep)") : NULL;
+    assert_non_null(close_paren);
+    char id[128];
+    snprintf(id, sizeof id, "%.*s", (int)(close_paren + 6 - open_paren - 1), open_paren + 1);
     proc_free(p);
-    /* the Sleep was not aborted: a status query finds it COMPLETED later */
+    /* the Sleep was not aborted: once the device ran an Echo after it
+     * (one worker), the Sleep is COMPLETED */
     proc *w = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ABORT], "Echo", "idle", NULL);
     expect_exit(w, 0, "Echo after the Sleep");
     proc_free(w);
+    proc *st = start_lrc(PROC_PIPES, NULL, "status", g_dev[D_ABORT], id, NULL);
+    expect_exit(st, 0, "status of the Sleep");
+    assert_string_equal(st->out, "COMPLETED\nresult: [0, \"Sleep done\"]\n");
+    proc_free(st);
 }
 
 /* Not on a terminal: --abort-on-interrupt sends Abort at SIGINT; without
@@ -606,6 +622,13 @@ static void check_status_on(const char *device, const char *want_source)
     }
     proc_free(st);
 
+    /* text in a pipe too unless --json: a table is for reading */
+    proc *tp = start_lrc(PROC_PIPES, NULL, "status", device, NULL);
+    expect_exit(tp, 0, "status in a pipe");
+    assert_non_null(strstr(tp->out, "STATUS"));
+    assert_null(strstr(tp->out, "{\""));
+    proc_free(tp);
+
     /* the table */
     const char *env[] = {"NO_COLOR=1", NULL};
     proc *tb = start_lrc(PROC_PTY, env, "status", device, NULL);
@@ -617,7 +640,7 @@ static void check_status_on(const char *device, const char *want_source)
     proc_free(tb);
 
     /* one command */
-    proc *one = start_lrc(PROC_PIPES, env, "status", device, echo_id, NULL);
+    proc *one = start_lrc(PROC_PIPES, env, "status", device, echo_id, "--json", NULL);
     expect_exit(one, 0, "status ID");
     json_t *ol = json_lines(one);
     assert_string_equal(str(json_array_get(ol, 0), "status"), "COMPLETED");
@@ -658,6 +681,11 @@ static void test_versions(void **state)
     proc_free(p);
     p = start_lrc(PROC_PIPES, NULL, "versions", g_dev[D_34], NULL);
     expect_exit(p, 6, "versions 3,4");
+    assert_non_null(strstr(p->err, "Server version min, max = (3, 4)"));
+    assert_string_equal(p->out, ""); /* no common version: nothing to show */
+    proc_free(p);
+    p = start_lrc(PROC_PIPES, NULL, "versions", g_dev[D_34], "--json", NULL);
+    expect_exit(p, 6, "versions 3,4 --json");
     assert_non_null(strstr(p->err, "Server version min, max = (3, 4)"));
     json_t *lines = json_lines(p);
     json_t *v = json_array_get(lines, 0);

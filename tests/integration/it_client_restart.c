@@ -21,38 +21,11 @@
 
 static const char *g_example; /* argv[2]: lrc-invoke-example (unused here) */
 
-typedef struct fx {
-    it_dev *d;
-    lrc_proxy *p;
-} fx;
+/* A demo device of its own, not warmed up: the test kills its server. */
+static int setup(void **state) { return crec_fx_setup(state, "crestart", NULL, false); }
 
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    void *ds = NULL;
-    it_setup(&ds);
-    f->d = ds;
-    *state = f;
-    if (!it_dev_start(f->d, "crestart", NULL))
-        return -1;
-    lrc_error *err = NULL;
-    if (lrc_proxy_open(f->d->device, NULL, &f->p, &err) != LRC_OK) {
-        fprintf(stderr, "lrc_proxy_open: %s\n", lrc_error_message(err));
-        lrc_error_free(err);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    lrc_proxy_close(f->p);
-    void *ds = f->d;
-    int rc = it_teardown(&ds); /* the restarted server must end cleanly */
-    free(f);
-    return rc;
-}
+/* The restarted server must end cleanly too. */
+static int teardown(void **state) { return crec_fx_teardown(state); }
 
 /* Index of the first update at or after `from` whose error stack holds
  * API_EventTimeout, or -1. Under r->mu. */
@@ -117,7 +90,7 @@ static bool ordered_subsequence(const char *seq, const char *const *want, size_t
 /* 55: kill the server under a running Sleep, then restart it. */
 static void test_server_killed_and_restarted(void **state)
 {
-    fx *f = *state;
+    crec_fx *f = *state;
     /* recorders on the heap: after a failed assertion callbacks may still
      * come (freed only on success) */
     crec *r = calloc(1, sizeof *r), *r2 = calloc(1, sizeof *r2), *dead = calloc(1, sizeof *dead);
