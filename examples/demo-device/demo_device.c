@@ -7,6 +7,10 @@
  *   Sleep(DevDouble s)  progress every 10 %, honours Abort, [0, "Sleep done"]
  *   Echo(DevString)     completes at once with [0, <argument>]
  *   Fail(DevString)     fails with the argument as the message
+ *   Complete(DevString) completes at once with the argument, JSON text, as
+ *                       its result: '[3, "motor at limit"]' is a command
+ *                       that ran to its end and reports a failing
+ *                       ResultCode (COMPLETED is not success by itself)
  *   On / Off / Standby  ~0.2 s each, as the ska base device (starts OFF)
  * plus what the kit adds: Abort, AbortCommands, CheckLongRunningCommandStatus
  * and the LRC attributes. Properties: those of lrc/server.h, plus
@@ -81,6 +85,13 @@ static lrc_status fail_task(lrc_task *t, const lrc_arg *arg, void *user)
     return lrc_task_fail(t, "%s", arg->u.s);
 }
 
+static lrc_status complete_task(lrc_task *t, const lrc_arg *arg, void *user)
+{
+    if (lrc_task_set_result(t, arg->u.s) != LRC_OK)
+        return lrc_task_fail(t, "Complete: the argument is not JSON: %s", arg->u.s);
+    return LRC_STATUS_COMPLETED;
+}
+
 /* ---- On / Off / Standby ------------------------------------------------- */
 
 typedef struct power_command {
@@ -152,11 +163,15 @@ static int init_demo(lrc_device *dev, void *user, lrc_error **err)
     sleep.check = sleep_check;
     lrc_command_def echo = lrc_command_def_init("Echo", LRC_ARG_STRING, echo_task, NULL);
     lrc_command_def fail = lrc_command_def_init("Fail", LRC_ARG_STRING, fail_task, NULL);
+    lrc_command_def complete =
+        lrc_command_def_init("Complete", LRC_ARG_STRING, complete_task, NULL);
     rc = lrc_device_add_command(dev, &sleep, err);
     if (rc == LRC_OK)
         rc = lrc_device_add_command(dev, &echo, err);
     if (rc == LRC_OK)
         rc = lrc_device_add_command(dev, &fail, err);
+    if (rc == LRC_OK)
+        rc = lrc_device_add_command(dev, &complete, err);
     for (size_t i = 0; rc == LRC_OK && i < sizeof power_commands / sizeof power_commands[0]; i++) {
         const power_command *pc = &power_commands[i];
         lrc_command_def def = lrc_command_def_init(pc->name, LRC_ARG_NONE, power_task, (void *)pc);

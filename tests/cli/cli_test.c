@@ -275,6 +275,29 @@ static void test_json_fail(void **state)
     proc_free(p);
 }
 
+/* COMPLETED is not success by itself: a failing ResultCode gives exit 1. */
+static void test_completed_with_failing_result_code(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Complete",
+                        "[3, \"motor at limit\"]", NULL);
+    expect_exit(p, 1, "Complete [3, ...]");
+    json_t *lines = json_lines(p);
+    json_t *out = outcome_of(lines, g_dev[D_V2]);
+    assert_string_equal(str(out, "outcome"), "COMPLETED");
+    assert_string_equal(str(out, "result_code"), "FAILED");
+    assert_int_equal(json_integer_value(json_object_get(out, "exit")), 1);
+    json_t *fin = final_of(lines);
+    assert_string_equal(str(fin, "status"), "COMPLETED");
+    assert_json_eq(json_object_get(fin, "result"), "[3,\"motor at limit\"]");
+    json_decref(lines);
+    proc_free(p);
+    /* a result without a ResultCode is plain success */
+    p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Complete", "{\"x\": 1}", NULL);
+    expect_exit(p, 0, "Complete {x: 1}");
+    proc_free(p);
+}
+
 static void test_abort_a_sleep(void **state)
 {
     (void)state;
@@ -760,6 +783,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_json_echo),
         cmocka_unit_test(test_json_sleep_progress),
         cmocka_unit_test(test_json_fail),
+        cmocka_unit_test(test_completed_with_failing_result_code),
         cmocka_unit_test(test_abort_a_sleep),
         cmocka_unit_test(test_rejected_on),
         cmocka_unit_test(test_timeout),
