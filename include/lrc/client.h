@@ -199,7 +199,12 @@ void lrc_invoke_options_init(lrc_invoke_options *o);
  *     LRC_EREJECTED "<command> command rejected: <reason>"; any code but
  *     QUEUED and STARTED gives LRC_ERESULTCODE.
  * Events that arrive before the command returns its ID are kept (at most
- * the proxy timeout + 1 s) and delivered in order once it is known. After
+ * the proxy timeout + 1 s) and delivered in order once it is known. On a
+ * stream subscribed less than a second ago, whose first events the device
+ * may have published before the subscription took effect, a missing
+ * STAGING makes lrc_invoke ask the device (CheckLongRunningCommandStatus,
+ * waiting up to 1 s for a first event) and deliver the status, or the final
+ * status and result, it reports; lrc_connect_interface avoids this. After
  * any failure nothing stays subscribed for this call and cb is never
  * called; *err (if err is not NULL) tells why, and the failure is logged
  * as the Python client logs it.

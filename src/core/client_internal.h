@@ -262,6 +262,8 @@ struct lrc_subscription {
     bool detached; /* stream references given back */
     bool young_stream; /* a stream may still miss events (see stream.c)  */
     bool seen_event;   /* an event for the command ID was routed          */
+    bool seen_status;  /* ... one with a status                          */
+    bool seen_staging; /* ... with STAGING: the history is complete      */
     lrc_subscription *reap_next; /* on p->reap, holding one reference      */
     bool reaping;                /* on p->reap                              */
 
@@ -302,6 +304,11 @@ void lrc_inv_confirm(lrc_subscription *inv);
  * true if there is one; false when the device no longer has it or cannot
  * be read. Without locks. */
 bool lrc_command_result(lrc_proxy *p, const char *id, int version, lrc_decoded *d);
+
+/* Queues a status update read from the device (its first events were
+ * lost) unless a status event was routed meanwhile or the invocation
+ * ended; true if queued. Takes p->mu. */
+bool lrc_inv_deliver_status(lrc_subscription *inv, lrc_status st);
 
 /* Queues *out as the final update unless the invocation already ended
  * (then it is dropped); true if queued. *out is consumed. Takes p->mu. */

@@ -235,6 +235,11 @@ static void route(lrc_subscription *inv, lrc_stream_kind kind, const lrc_tg_even
     }
     if (out.n == 0 && out.nlogs == 0)
         return;
+    for (size_t i = 0; i < out.n; i++)
+        if (out.upd[i].has & LRC_HAS_STATUS) {
+            inv->seen_status = true;
+            inv->seen_staging = inv->seen_staging || out.upd[i].status == LRC_STATUS_STAGING;
+        }
     if (!inv->seen_event) {
         inv->seen_event = true;
         pthread_cond_broadcast(&inv->p->cv); /* lrc_inv_confirm waits for it */
@@ -322,6 +327,33 @@ int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
                     "dropped (more than %d, or later than the proxy timeout + 1 s)",
                     id, LRC_EARLY_MAX);
     return LRC_OK;
+}
+
+bool lrc_inv_deliver_status(lrc_subscription *inv, lrc_status st)
+{
+    char *name = strdup(lrc_status_name(st));
+    if (!name)
+        return false;
+    lrc_decode_out out;
+    memset(&out, 0, sizeof out);
+    out.n = 1;
+    out.upd[0].has = LRC_HAS_STATUS;
+    out.upd[0].status = st;
+    pthread_mutex_lock(&inv->p->mu);
+    bool go = inv->state == LRC_INV_ACTIVE && !inv->seen_status;
+    if (go) {
+        inv->seen_status = true;
+        /* v1: the status list repeats it; that repeat is no news */
+        free(inv->dec.v1_last_status);
+        inv->dec.v1_last_status = name;
+        name = NULL;
+        queue_delivery(inv, &out);
+    }
+    pthread_mutex_unlock(&inv->p->mu);
+    lrc_proxy_reap(inv->p);
+    lrc_decode_out_clear(&out);
+    free(name);
+    return go;
 }
 
 bool lrc_inv_deliver_final(lrc_subscription *inv, lrc_decode_out *out)

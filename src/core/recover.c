@@ -3,12 +3,14 @@
  * asynchronously, and what the server publishes before it arrives is
  * dropped without a trace (cppTango confirms nothing; under CPU load the
  * window reaches tens of milliseconds). Every LRC device pushes the STAGING
- * event before the command returns, so no event at all for the command a
- * second after its reply means loss: the device is asked directly. */
+ * event before the command returns, so a first event that is not STAGING,
+ * or no event at all a second after the reply, means loss: the device is
+ * asked directly, and what it says is delivered when no event said it. */
 #include "core/client_internal.h"
 #include "core/error_build.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,33 +37,55 @@ static bool wait_first_event(lrc_subscription *inv)
     return ok;
 }
 
+/* True when the invocation's history is known to be complete: STAGING was
+ * routed, or it has ended. */
+static bool history_complete(lrc_subscription *inv)
+{
+    pthread_mutex_lock(&inv->p->mu);
+    bool done = inv->seen_staging || inv->state != LRC_INV_ACTIVE;
+    pthread_mutex_unlock(&inv->p->mu);
+    return done;
+}
+
 void lrc_inv_confirm(lrc_subscription *inv)
 {
-    if (!inv->young_stream || wait_first_event(inv))
+    if (!inv->young_stream)
+        return;
+    bool got_event = wait_first_event(inv);
+    if (history_complete(inv))
         return;
     const char *id = inv->command_id;
+    /* how the loss showed, for the log lines */
+    char what[160];
+    if (got_event)
+        snprintf(what, sizeof what, "its first event was not STAGING");
+    else
+        snprintf(what, sizeof what, "no event arrived within %d ms of the command's reply",
+                 LRC_FIRST_EVENT_WAIT_MS);
     lrc_status st;
     lrc_error *e = NULL;
     if (lrc_proxy_command_status(inv->p, id, &st, &e) != LRC_OK) {
         lrc_inv_log(inv, LRC_LOG_WARNING,
-                    "'%s': no event arrived within %d ms of the command's reply (lost while "
-                    "the subscription took effect?) and its status cannot be asked: %s",
-                    id, LRC_FIRST_EVENT_WAIT_MS, lrc_error_message(e));
+                    "'%s': %s (lost while the subscription took effect?) and its status cannot "
+                    "be asked: %s",
+                    id, what, lrc_error_message(e));
         lrc_error_free(e);
         return;
     }
     if (st == LRC_STATUS_NOT_FOUND) {
         lrc_inv_log(inv, LRC_LOG_WARNING,
-                    "'%s': no event arrived within %d ms of the command's reply, and the "
-                    "device does not know this command ID (NOT_FOUND): no event will come for it",
-                    id, LRC_FIRST_EVENT_WAIT_MS);
+                    "'%s': %s, and the device does not know this command ID (NOT_FOUND): no "
+                    "event will come for it",
+                    id, what);
         return;
     }
     if (!lrc_status_is_terminal(st)) {
+        /* delivered only if no event has told a status meanwhile */
+        lrc_inv_deliver_status(inv, st);
         lrc_inv_log(inv, LRC_LOG_WARNING,
-                    "'%s': no event arrived within %d ms of the command's reply; the device "
-                    "reports %s: earlier events were lost while the subscription took effect",
-                    id, LRC_FIRST_EVENT_WAIT_MS, lrc_status_name(st));
+                    "'%s': %s; the device reports %s: earlier events were lost while the "
+                    "subscription took effect",
+                    id, what, lrc_status_name(st));
         return;
     }
     lrc_decode_out out;

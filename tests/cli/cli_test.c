@@ -148,6 +148,19 @@ static size_t count_status(json_t *lines, const char *st)
     return n;
 }
 
+/* True when every line of err is a warning of the library ("lrc: warning:
+ * ...", e.g. first events lost by a fresh subscription and recovered). */
+static bool only_warnings(const char *err)
+{
+    for (const char *line = err; *line;) {
+        if (strncmp(line, "lrc: warning: ", 14) != 0)
+            return false;
+        const char *nl = strchr(line, '\n');
+        line = nl ? nl + 1 : line + strlen(line);
+    }
+    return true;
+}
+
 /* ---- fixture -------------------------------------------------------------- */
 
 /* One demo server with the devices `which` (a -1-terminated list of
@@ -225,7 +238,7 @@ static void test_json_echo(void **state)
     size_t i;
     json_t *u;
     json_array_foreach(lines, i, u) assert_string_equal(str(u, "command_id"), str(out, "command_id"));
-    assert_string_equal(p->err, "");
+    assert_true(only_warnings(p->err));
     json_decref(lines);
     proc_free(p);
 }
@@ -255,7 +268,9 @@ static void test_json_sleep_progress(void **state)
     assert_true(nprog >= 5);
     assert_int_equal(last, 100);
     assert_json_eq(json_object_get(final_of(lines), "result"), "[0,\"Sleep done\"]");
-    assert_int_equal(count_status(lines, "IN_PROGRESS"), 1);
+    /* once, or twice when a fresh subscription lost the first events and
+     * the status read from the device preceded the event that repeats it */
+    assert_true(count_status(lines, "IN_PROGRESS") >= 1 && count_status(lines, "IN_PROGRESS") <= 2);
     json_decref(lines);
     proc_free(p);
 }

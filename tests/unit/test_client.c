@@ -1233,10 +1233,11 @@ static void test_command_returning_after_the_bound(void **state)
              id);
     assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
     fake_push_lrc(f->d, id, J_IN_PROGRESS);
-    assert_true(rec_wait(&r, 1));
+    assert_true(rec_wait(&r, 2));
     sentinel(f);
-    assert_int_equal(rec_n(&r), 1);
-    assert_status(&r.u[0], LRC_STATUS_IN_PROGRESS, false);
+    assert_int_equal(rec_n(&r), 2);
+    assert_status(&r.u[0], LRC_STATUS_QUEUED, false); /* as the device reported it */
+    assert_status(&r.u[1], LRC_STATUS_IN_PROGRESS, false);
     lrc_subscription_free(s);
     rec_destroy(&r);
 }
@@ -2679,7 +2680,9 @@ static void test_lost_first_events(void **state)
                      id[BUSY]);
     fake_push_lrc(f->d, id[BUSY], J_DONE);
     assert_true(rec_wait_final(&jobs[BUSY].r));
-    assert_int_equal(rec_n(&jobs[BUSY].r), 1);
+    /* the status the device reported, then the final */
+    assert_int_equal(rec_n(&jobs[BUSY].r), 2);
+    assert_status(&jobs[BUSY].r.u[0], LRC_STATUS_IN_PROGRESS, false);
 
     /* The status cannot be asked */
     char fmt[512];
@@ -2711,7 +2714,8 @@ static void test_lost_first_events(void **state)
                      id[FLOOD]);
     fake_push_lrc(f->d, id[FLOOD], J_DONE);
     assert_true(rec_wait_final(&jobs[FLOOD].r));
-    assert_int_equal(rec_n(&jobs[FLOOD].r), 1);
+    assert_int_equal(rec_n(&jobs[FLOOD].r), 2);
+    assert_status(&jobs[FLOOD].r.u[0], LRC_STATUS_STAGING, false);
 
     /* nothing else reached a callback, not even when the initial value
      * ["", ""] comes again */
@@ -2741,6 +2745,75 @@ static void test_lost_first_events(void **state)
     assert_int_equal(fake_live_total(d2), 0);
     fake_free(d1);
     fake_free(d2);
+}
+
+/* A command that pushes one early event (spec[0], JSON) but not STAGING,
+ * as when the stream took effect during the command; the device then
+ * reports spec[1] to CheckLongRunningCommandStatus. */
+static int partial_handler(fake_device *d, void *user, const char *cmd, const lrc_tg_value *in,
+                           lrc_tg_value *out, lrc_error **err)
+{
+    (void)in;
+    (void)err;
+    const char *const *spec = user;
+    char *id = fake_new_id(d, cmd);
+    fake_set_lrc(d, id, spec[1], NULL);
+    fake_push_lrc(d, id, spec[0]);
+    fake_reply(out, LRC_RESULT_QUEUED, id);
+    free(id);
+    return LRC_OK;
+}
+
+/* The first event on a young stream is not STAGING: events were lost.
+ * The device is asked, and its status is delivered unless an event has
+ * told a status already; nothing is delivered twice. */
+static void test_first_events_lost_mid_command(void **state)
+{
+    fx *f = *state;
+    const char *progress_only[] = {"{\"progress\": 10}", "IN_PROGRESS"};
+    const char *queued_seen[] = {J_QUEUED, "IN_PROGRESS"};
+    fake_add_command(f->d, "Partial", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, partial_handler,
+                     progress_only);
+    fake_add_command(f->d, "Queued", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, partial_handler,
+                     queued_seen);
+    const char *lost = "'%s': its first event was not STAGING; the device reports IN_PROGRESS: "
+                       "earlier events were lost while the subscription took effect";
+    const char *lost_queued = "'%s': its first event was not STAGING; the device reports "
+                              "QUEUED: earlier events were lost while the subscription took "
+                              "effect";
+
+    rec a;
+    rec_init(&a, f);
+    assert_int_equal(lrc_invoke(f->p, "Partial", NULL, rec_cb, &a, &f->o, &a.sub, NULL), LRC_OK);
+    const char *ida = lrc_subscription_command_id(a.sub);
+    assert_true(rec_wait(&a, 2));
+    assert_progress(&a.u[0], 10);
+    assert_status(&a.u[1], LRC_STATUS_IN_PROGRESS, false); /* read from the device */
+    assert_hook_once(LRC_LOG_WARNING, lost, ida);
+    fake_push_lrc(f->d, ida, J_IN_PROGRESS); /* a late repeat is still an event */
+    fake_push_lrc(f->d, ida, J_DONE);
+    assert_true(rec_wait_final(&a));
+    assert_int_equal(rec_n(&a), 4);
+
+    /* an event told a status (QUEUED; the fake device now reports it too):
+     * the device's answer is only logged, not delivered again */
+    rec b;
+    rec_init(&b, f);
+    assert_int_equal(lrc_invoke(f->p, "Queued", NULL, rec_cb, &b, &f->o, &b.sub, NULL), LRC_OK);
+    const char *idb = lrc_subscription_command_id(b.sub);
+    assert_hook_once(LRC_LOG_WARNING, lost_queued, idb);
+    fake_push_lrc(f->d, idb, J_DONE);
+    assert_true(rec_wait_final(&b));
+    assert_int_equal(rec_n(&b), 2);
+    assert_status(&b.u[0], LRC_STATUS_QUEUED, false);
+
+    char *trace = fake_trace(f->d);
+    assert_non_null(strstr(trace, "inout:CheckLongRunningCommandStatus"));
+    free(trace);
+    lrc_subscription_free(a.sub);
+    lrc_subscription_free(b.sub);
+    rec_destroy(&a);
+    rec_destroy(&b);
 }
 
 static void test_invoke_options_size_is_honoured(void **state)
@@ -2959,6 +3032,7 @@ int main(void)
         T(test_error_events_mid_command_then_free),
         T(test_calls_from_inside_a_callback),
         T(test_lost_first_events),
+        T(test_first_events_lost_mid_command),
         T(test_invoke_options_size_is_honoured),
         T(test_queue_overflow_keeps_the_final_callback),
         T(test_fire_and_forget_outlives_its_scheduler),
