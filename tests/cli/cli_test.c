@@ -38,18 +38,26 @@ static lrct_server *g_srv, *g_srv_none, *g_srv_34, *g_tt;
 
 #define MAX_ARGS 16
 
-/* lrc ARGS... (NULL-terminated), started in `mode` with `env`. */
-static proc *start_lrc(proc_mode mode, const char *const *env, ...)
+/* argv = {lrc, the NULL-terminated arguments of ap..., NULL}; returns argc. */
+static int lrc_argv(const char **argv, va_list ap)
 {
-    const char *argv[MAX_ARGS + 2] = {g_lrc};
-    va_list ap;
-    va_start(ap, env);
-    int n = 1;
+    int n = 0;
+    argv[n++] = g_lrc;
     const char *a;
     while ((a = va_arg(ap, const char *)) && n <= MAX_ARGS)
         argv[n++] = a;
-    va_end(ap);
     argv[n] = NULL;
+    return n;
+}
+
+/* lrc ARGS... (NULL-terminated), started in `mode` with `env`. */
+static proc *start_lrc(proc_mode mode, const char *const *env, ...)
+{
+    const char *argv[MAX_ARGS + 2];
+    va_list ap;
+    va_start(ap, env);
+    lrc_argv(argv, ap);
+    va_end(ap);
     proc *p = proc_start(mode, argv, env);
     assert_non_null(p);
     return p;
@@ -219,25 +227,42 @@ static int group_teardown(void **state)
     return rc;
 }
 
+/* Runs `lrc invoke device cmd arg` in a pipe and checks how it ended: the
+ * exit status, the outcome line (with result_code when not NULL), and the
+ * one final update's status and result (compact JSON). Returns the JSON
+ * lines (caller frees) and the process in *out (caller frees). */
+static json_t *expect_outcome(const char *device, const char *cmd, const char *arg, int want_exit,
+                              const char *outcome, const char *result_code,
+                              const char *final_status, const char *result_json, proc **out)
+{
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", device, cmd, arg, NULL);
+    expect_exit(p, want_exit, cmd);
+    json_t *lines = json_lines(p);
+    json_t *o = outcome_of(lines, device);
+    assert_string_equal(str(o, "outcome"), outcome);
+    if (result_code)
+        assert_string_equal(str(o, "result_code"), result_code);
+    assert_int_equal(json_integer_value(json_object_get(o, "exit")), want_exit);
+    json_t *fin = final_of(lines);
+    assert_string_equal(str(fin, "status"), final_status);
+    assert_json_eq(json_object_get(fin, "result"), result_json);
+    *out = p;
+    return lines;
+}
+
 /* ---- pipes: JSON lines -------------------------------------------------------- */
 
 static void test_json_echo(void **state)
 {
     (void)state;
-    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Echo", "hello", NULL);
-    expect_exit(p, 0, "Echo");
-    json_t *lines = json_lines(p);
-    json_t *out = outcome_of(lines, g_dev[D_V2]);
-    assert_string_equal(str(out, "outcome"), "COMPLETED");
-    assert_string_equal(str(out, "result_code"), "OK");
-    assert_int_equal(json_integer_value(json_object_get(out, "exit")), 0);
-    json_t *fin = final_of(lines);
-    assert_string_equal(str(fin, "status"), "COMPLETED");
-    assert_json_eq(json_object_get(fin, "result"), "[0,\"hello\"]");
+    proc *p;
+    json_t *lines = expect_outcome(g_dev[D_V2], "Echo", "hello", 0, "COMPLETED", "OK",
+                                   "COMPLETED", "[0,\"hello\"]", &p);
     /* every update is about the command the outcome names */
+    const char *id = str(json_array_get(lines, json_array_size(lines) - 1), "command_id");
     size_t i;
     json_t *u;
-    json_array_foreach(lines, i, u) assert_string_equal(str(u, "command_id"), str(out, "command_id"));
+    json_array_foreach(lines, i, u) assert_string_equal(str(u, "command_id"), id);
     assert_true(only_warnings(p->err));
     json_decref(lines);
     proc_free(p);
@@ -278,14 +303,9 @@ static void test_json_sleep_progress(void **state)
 static void test_json_fail(void **state)
 {
     (void)state;
-    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Fail", "boom", NULL);
-    expect_exit(p, 2, "Fail");
-    json_t *lines = json_lines(p);
-    assert_string_equal(str(outcome_of(lines, g_dev[D_V2]), "outcome"), "FAILED");
-    json_t *fin = final_of(lines);
-    assert_string_equal(str(fin, "status"), "FAILED");
-    assert_json_eq(json_object_get(fin, "result"),
-                   "[3,\"Unhandled exception during execution: boom\"]");
+    proc *p;
+    json_t *lines = expect_outcome(g_dev[D_V2], "Fail", "boom", 2, "FAILED", NULL, "FAILED",
+                                   "[3,\"Unhandled exception during execution: boom\"]", &p);
     json_decref(lines);
     proc_free(p);
 }
@@ -294,22 +314,16 @@ static void test_json_fail(void **state)
 static void test_completed_with_failing_result_code(void **state)
 {
     (void)state;
-    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Complete",
-                        "[3, \"motor at limit\"]", NULL);
-    expect_exit(p, 1, "Complete [3, ...]");
-    json_t *lines = json_lines(p);
-    json_t *out = outcome_of(lines, g_dev[D_V2]);
-    assert_string_equal(str(out, "outcome"), "COMPLETED");
-    assert_string_equal(str(out, "result_code"), "FAILED");
-    assert_int_equal(json_integer_value(json_object_get(out, "exit")), 1);
-    json_t *fin = final_of(lines);
-    assert_string_equal(str(fin, "status"), "COMPLETED");
-    assert_json_eq(json_object_get(fin, "result"), "[3,\"motor at limit\"]");
+    proc *p;
+    json_t *lines = expect_outcome(g_dev[D_V2], "Complete", "[3, \"motor at limit\"]", 1,
+                                   "COMPLETED", "FAILED", "COMPLETED", "[3,\"motor at limit\"]",
+                                   &p);
     json_decref(lines);
     proc_free(p);
     /* a result without a ResultCode is plain success */
-    p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Complete", "{\"x\": 1}", NULL);
-    expect_exit(p, 0, "Complete {x: 1}");
+    lines = expect_outcome(g_dev[D_V2], "Complete", "{\"x\": 1}", 0, "COMPLETED", NULL,
+                           "COMPLETED", "{\"x\":1}", &p);
+    json_decref(lines);
     proc_free(p);
 }
 
@@ -394,13 +408,10 @@ static void test_timeout(void **state)
 
 static void expect_error(int want_exit, const char *want_text, const char *const *env, ...)
 {
-    const char *argv[MAX_ARGS + 2] = {g_lrc};
+    const char *argv[MAX_ARGS + 2];
     va_list ap;
     va_start(ap, env);
-    int n = 1;
-    const char *a;
-    while ((a = va_arg(ap, const char *)) && n <= MAX_ARGS)
-        argv[n++] = a;
+    int n = lrc_argv(argv, ap);
     va_end(ap);
     proc *p = NULL;
     int st = proc_run(PROC_PIPES, argv, env, 60, &p);
