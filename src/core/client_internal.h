@@ -259,7 +259,8 @@ struct lrc_subscription {
     int64_t early_deadline_ms;
     size_t nstreams;
     lrc_stream *streams[3];
-    bool detached; /* stream references given back */
+    bool detached; /* stream references given back (or being given back) */
+    bool detaching; /* a thread is giving them back now (lrc_inv_detach) */
     bool young_stream; /* a stream may still miss events (see stream.c)  */
     bool seen_event;   /* an event for the command ID was routed          */
     bool seen_status;  /* ... one with a status                          */

@@ -128,6 +128,7 @@ void lrc_inv_detach(lrc_subscription *inv)
         return;
     }
     inv->detached = true;
+    inv->detaching = true;
     end_routing(inv);
     size_t n = inv->nstreams;
     memcpy(held, inv->streams, n * sizeof *held);
@@ -135,7 +136,22 @@ void lrc_inv_detach(lrc_subscription *inv)
     pthread_mutex_unlock(&p->mu);
 
     lrc_stream_release_all(p, held, n, NULL, inv->logger, inv->logger_user);
+    pthread_mutex_lock(&p->mu);
+    inv->detaching = false;
+    pthread_cond_broadcast(&p->cv); /* lrc_subscription_free may wait for it */
+    pthread_mutex_unlock(&p->mu);
     lrc_inv_unref(inv); /* the reference taken by lrc_inv_attach */
+}
+
+/* Waits until no thread is giving back the invocation's streams: a worker
+ * may be unsubscribing them for the final status right now. Without p->mu.
+ * Never on a Tango thread (that unsubscribe may wait for it). */
+static void wait_detached(lrc_subscription *inv)
+{
+    pthread_mutex_lock(&inv->p->mu);
+    while (inv->detaching)
+        pthread_cond_wait(&inv->p->cv, &inv->p->mu);
+    pthread_mutex_unlock(&inv->p->mu);
 }
 
 /* ---- running callbacks ----------------------------------------------------- */
@@ -401,5 +417,10 @@ void lrc_subscription_free(lrc_subscription *s)
     lrc_gate_close(&s->gate);
 
     lrc_inv_detach(s);
+    /* When a worker is unsubscribing for the final status, wait for it, so
+     * that once every handle is freed no thread of the library is inside
+     * Tango for them (an exit right after would otherwise tear down
+     * Tango's event consumer under that unsubscribe). */
+    wait_detached(s);
     lrc_inv_unref(s); /* the caller's */
 }

@@ -67,6 +67,7 @@ struct fake_device {
     fake_attr_count *counts;
     char *fail_sub_attr, *fail_sub_reason, *fail_sub_desc;
     bool fail_unsub;
+    int unsub_delay_ms; /* unsubscribe takes this long (outside the lock) */
     int bad_unsub;
     int calls, inout_calls;
     char *trace;
@@ -574,6 +575,13 @@ static int t_unsubscribe(void *conn, int sub_id, lrc_error **err)
      * itself, return at once (Tango allows that). */
     while (s->delivering && !pthread_equal(s->deliverer, pthread_self()))
         pthread_cond_wait(&d->cv, &d->mu);
+    if (d->unsub_delay_ms > 0) { /* as a Tango round trip to the consumer */
+        int ms = d->unsub_delay_ms;
+        pthread_mutex_unlock(&d->mu);
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&d->mu);
+    }
     fake_attr_count *c = count_of(d, s->attr);
     c->unsubscribes++;
     c->live--;
@@ -767,6 +775,13 @@ void fake_fail_unsubscribe(fake_device *d, bool fail)
 {
     pthread_mutex_lock(&d->mu);
     d->fail_unsub = fail;
+    pthread_mutex_unlock(&d->mu);
+}
+
+void fake_delay_unsubscribe(fake_device *d, int ms)
+{
+    pthread_mutex_lock(&d->mu);
+    d->unsub_delay_ms = ms;
     pthread_mutex_unlock(&d->mu);
 }
 

@@ -113,6 +113,9 @@ void fake_fail_subscribe(fake_device *d, const char *attr, const char *reason, c
  * failure LRC_ETANGO with message FAKE_UNSUB_MESSAGE and DevError
  * API_EventNotFound. */
 void fake_fail_unsubscribe(fake_device *d, bool fail);
+/* From now on unsubscribe takes ms milliseconds (the subscription stays
+ * counted as live until it returns). */
+void fake_delay_unsubscribe(fake_device *d, int ms);
 #define FAKE_UNSUB_MESSAGE "Failed to unsubscribe event: the event system is gone"
 
 /* Subscriptions of attr (case-insensitive) live now / made in total /

@@ -1863,6 +1863,31 @@ static void test_free_after_final(void **state)
     rec_destroy(&r);
 }
 
+/* The final status makes a worker give the streams back (unsubscribe)
+ * before the final callback; a handle freed meanwhile from another thread
+ * returns only after that unsubscribe: once every handle is freed, no
+ * thread of the library is inside Tango for them (an exit at that moment
+ * would tear Tango's event consumer down under the unsubscribe). */
+static void test_free_waits_for_the_final_unsubscribe(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    fake_delay_unsubscribe(f->d, 300);
+    int64_t t0 = lrc_now_ms();
+    fake_push_lrc(f->d, lrc_subscription_command_id(s), J_DONE);
+    sleep_ms(50); /* the worker is in the unsubscribe now */
+    assert_int_equal(fake_live_total(f->d), 1);
+    lrc_subscription_free(s);
+    int64_t took = lrc_now_ms() - t0;
+    assert_int_equal(fake_live_total(f->d), 0);
+    assert_true(took >= 250);
+    fake_delay_unsubscribe(f->d, 0);
+    sentinel(f);
+    rec_destroy(&r);
+}
+
 static void test_free_inside_callback(void **state)
 {
     fx *f = *state;
@@ -3017,6 +3042,7 @@ int main(void)
         T(test_result_json_values),
         T(test_free_stops_callbacks),
         T(test_free_after_final),
+        T(test_free_waits_for_the_final_unsubscribe),
         T(test_free_inside_callback),
         T(test_free_waits_for_a_running_callback),
         T(test_unsubscribe_failure_is_a_warning),
