@@ -113,6 +113,15 @@ struct lrc_proxy {
     lrc_proxy_stats st;
 };
 
+/* Copies the caller's options `src` (NULL: none; a struct whose first
+ * member is its size_t size, as its _init sets it) over the defaults in
+ * dst (dst_size bytes): a caller built against an older, smaller struct
+ * keeps the defaults of the fields it lacks. dst's size field becomes
+ * dst_size. LRC_EINVAL "<fn>: options not initialised (call <init_fn>)"
+ * when src's size is 0. */
+int lrc_options_copy(void *dst, size_t dst_size, const void *src, const char *fn,
+                     const char *init_fn, lrc_error **err);
+
 /* Opens a proxy over any transport (lrc_proxy_open uses the Tango one). */
 int lrc_proxy_open_with(const lrc_transport *t, const char *device, const lrc_proxy_options *opts,
                         lrc_proxy **out, lrc_error **err);
@@ -189,7 +198,8 @@ void lrc_stream_release(lrc_proxy *p, lrc_stream *s, lrc_listener *l, lrc_log_fn
  * held[0..*n) for listener l (may be NULL). On failure nothing stays
  * acquired and the error is LRC_ETANGO with reason SKA_InvokeLrcFailed
  * "Subscribing to '<attr>' change event failed." (origin `origin`) on top
- * of Tango's stack. Without p->mu. */
+ * of Tango's stack (a failure of ours with no stack keeps its text as a
+ * DevError "LRC_Error" below it). Without p->mu. */
 int lrc_stream_acquire_protocol(lrc_proxy *p, int version, lrc_listener *l, lrc_stream **held,
                                 size_t *n, const char *origin, lrc_error **err);
 
@@ -278,9 +288,10 @@ int lrc_inv_new(lrc_proxy *p, lrc_queue *q, lrc_update_fn cb, void *user,
 
 void lrc_inv_unref(lrc_subscription *inv);
 
-/* Acquires the streams of protocol `version` and listens on them. On
- * failure nothing stays acquired and *failed_attr names the attribute. */
-int lrc_inv_attach(lrc_subscription *inv, int version, const char **failed_attr, lrc_error **err);
+/* Acquires the streams of protocol `version` and listens on them
+ * (lrc_stream_acquire_protocol: its errors, with `origin`). On failure
+ * nothing stays acquired. */
+int lrc_inv_attach(lrc_subscription *inv, int version, const char *origin, lrc_error **err);
 
 /* Gives back the stream references (idempotent; without p->mu). A failed
  * unsubscribe is logged to the invocation's logger (section 2.4). */

@@ -94,27 +94,23 @@ static void end_routing(lrc_subscription *inv)
 
 /* ---- streams ----------------------------------------------------------------- */
 
-int lrc_inv_attach(lrc_subscription *inv, int version, const char **failed_attr, lrc_error **err)
+int lrc_inv_attach(lrc_subscription *inv, int version, const char *origin, lrc_error **err)
 {
     lrc_proxy *p = inv->p;
-    size_t n;
-    const char *const *attrs = lrc_protocol_attrs(version, &n);
+    lrc_stream *held[3];
+    size_t n = 0;
     inv->version = version;
+    int rc = lrc_stream_acquire_protocol(p, version, &inv->listener, held, &n, origin, err);
+    if (rc != LRC_OK)
+        return rc;
     atomic_fetch_add(&inv->refs, 1); /* the streams point at the listener */
+    pthread_mutex_lock(&p->mu);
     for (size_t i = 0; i < n; i++) {
-        lrc_stream *s = NULL;
-        int rc = lrc_stream_acquire(p, attrs[i], &inv->listener, &s, err);
-        if (rc != LRC_OK) {
-            *failed_attr = attrs[i];
-            lrc_inv_detach(inv);
-            return rc;
-        }
-        pthread_mutex_lock(&p->mu);
-        inv->streams[inv->nstreams++] = s;
-        if (lrc_now_ms() - lrc_stream_live_since_ms(s) < LRC_YOUNG_STREAM_MS)
+        inv->streams[inv->nstreams++] = held[i];
+        if (lrc_now_ms() - lrc_stream_live_since_ms(held[i]) < LRC_YOUNG_STREAM_MS)
             inv->young_stream = true;
-        pthread_mutex_unlock(&p->mu);
     }
+    pthread_mutex_unlock(&p->mu);
     return LRC_OK;
 }
 
@@ -345,46 +341,47 @@ int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
     return LRC_OK;
 }
 
-bool lrc_inv_deliver_status(lrc_subscription *inv, lrc_status st)
-{
-    char *name = strdup(lrc_status_name(st));
-    if (!name)
-        return false;
-    lrc_decode_out out;
-    memset(&out, 0, sizeof out);
-    out.n = 1;
-    out.upd[0].has = LRC_HAS_STATUS;
-    out.upd[0].status = st;
-    pthread_mutex_lock(&inv->p->mu);
-    bool go = inv->state == LRC_INV_ACTIVE && !inv->seen_status;
-    if (go) {
-        inv->seen_status = true;
-        /* v1: the status list repeats it; that repeat is no news */
-        free(inv->dec.v1_last_status);
-        inv->dec.v1_last_status = name;
-        name = NULL;
-        queue_delivery(inv, &out);
-    }
-    pthread_mutex_unlock(&inv->p->mu);
-    lrc_proxy_reap(inv->p);
-    lrc_decode_out_clear(&out);
-    free(name);
-    return go;
-}
-
-bool lrc_inv_deliver_final(lrc_subscription *inv, lrc_decode_out *out)
+/* Queues *out, read from the device after lost events (recover.c), unless
+ * the invocation ended or, for a status that is not final, an event told
+ * a status already. *out is consumed. Takes p->mu. */
+static bool deliver_read(lrc_subscription *inv, lrc_decode_out *out, bool final)
 {
     pthread_mutex_lock(&inv->p->mu);
-    bool go = inv->state == LRC_INV_ACTIVE;
+    bool go = inv->state == LRC_INV_ACTIVE && (final || !inv->seen_status);
     if (go) {
-        end_routing(inv);
-        out->terminal = true;
+        if (final) {
+            end_routing(inv);
+            out->terminal = true;
+        } else {
+            inv->seen_status = true;
+            /* v1: the status list repeats it; that repeat is no news */
+            char *name = strdup(lrc_status_name(out->upd[0].status));
+            if (name) {
+                free(inv->dec.v1_last_status);
+                inv->dec.v1_last_status = name;
+            }
+        }
         queue_delivery(inv, out);
     }
     pthread_mutex_unlock(&inv->p->mu);
     lrc_proxy_reap(inv->p);
     lrc_decode_out_clear(out);
     return go;
+}
+
+bool lrc_inv_deliver_status(lrc_subscription *inv, lrc_status st)
+{
+    lrc_decode_out out;
+    memset(&out, 0, sizeof out);
+    out.n = 1;
+    out.upd[0].has = LRC_HAS_STATUS;
+    out.upd[0].status = st;
+    return deliver_read(inv, &out, false);
+}
+
+bool lrc_inv_deliver_final(lrc_subscription *inv, lrc_decode_out *out)
+{
+    return deliver_read(inv, out, true);
 }
 
 void lrc_inv_abandon(lrc_subscription *inv)

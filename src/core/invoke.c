@@ -64,14 +64,8 @@ static int check_call(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc
     if (!cb)
         return lrc_fail(err, LRC_EINVAL, "lrc_invoke: NULL callback");
     lrc_invoke_options_init(o);
-    if (opts) {
-        if (opts->size == 0)
-            return lrc_fail(err, LRC_EINVAL,
-                            "lrc_invoke: options not initialised (call lrc_invoke_options_init)");
-        memcpy(o, opts, opts->size < sizeof *o ? opts->size : sizeof *o);
-        o->size = sizeof *o;
-    }
-    return lrc_arg_check(arg, err);
+    int rc = lrc_options_copy(o, sizeof *o, opts, "lrc_invoke", "lrc_invoke_options_init", err);
+    return rc != LRC_OK ? rc : lrc_arg_check(arg, err);
 }
 
 /* Step 2: the command must be an LRC, and the argument must fit. */
@@ -148,12 +142,11 @@ int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update
     }
 
     /* Step 4: listen before the command runs, so no event is missed. */
-    const char *failed_attr = NULL;
-    lrc_error *e = NULL;
-    if ((rc = lrc_inv_attach(inv, version, &failed_attr, &e)) != LRC_OK) {
-        rc = wrap_tango(err, e, __LINE__, "Subscribing to '%s' change event failed.", failed_attr);
+    char origin[64];
+    snprintf(origin, sizeof origin, "lrc::lrc_invoke at (invoke.c:%d)", __LINE__);
+    if ((rc = lrc_inv_attach(inv, version, origin, err)) != LRC_OK)
         goto fail;
-    }
+    lrc_error *e = NULL;
 
     /* Step 5. Events pushed meanwhile are buffered until the ID is known. */
     pthread_mutex_lock(&p->mu);

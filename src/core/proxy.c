@@ -28,6 +28,20 @@ void lrc_proxy_options_init(lrc_proxy_options *o)
     o->timeout_ms = 0;
 }
 
+int lrc_options_copy(void *dst, size_t dst_size, const void *src, const char *fn,
+                     const char *init_fn, lrc_error **err)
+{
+    if (!src)
+        return LRC_OK;
+    size_t size;
+    memcpy(&size, src, sizeof size);
+    if (size == 0)
+        return lrc_fail(err, LRC_EINVAL, "%s: options not initialised (call %s)", fn, init_fn);
+    memcpy(dst, src, size < dst_size ? size : dst_size);
+    memcpy(dst, &dst_size, sizeof dst_size);
+    return LRC_OK;
+}
+
 int lrc_proxy_open_with(const lrc_transport *t, const char *device, const lrc_proxy_options *opts,
                         lrc_proxy **out, lrc_error **err)
 {

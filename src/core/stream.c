@@ -235,6 +235,8 @@ int lrc_stream_acquire_protocol(lrc_proxy *p, int version, lrc_listener *l, lrc_
             lrc_stream_release_all(p, held, i, l, NULL, NULL);
             char desc[96];
             snprintf(desc, sizeof desc, "Subscribing to '%s' change event failed.", attrs[i]);
+            if (lrc_error_count(e) == 0) /* a failure of ours below Tango: keep its text */
+                lrc_error_push(e, "LRC_Error", lrc_error_message(e), origin, LRC_SEVERITY_ERR);
             lrc_error_push(e, "SKA_InvokeLrcFailed", desc, origin, LRC_SEVERITY_ERR);
             lrc_error_set(e, LRC_ETANGO, "%s", desc);
             return lrc_error_give(err, e);

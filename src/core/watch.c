@@ -359,15 +359,7 @@ static int check_start(lrc_proxy *p, lrc_update_fn fn, const lrc_watch_options *
         return lrc_fail(err, LRC_EINVAL, "lrc_watch_start: NULL %s",
                         !p ? "proxy" : !fn ? "callback" : "output");
     lrc_watch_options_init(o);
-    if (opts) {
-        if (opts->size == 0)
-            return lrc_fail(err, LRC_EINVAL,
-                            "lrc_watch_start: options not initialised (call "
-                            "lrc_watch_options_init)");
-        memcpy(o, opts, opts->size < sizeof *o ? opts->size : sizeof *o);
-        o->size = sizeof *o;
-    }
-    return LRC_OK;
+    return lrc_options_copy(o, sizeof *o, opts, "lrc_watch_start", "lrc_watch_options_init", err);
 }
 
 int lrc_watch_start(lrc_proxy *p, lrc_update_fn fn, void *user, const lrc_watch_options *opts,
