@@ -111,6 +111,9 @@ int cli_term_width(void);
 /* An SGR colour sequence, or "" when t->color is off. */
 const char *cli_sgr(const cli_term *t, const char *code);
 
+/* pipe(2) with both ends non-blocking and close-on-exec. 0 or -1. */
+int cli_pipe(int fds[2]);
+
 /* SIGINT/SIGTERM go to a pipe: returns its read end (non-blocking), or -1.
  * Each signal writes one byte (the signal number). */
 int cli_signals_install(void);
@@ -143,6 +146,13 @@ json_t *cli_error_json(int rc, const lrc_error *e);
  * devices write results): "[0, \"Sleep done\"]". malloc'd; NULL if out of
  * memory. */
 char *cli_json_text(const json_t *v);
+
+/* Seconds since t0, to the millisecond, as a JSON number. */
+json_t *cli_elapsed_json(double t0);
+
+/* True for the keys cli_update_json writes itself; the others of an
+ * update object are the extra keys the device sent. */
+bool cli_update_key_is_ours(const char *key);
 
 /* Prints obj as one compact line on stdout and flushes. Steals obj. */
 void cli_print_json_line(json_t *obj);
@@ -188,6 +198,14 @@ void cli_follow_push(cli_follow *f, json_t *obj);
 
 /* Hands a log message to the main thread: {"log": message}. Any thread. */
 void cli_follow_note(cli_follow *f, const char *message);
+
+/* An lrc_log_fn (user: the cli_follow) for the library's messages about
+ * the tool's invocations and watches: its warnings (dropped events, a
+ * failed unsubscribe, lost first events) reach the main thread like
+ * updates, so they never tear the live line. Errors are not handed over:
+ * each comes back as the failure of a call or as an error update, which
+ * the tool shows anyway. */
+void cli_follow_log(void *user, int level, const char *msg);
 
 /* The next update (a JSON object as cli_update_json makes, new reference)
  * or NULL when none is waiting. */

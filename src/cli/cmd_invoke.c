@@ -71,7 +71,7 @@ static void print_outcome(const run *r, const char *outcome, int exit_code, json
     if (error)
         json_object_set_new(o, "error", error);
     json_object_set_new(o, "exit", json_integer(exit_code));
-    json_object_set_new(o, "elapsed", json_real((double)(int64_t)((cli_now() - r->t0) * 1000) / 1000));
+    json_object_set_new(o, "elapsed", cli_elapsed_json(r->t0));
     cli_print_json_line(o);
 }
 
@@ -91,7 +91,7 @@ static void show_abort_update(run *r, json_t *u)
 
 static void show(run *r, json_t *u)
 {
-    /* a log line of the library (see on_log) */
+    /* a log line of the library (cli_follow_log) */
     const char *log = json_string_value(json_object_get(u, "log"));
     if (log) {
         if (r->live)
@@ -121,25 +121,36 @@ static void show(run *r, json_t *u)
         cli_live_update(r->live, u);
 }
 
-/* Library warnings (dropped events, a failed unsubscribe, a progress that
- * is no integer) reach the main thread like updates, so they never tear
- * the live line. Errors are not repeated: each comes back as the failure
- * of a call or as an error update, which are shown. */
-static void on_log(void *user, int level, const char *msg)
+/* Options of the tool's invocations: the library's warnings go to the
+ * main thread with the updates (cli_follow_log). */
+static lrc_invoke_options invoke_options(run *r)
 {
-    if (level < LRC_LOG_WARNING || level >= LRC_LOG_ERROR)
-        return;
-    cli_follow_note(user, msg);
+    lrc_invoke_options io;
+    lrc_invoke_options_init(&io);
+    io.logger = cli_follow_log;
+    io.logger_user = r->f;
+    return io;
+}
+
+/* lrc_invoke of Abort failed with *err: on a pre-1.2 device (no such
+ * command) sends the deprecated, untracked AbortCommands instead. LRC_OK
+ * with its reply in *reply (the caller frees it); otherwise the failure,
+ * in *err. */
+static int abort_commands_instead(run *r, int rc, lrc_error **err, char **reply)
+{
+    *reply = NULL;
+    if (!cli_has_reason(*err, "API_CommandNotFound"))
+        return rc;
+    lrc_error_free(*err);
+    *err = NULL;
+    return lrc_proxy_command(r->p, "AbortCommands", NULL, reply, err);
 }
 
 /* ---- Ctrl-C ------------------------------------------------------------------ */
 
 static void send_abort(run *r)
 {
-    lrc_invoke_options io;
-    lrc_invoke_options_init(&io);
-    io.logger = on_log;
-    io.logger_user = r->f;
+    lrc_invoke_options io = invoke_options(r);
     lrc_error *err = NULL;
     int rc = lrc_invoke(r->p, "Abort", NULL, cli_follow_cb, r->f, &io, &r->abort_sub, &err);
     if (rc == LRC_OK) {
@@ -150,19 +161,12 @@ static void send_abort(run *r)
             fprintf(stderr, "%s: Abort sent to %s\n", cli_prog, r->device);
         return;
     }
-    if (cli_has_reason(err, "API_CommandNotFound")) {
-        /* a pre-1.2 device: only the deprecated, untracked AbortCommands */
-        char *reply = NULL;
-        lrc_error_free(err);
-        err = NULL;
-        rc = lrc_proxy_command(r->p, "AbortCommands", NULL, &reply, &err);
-        if (rc == LRC_OK) {
-            if (r->live)
-                cli_live_note(r->live, "AbortCommands sent to %s: %s", r->device, reply);
-            free(reply);
-            lrc_error_free(err);
-            return;
-        }
+    char *reply = NULL;
+    if ((rc = abort_commands_instead(r, rc, &err, &reply)) == LRC_OK) {
+        if (r->live)
+            cli_live_note(r->live, "AbortCommands sent to %s: %s", r->device, reply);
+        free(reply);
+        return;
     }
     if (r->live)
         cli_live_clear(r->live);
@@ -277,20 +281,14 @@ static int run_command(const cli_options *o, const char *device, const char *com
         lrc_proxy_close(r.p);
         return CLI_EXIT_ERROR;
     }
-    lrc_invoke_options io;
-    lrc_invoke_options_init(&io);
-    io.logger = on_log;
-    io.logger_user = r.f;
+    lrc_invoke_options io = invoke_options(&r);
     lrc_arg arg = argument(arg_text);
     lrc_error *err = NULL;
     int rc = lrc_invoke(r.p, command, &arg, cli_follow_cb, r.f, &io, &r.sub, &err);
-    if (rc != LRC_OK && strcmp(command, "Abort") == 0 && cli_has_reason(err, "API_CommandNotFound")) {
+    if (rc != LRC_OK && strcmp(command, "Abort") == 0) {
         /* lrc abort on a pre-1.2 device: the deprecated AbortCommands */
         char *reply = NULL;
-        lrc_error_free(err);
-        err = NULL;
-        rc = lrc_proxy_command(r.p, "AbortCommands", NULL, &reply, &err);
-        if (rc == LRC_OK) {
+        if ((rc = abort_commands_instead(&r, rc, &err, &reply)) == LRC_OK) {
             if (!o->quiet)
                 printf("%s: AbortCommands: %s\n", device, reply);
             free(reply);

@@ -21,12 +21,6 @@ static void on_update(const lrc_update *u, void *user)
     cli_follow_push(wd->f, cli_update_json(u, wd->device, wd->t0));
 }
 
-static void on_log(void *user, int level, const char *msg)
-{
-    if (level >= LRC_LOG_WARNING && level < LRC_LOG_ERROR)
-        cli_follow_note(user, msg);
-}
-
 /* HH:MM:SS.mmm, local time. */
 static void timestamp(char *buf, size_t n)
 {
@@ -89,7 +83,7 @@ static int run_watch(const cli_command *cmd, cli_options *o)
         cli_error("out of memory");
     lrc_watch_options wo;
     lrc_watch_options_init(&wo);
-    wo.logger = on_log;
+    wo.logger = cli_follow_log;
     wo.logger_user = f;
     for (int i = 0; i < n && code == CLI_EXIT_OK; i++) {
         watched *wd = &ws[i];

@@ -6,7 +6,6 @@
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
@@ -28,14 +27,9 @@ cli_follow *cli_follow_new(const char *device, double t0)
     if (!f)
         return NULL;
     f->wake[0] = f->wake[1] = -1;
-    if (!(f->device = strdup(device)) || !(f->waiting = json_array()) || pipe(f->wake) != 0) {
+    if (!(f->device = strdup(device)) || !(f->waiting = json_array()) || cli_pipe(f->wake) != 0) {
         cli_follow_free(f);
         return NULL;
-    }
-    for (int i = 0; i < 2; i++) {
-        int fl = fcntl(f->wake[i], F_GETFL);
-        fcntl(f->wake[i], F_SETFL, fl | O_NONBLOCK);
-        fcntl(f->wake[i], F_SETFD, FD_CLOEXEC);
     }
     pthread_mutex_init(&f->mu, NULL);
     f->t0 = t0;
@@ -66,6 +60,12 @@ void cli_follow_push(cli_follow *f, json_t *obj)
     if (write(f->wake[1], &b, 1) < 0) {
         /* EAGAIN: the pipe is full, the main thread is woken anyway */
     }
+}
+
+void cli_follow_log(void *user, int level, const char *msg)
+{
+    if (level >= LRC_LOG_WARNING && level < LRC_LOG_ERROR)
+        cli_follow_note(user, msg);
 }
 
 void cli_follow_note(cli_follow *f, const char *message)

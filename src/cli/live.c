@@ -153,9 +153,6 @@ void cli_live_note(cli_live *l, const char *fmt, ...)
     draw(l);
 }
 
-/* JSON text of a value for the terminal, as the device wrote it. */
-static char *text_of(const json_t *v) { return cli_json_text(v); }
-
 static void print_errors(cli_live *l, json_t *errors, double elapsed)
 {
     size_t i;
@@ -171,21 +168,16 @@ static void print_errors(cli_live *l, json_t *errors, double elapsed)
 /* The keys a device added beyond status/progress/result. */
 static void print_extra(cli_live *l, json_t *u)
 {
-    static const char *const known[] = {"device", "command_id", "status", "status_raw", "progress",
-                                        "result", "error", "final", "elapsed"};
     json_t *extra = json_object();
     const char *k;
     json_t *v;
     json_object_foreach(u, k, v)
     {
-        bool is_known = false;
-        for (size_t i = 0; i < sizeof known / sizeof *known; i++)
-            is_known = is_known || strcmp(k, known[i]) == 0;
-        if (!is_known)
+        if (!cli_update_key_is_ours(k))
             json_object_set(extra, k, v);
     }
     if (json_object_size(extra) > 0) {
-        char *text = text_of(extra);
+        char *text = cli_json_text(extra);
         printf("  %s%s%s\n", cli_sgr(l->t, SGR_DIM), text ? text : "", cli_sgr(l->t, SGR_RESET));
         free(text);
     }
@@ -196,7 +188,7 @@ static void print_result(cli_live *l)
 {
     if (!l->result)
         return;
-    char *text = text_of(l->result);
+    char *text = cli_json_text(l->result);
     printf("result: %s\n", text ? text : "?");
     free(text);
 }
@@ -225,7 +217,7 @@ void cli_live_update(cli_live *l, json_t *u)
     if (json_is_string(status) || json_is_null(status)) {
         const char *st = json_string_value(status);
         if (!st) {
-            char *raw = text_of(json_object_get(u, "status_raw"));
+            char *raw = cli_json_text(json_object_get(u, "status_raw"));
             printf("%s? unknown status %s%s  %.1f s\n", cli_sgr(l->t, SGR_YELLOW), raw ? raw : "",
                    cli_sgr(l->t, SGR_RESET), elapsed);
             free(raw);

@@ -64,11 +64,24 @@ static int set_flags(int fd)
     return fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+int cli_pipe(int fds[2])
+{
+    if (pipe(fds) != 0)
+        return -1;
+    if (set_flags(fds[0]) != 0 || set_flags(fds[1]) != 0) {
+        close(fds[0]);
+        close(fds[1]);
+        fds[0] = fds[1] = -1;
+        return -1;
+    }
+    return 0;
+}
+
 int cli_signals_install(void)
 {
     if (sig_pipe[0] >= 0)
         return sig_pipe[0];
-    if (pipe(sig_pipe) != 0 || set_flags(sig_pipe[0]) != 0 || set_flags(sig_pipe[1]) != 0)
+    if (cli_pipe(sig_pipe) != 0)
         return -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

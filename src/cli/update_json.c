@@ -93,8 +93,23 @@ json_t *cli_update_json(const lrc_update *u, const char *device, double t0)
     }
     if (u->final)
         json_object_set_new(o, "final", json_true());
-    json_object_set_new(o, "elapsed", json_real((double)(int64_t)((cli_now() - t0) * 1000) / 1000));
+    json_object_set_new(o, "elapsed", cli_elapsed_json(t0));
     return o;
+}
+
+json_t *cli_elapsed_json(double t0)
+{
+    return json_real((double)(int64_t)((cli_now() - t0) * 1000) / 1000);
+}
+
+bool cli_update_key_is_ours(const char *key)
+{
+    static const char *const ours[] = {"device", "command_id", "status", "status_raw", "progress",
+                                       "result", "error", "final", "elapsed"};
+    for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
+        if (strcmp(key, ours[i]) == 0)
+            return true;
+    return false;
 }
 
 void cli_print_json_line(json_t *obj)
