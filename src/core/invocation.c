@@ -100,10 +100,12 @@ int lrc_inv_attach(lrc_subscription *inv, int version, const char *origin, lrc_e
     lrc_stream *held[3];
     size_t n = 0;
     inv->version = version;
-    int rc = lrc_stream_acquire_protocol(p, version, &inv->listener, held, &n, origin, err);
-    if (rc != LRC_OK)
-        return rc;
     atomic_fetch_add(&inv->refs, 1); /* the streams point at the listener */
+    int rc = lrc_stream_acquire_protocol(p, version, &inv->listener, held, &n, origin, err);
+    if (rc != LRC_OK) {
+        lrc_inv_detach(inv); /* nothing held: marks it detached, drops that reference */
+        return rc;
+    }
     pthread_mutex_lock(&p->mu);
     for (size_t i = 0; i < n; i++) {
         inv->streams[inv->nstreams++] = held[i];
