@@ -174,13 +174,8 @@ static void rec_cb(const lrc_update *u, void *user)
     if (r->block_at == k) {
         r->blocked = true;
         pthread_cond_broadcast(&r->cv);
-        struct timespec until;
-        deadline_in(&until, WAIT_MS);
-        while (!r->released)
-            if (pthread_cond_timedwait(&r->cv, &r->mu, &until) != 0) {
-                r->gate_timeout = true;
-                break;
-            }
+        if (!wait_flag(&r->mu, &r->cv, &r->released, WAIT_MS))
+            r->gate_timeout = true;
     }
     int linger = r->linger_ms;
     bool do_free = r->free_at == k;
@@ -205,13 +200,8 @@ static void rec_dump(rec *r, const char *title);
 /* Waits until at least n callbacks were recorded (dumps them if not). */
 static bool rec_wait(rec *r, size_t n)
 {
-    struct timespec until;
-    deadline_in(&until, WAIT_MS);
     pthread_mutex_lock(&r->mu);
-    while (r->n < n)
-        if (pthread_cond_timedwait(&r->cv, &r->mu, &until) != 0)
-            break;
-    bool ok = r->n >= n;
+    bool ok = wait_count(&r->mu, &r->cv, &r->n, n, WAIT_MS);
     pthread_mutex_unlock(&r->mu);
     if (!ok)
         rec_dump(r, "timed out waiting for updates");
@@ -221,13 +211,8 @@ static bool rec_wait(rec *r, size_t n)
 /* Waits for the final callback. */
 static bool rec_wait_final(rec *r)
 {
-    struct timespec until;
-    deadline_in(&until, WAIT_MS);
     pthread_mutex_lock(&r->mu);
-    while (!r->final_seen)
-        if (pthread_cond_timedwait(&r->cv, &r->mu, &until) != 0)
-            break;
-    bool ok = r->final_seen;
+    bool ok = wait_flag(&r->mu, &r->cv, &r->final_seen, WAIT_MS);
     pthread_mutex_unlock(&r->mu);
     return ok;
 }
@@ -242,13 +227,8 @@ static size_t rec_n(rec *r)
 
 static bool rec_wait_blocked(rec *r)
 {
-    struct timespec until;
-    deadline_in(&until, WAIT_MS);
     pthread_mutex_lock(&r->mu);
-    while (!r->blocked)
-        if (pthread_cond_timedwait(&r->cv, &r->mu, &until) != 0)
-            break;
-    bool ok = r->blocked;
+    bool ok = wait_flag(&r->mu, &r->cv, &r->blocked, WAIT_MS);
     pthread_mutex_unlock(&r->mu);
     return ok;
 }
@@ -1978,13 +1958,8 @@ static void test_free_waits_for_a_running_callback(void **state)
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, free_main, &j), 0);
     /* negative check, bounded: free must not return while the callback runs */
-    struct timespec until;
-    deadline_in(&until, 200);
     pthread_mutex_lock(&j.mu);
-    while (!j.done)
-        if (pthread_cond_timedwait(&j.cv, &j.mu, &until) != 0)
-            break;
-    bool returned_early = j.done;
+    bool returned_early = wait_flag(&j.mu, &j.cv, &j.done, 200);
     pthread_mutex_unlock(&j.mu);
     fake_push_lrc(f->d, id, J_IN_PROGRESS); /* routing already stopped */
     rec_release(&r);

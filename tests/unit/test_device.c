@@ -885,10 +885,7 @@ static void wrec_cb(const lrc_update *u, void *user)
     if (r->block_at == k) {
         r->blocked = true;
         pthread_cond_broadcast(&r->cv);
-        struct timespec until;
-        deadline_in(&until, WAIT_MS);
-        while (!r->released && pthread_cond_timedwait(&r->cv, &r->mu, &until) == 0) {
-        }
+        wait_flag(&r->mu, &r->cv, &r->released, WAIT_MS);
     }
     lrc_watch *to_free = r->free_at == k ? r->free_w : NULL;
     pthread_mutex_unlock(&r->mu);
@@ -1203,11 +1200,7 @@ static void test_watch_free(void **state)
     w = watch_ok(f, &r);
     fake_push_lrc(f->d, "1_1_A", J_STAGING);
     pthread_mutex_lock(&r.mu);
-    struct timespec until;
-    deadline_in(&until, WAIT_MS);
-    while (!r.blocked && pthread_cond_timedwait(&r.cv, &r.mu, &until) == 0) {
-    }
-    assert_true(r.blocked);
+    assert_true(wait_flag(&r.mu, &r.cv, &r.blocked, WAIT_MS));
     pthread_mutex_unlock(&r.mu);
     free_job j = {.w = w, .r = &r};
     atomic_init(&j.done, false);

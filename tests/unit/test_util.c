@@ -90,6 +90,27 @@ size_t logcap_count(logcap *c, int level, const char *msg)
     return k;
 }
 
+bool wait_flag(pthread_mutex_t *mu, pthread_cond_t *cv, const bool *flag, int64_t ms)
+{
+    struct timespec until;
+    deadline_in(&until, ms);
+    while (!*flag)
+        if (pthread_cond_timedwait(cv, mu, &until) != 0)
+            break;
+    return *flag;
+}
+
+bool wait_count(pthread_mutex_t *mu, pthread_cond_t *cv, const size_t *count, size_t want,
+                int64_t ms)
+{
+    struct timespec until;
+    deadline_in(&until, ms);
+    while (*count < want)
+        if (pthread_cond_timedwait(cv, mu, &until) != 0)
+            break;
+    return *count >= want;
+}
+
 /* Waits until msg was logged at level; true if it was. */
 bool logcap_wait(logcap *c, int level, const char *msg)
 {

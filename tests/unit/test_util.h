@@ -32,6 +32,13 @@ char *xstrdup(const char *s);
 void deadline_in(struct timespec *ts, int64_t ms);
 void sleep_ms(int ms);
 
+/* With mu held: waits on cv (which signals changes of *flag / *count)
+ * until *flag is true / *count >= want, at most ms; returns whether it
+ * is. */
+bool wait_flag(pthread_mutex_t *mu, pthread_cond_t *cv, const bool *flag, int64_t ms);
+bool wait_count(pthread_mutex_t *mu, pthread_cond_t *cv, const size_t *count, size_t want,
+                int64_t ms);
+
 /* ---- log capture: the process-wide hook and per-call loggers ------------ */
 
 #define MAX_LOGS 256
