@@ -1,6 +1,15 @@
 # shellcheck shell=bash
 # Helpers for the packaging tests (sourced by install_consume.sh and deb.sh).
-# Expects: set -euo pipefail, SRC (source tree) set by the caller.
+# Expects: set -euo pipefail; parse_args sets SRC, BUILD, LIBDIR_REL, VERSION.
+
+# parse_args SOURCE_DIR BUILD_DIR LIBDIR VERSION (the tests' command line)
+parse_args() {
+  (($# == 4)) || { echo "usage: $0 SOURCE_DIR BUILD_DIR LIBDIR VERSION" >&2; exit 2; }
+  SRC=$(cd "$1" && pwd)
+  BUILD=$(cd "$2" && pwd)
+  LIBDIR_REL=$3
+  VERSION=$4
+}
 
 say() { echo "[$(basename "$0")] $*"; }
 die() { echo "[$(basename "$0")] FAIL: $*" >&2; exit 1; }

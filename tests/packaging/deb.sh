@@ -9,12 +9,8 @@
 # fixture tango_db). Refuses to run if tango-lrc is already installed.
 set -euo pipefail
 
-(($# == 4)) || { echo "usage: $0 SOURCE_DIR BUILD_DIR LIBDIR VERSION" >&2; exit 2; }
-SRC=$(cd "$1" && pwd)
-BUILD=$(cd "$2" && pwd)
-LIBDIR_REL=$3
-VERSION=$4
-source "$SRC/tests/packaging/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+parse_args "$@"
 
 PKG=tango-lrc
 LIB=/usr/$LIBDIR_REL

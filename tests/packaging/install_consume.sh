@@ -10,12 +10,8 @@
 # project version. Needs the Tango database (ctest fixture tango_db).
 set -euo pipefail
 
-(($# == 4)) || { echo "usage: $0 SOURCE_DIR BUILD_DIR LIBDIR VERSION" >&2; exit 2; }
-SRC=$(cd "$1" && pwd)
-BUILD=$(cd "$2" && pwd)
-LIBDIR_REL=$3
-VERSION=$4
-source "$SRC/tests/packaging/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+parse_args "$@"
 
 make_tmp install
 PREFIX=$TMP/prefix
