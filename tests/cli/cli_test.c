@@ -518,14 +518,14 @@ static void test_tty_sleep_progress_bar(void **state)
 static void test_tty_ascii_and_colour(void **state)
 {
     (void)state;
+    /* ASCII without colours, then with colours */
     const char *env[] = {"LC_ALL=C", "LANG", "TERM=xterm", "NO_COLOR=1", NULL};
     proc *p = start_lrc(PROC_PTY, env, "invoke", g_dev[D_V2], "Fail", "stalled", NULL);
     expect_exit(p, 2, "Fail on a terminal");
     assert_non_null(strstr(p->out, "!! FAILED"));
     assert_non_null(strstr(p->out, "result: [3, \"Unhandled exception during execution: stalled\"]"));
     proc_free(p);
-    const char *colour[] = {"LC_ALL=C", "TERM=xterm", "NO_COLOR=1", NULL};
-    p = start_lrc(PROC_PTY, colour, "invoke", g_dev[D_V2], "Sleep", "0.5", NULL);
+    p = start_lrc(PROC_PTY, env, "invoke", g_dev[D_V2], "Sleep", "0.5", NULL);
     expect_exit(p, 0, "Sleep, ASCII");
     assert_non_null(strstr(p->out, "####################] 100%"));
     assert_non_null(strstr(p->out, "OK COMPLETED"));
