@@ -47,6 +47,7 @@ struct lrc_device {
     bool v1_only; /* LrcProtocolVersions "none" */
     int64_t proto_min, proto_max;
     size_t status_queue_size;
+    double subscriber_hold; /* s pushes wait after a subscription; 0: off */
 
     /* guarded by the device lock */
     lrc_tracker *tracker;
@@ -56,6 +57,10 @@ struct lrc_device {
     bool has_published[LRC_ATTR_COUNT];
     kit_command **commands;
     size_t n_commands;
+    /* pushes held for fresh subscribers (kit_hold.c) */
+    struct kit_held *held_head, *held_tail;
+    struct kit_held_cmd *held_cmds; /* commands whose _lrcEvent waits */
+    double held_list_release;       /* last held list push's time; < 0 none */
 
     /* guarded by mu */
     pthread_mutex_t mu;
@@ -71,6 +76,7 @@ struct lrc_device {
     size_t n_pending_aborts;
     bool stopping;
     double next_deadline; /* monotonic; < 0: none */
+    double hold_deadline; /* monotonic, when held pushes are due; < 0: none */
 
     pthread_t *workers;
     size_t n_workers;
@@ -97,6 +103,25 @@ void kit_expire(lrc_device *dev);
 
 /* Frees the published-value cache. */
 void kit_publish_free(lrc_device *dev);
+
+/* Pushes one value of an LRC attribute to Tango now (failures are logged).
+ * Device lock held. */
+void kit_push_now(lrc_device *dev, lrc_attr a, char **v, size_t n);
+
+/* kit_hold.c: pushes held for fresh subscribers ---------------------------- */
+
+/* Pushes one value now, or queues a copy while a fresh subscriber's hold
+ * lasts for it; v is only read. Device lock held. */
+void kit_push(lrc_device *dev, lrc_attr a, char **v, size_t n);
+/* A command was created: if a subscription to _lrcEvent is younger than
+ * the hold, its _lrcEvent pushes wait. Call before its first push. Device
+ * lock held. */
+void kit_hold_command(lrc_device *dev, const char *id);
+/* Sends the held pushes that are due (all of them if `all`), in order, and
+ * tells the service thread when the next one is due. Device lock held. */
+void kit_hold_flush(lrc_device *dev, bool all);
+/* Drops what is still held (device teardown, after a final flush). */
+void kit_hold_free(lrc_device *dev);
 
 /* kit_executor.c: threads -------------------------------------------------- */
 

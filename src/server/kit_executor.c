@@ -213,9 +213,21 @@ static void *service_main(void *arg)
             pthread_mutex_lock(&dev->mu);
             continue;
         }
-        if (dev->next_deadline >= 0) {
+        if (dev->hold_deadline >= 0 && lrc_mono_now() >= dev->hold_deadline) {
+            dev->hold_deadline = -1; /* kit_hold_flush sets the next one */
+            pthread_mutex_unlock(&dev->mu);
+            kit_lock(dev);
+            kit_hold_flush(dev, false);
+            kit_unlock(dev);
+            pthread_mutex_lock(&dev->mu);
+            continue;
+        }
+        double due = dev->next_deadline;
+        if (dev->hold_deadline >= 0 && (due < 0 || dev->hold_deadline < due))
+            due = dev->hold_deadline;
+        if (due >= 0) {
             struct timespec ts;
-            deadline_to_timespec(dev->next_deadline, &ts);
+            deadline_to_timespec(due, &ts);
             pthread_cond_timedwait(&dev->service_cv, &dev->mu, &ts);
         } else {
             pthread_cond_wait(&dev->service_cv, &dev->mu);
@@ -242,6 +254,7 @@ void kit_executor_init(lrc_device *dev)
     init_cond_monotonic(&dev->service_cv);
     init_cond_monotonic(&dev->abort_cv);
     dev->next_deadline = -1;
+    dev->hold_deadline = -1;
     dev->sync_ready = true;
 }
 
@@ -302,16 +315,17 @@ void kit_executor_stop(lrc_device *dev)
     dev->n_workers = 0;
     dev->service_started = false;
 
-    if (queued || dev->n_pending_aborts) {
-        kit_lock(dev);
-        while (queued) {
-            lrc_task *next = queued->next;
-            kit_finish_task(dev, queued, LRC_STATUS_ABORTED);
-            kit_task_free(queued);
-            queued = next;
-        }
-        kit_unlock(dev);
+    kit_lock(dev);
+    while (queued) {
+        lrc_task *next = queued->next;
+        kit_finish_task(dev, queued, LRC_STATUS_ABORTED);
+        kit_task_free(queued);
+        queued = next;
     }
+    /* The service thread is gone: whatever a fresh subscriber's hold still
+     * keeps goes out now, so subscribers see every end. */
+    kit_hold_flush(dev, true);
+    kit_unlock(dev);
     for (size_t i = 0; i < dev->n_pending_aborts; i++)
         free(dev->pending_aborts[i]);
     free(dev->pending_aborts);

@@ -104,7 +104,7 @@ static bool same_value(char **a, size_t na, char **b, size_t nb)
     return true;
 }
 
-static void push(lrc_device *dev, lrc_attr a, char **v, size_t n)
+void kit_push_now(lrc_device *dev, lrc_attr a, char **v, size_t n)
 {
     lrc_tg_value val = {0};
     if (a == LRC_ATTR_COMMANDED_STATE) {
@@ -133,7 +133,7 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
         if (a == LRC_ATTR_EVENT) {
             if (event_json) {
                 char *ev[2] = {(char *)id, (char *)event_json};
-                push(dev, LRC_ATTR_EVENT, ev, 2);
+                kit_push(dev, LRC_ATTR_EVENT, ev, 2);
             }
             continue;
         }
@@ -147,7 +147,7 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
             lrc_strv_free(v, n);
             continue;
         }
-        push(dev, (lrc_attr)a, v, n);
+        kit_push(dev, (lrc_attr)a, v, n);
         lrc_strv_free(dev->published[a], dev->published_n[a]);
         dev->published[a] = v;
         dev->published_n[a] = n;
@@ -182,8 +182,10 @@ const char *kit_create(lrc_device *dev, const char *name, const char *commanded_
     seed_published(dev);
     char *event = NULL;
     const char *id = lrc_tracker_create(dev->tracker, name, commanded_state, lrc_wall_now(), &event);
-    if (id)
+    if (id) {
+        kit_hold_command(dev, id);
         publish(dev, id, event);
+    }
     free(event);
     return id;
 }

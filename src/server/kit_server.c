@@ -15,6 +15,7 @@
 #define DEFAULT_MAX_QUEUED 32
 #define DEFAULT_MAX_EXECUTING 1
 #define DEFAULT_REMOVAL_TIME 10.0
+#define DEFAULT_SUBSCRIBER_HOLD 0.05 /* s, see kit_hold.c and docs/protocol.md */
 #define LIMIT_MAX_QUEUED 10000
 #define LIMIT_MAX_EXECUTING 64
 
@@ -168,8 +169,12 @@ static int read_config(lrc_device *dev, lrc_error **err)
                          &x, err);
     if (rc == LRC_OK)
         rc = prop_number(dev, "RemovalTime", DEFAULT_REMOVAL_TIME, 0, 86400, &r, err);
+    double hold = DEFAULT_SUBSCRIBER_HOLD;
+    if (rc == LRC_OK)
+        rc = prop_number(dev, "SubscriberHold", DEFAULT_SUBSCRIBER_HOLD, 0, 10, &hold, err);
     if (rc != LRC_OK)
         return rc;
+    dev->subscriber_hold = hold;
     dev->max_queued = (size_t)q;
     dev->max_executing = (size_t)x;
     dev->removal_time = r;
@@ -209,6 +214,7 @@ static void device_free(lrc_device *dev)
 {
     if (!dev)
         return;
+    kit_hold_free(dev);
     kit_publish_free(dev);
     kit_executor_destroy(dev);
     lrc_tracker_free(dev->tracker);
@@ -226,6 +232,7 @@ static int init_device(lrc_tg_device *tg, void *class_user, lrc_error **err)
         return lrc_fail(err, LRC_ENOMEM, "out of memory");
     dev->tg = tg;
     dev->cfg = cfg;
+    dev->held_list_release = -1;
     kit_executor_init(dev);
     int rc = read_config(dev, err);
     if (rc == LRC_OK) {

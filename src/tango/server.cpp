@@ -231,6 +231,7 @@ public:
  * depend on symbol interposition order. */
 static void lrc_class_factory(Tango::DServer *ds)
 {
+    watch_subscriptions(ds); /* before any client can subscribe */
     ds->_add_class(new LrcClass(g_class_name));
 }
 

@@ -50,6 +50,10 @@ std::string lower(std::string s);
 /* server_io.cpp: true for the Tango::Command objects the shim creates. */
 bool is_lrc_command(Tango::Command *c);
 
+/* subscriptions.cpp: makes the admin device stamp subscribed_at_ns of a
+ * device whose pushed attribute gains a subscriber. Idempotent. */
+void watch_subscriptions(Tango::DServer *ds);
+
 } // namespace lrcshim
 
 /* The C handle of a device. Its tables are guarded by the device monitor:
@@ -64,6 +68,11 @@ struct lrc_tg_device {
     std::string disabled_reason;      /* why not, while not enabled */
     std::map<std::string, lrcshim::CmdEntry> cmds;   /* by lower-case name */
     std::map<std::string, lrcshim::AttrEntry> attrs; /* by lower-case name */
+    /* CLOCK_MONOTONIC ns when a client last subscribed to each attribute
+     * the device pushes itself, by lower-case name; written by the admin
+     * device (subscriptions.cpp), read by any thread. */
+    std::mutex sub_mu;
+    std::map<std::string, int64_t> subscribed_at_ns;
 };
 
 namespace lrcshim {

@@ -384,6 +384,15 @@ int lrc_tg_device_add_attribute(lrc_tg_device *dev, const char *name, lrc_tg_typ
 int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lrc_tg_value *v, bool change,
                        bool archive, lrc_error **err);
 
+/* When a client last subscribed to the events of `attr`, one of the
+ * device's pushed attributes (change or archive events declared with
+ * lrc_tg_device_add_attribute), in CLOCK_MONOTONIC seconds, or -1 if never:
+ * the moment the server answered the subscription request. The client's
+ * event filter reaches the server's publisher some time later,
+ * asynchronously; events pushed before that are lost for that client
+ * (subscriptions.cpp). Any thread, no lock needed. */
+double lrc_tg_device_subscribed_at(lrc_tg_device *dev, const char *attr);
+
 /* The device lock (cppTango's device monitor, the one Tango holds while it
  * runs this device's handlers; re-entrant per thread; any thread). Blocks
  * until it is free; returns LRC_OK, or LRC_ETIMEDOUT when cppTango's

@@ -1,0 +1,116 @@
+// subscriptions.cpp - tells the server kit when a client subscribes to an
+// attribute whose events a device pushes itself.
+//
+// Why: a client subscribes by calling the admin device's
+// ZmqEventSubscriptionChange, then sets its ZeroMQ subscription filter and
+// returns from subscribe_event. The filter reaches the server's publisher
+// socket asynchronously (a TCP round trip through two ZeroMQ I/O threads,
+// longer under CPU load or on a new connection); what is published before
+// it arrives is dropped for that client. A client that calls a command
+// right after subscribing (as ska's Python client does on every call) can
+// thus lose the command's first or even all events. cppTango's publisher
+// is a plain PUB socket, which never tells when a filter arrived, so the
+// shim reports the next best thing: when the subscription request was
+// served, per attribute. The kit holds pushes for a bounded time after it
+// (kit_hold.c).
+//
+// How: the admin device class's ZmqEventSubscriptionChange command object
+// is replaced by one that runs the original and then stamps the attribute.
+#include "tango/server_internal.hpp"
+
+#include <ctime>
+
+namespace lrcshim {
+
+namespace {
+
+int64_t mono_ns()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+class SubscriptionWatch : public Tango::Command {
+public:
+    explicit SubscriptionWatch(Tango::Command *original)
+        : Tango::Command(original->get_name(), original->get_in_type(),
+                         original->get_out_type(), original->get_in_type_desc(),
+                         original->get_out_type_desc(), original->get_disp_level()),
+          original_(original)
+    {
+    }
+    ~SubscriptionWatch() override { delete original_; }
+    SubscriptionWatch(const SubscriptionWatch &) = delete;
+    SubscriptionWatch &operator=(const SubscriptionWatch &) = delete;
+
+    bool is_allowed(Tango::DeviceImpl *dev, const CORBA::Any &in) override
+    {
+        return original_->is_allowed(dev, in);
+    }
+
+    CORBA::Any *execute(Tango::DeviceImpl *dev, const CORBA::Any &in) override
+    {
+        CORBA::Any *out = original_->execute(dev, in); /* throws on refusal */
+        try {
+            stamp(in);
+        } catch (...) {
+            /* never fail a subscription that Tango accepted */
+        }
+        return out;
+    }
+
+private:
+    /* argin: [device, attribute, action, event type, ...] */
+    static void stamp(const CORBA::Any &in)
+    {
+        const Tango::DevVarStringArray *args = nullptr;
+        if (!(in >>= args) || !args || args->length() < 3)
+            return;
+        if (std::string((*args)[2].in()) != "subscribe")
+            return;
+        Tango::DeviceImpl *impl = Tango::Util::instance()->get_device_by_name((*args)[0].in());
+        auto *dev = dynamic_cast<LrcDevice *>(impl);
+        if (!dev)
+            return;
+        /* Only attributes the device pushes from code: cppTango's own
+         * (polled) events are not affected by what the kit holds. */
+        Tango::Attribute &attr = impl->get_device_attr()->get_attr_by_name((*args)[1].in());
+        if (attr.is_change_event() || attr.is_archive_event()) {
+            std::lock_guard<std::mutex> l(dev->handle.sub_mu);
+            dev->handle.subscribed_at_ns[lower((*args)[1].in())] = mono_ns();
+        }
+    }
+
+    Tango::Command *original_;
+};
+
+} // namespace
+
+void watch_subscriptions(Tango::DServer *ds)
+{
+    std::vector<Tango::Command *> &cmds = ds->get_device_class()->get_command_list();
+    for (Tango::Command *&c : cmds) {
+        if (c->get_lower_name() != "zmqeventsubscriptionchange")
+            continue;
+        if (!dynamic_cast<SubscriptionWatch *>(c)) /* a restart: already done */
+            c = new SubscriptionWatch(c);
+        return;
+    }
+}
+
+} // namespace lrcshim
+
+extern "C" double lrc_tg_device_subscribed_at(lrc_tg_device *dev, const char *attr)
+{
+    if (!dev || !attr)
+        return -1;
+    try {
+        std::string key = lrcshim::lower(attr);
+        std::lock_guard<std::mutex> l(dev->sub_mu);
+        auto it = dev->subscribed_at_ns.find(key);
+        return it == dev->subscribed_at_ns.end() ? -1 : static_cast<double>(it->second) / 1e9;
+    } catch (...) {
+        return -1;
+    }
+}
