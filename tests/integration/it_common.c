@@ -9,6 +9,20 @@
 #include <string.h>
 
 const char *g_exe;
+it_impl g_impl = IT_IMPL_DEMO;
+
+const char *it_impl_name(void) { return g_impl == IT_IMPL_PY ? "pydevice" : "demo"; }
+
+lrct_server *it_server_start(const char *instance, const char *const *devices,
+                             const char *const *props)
+{
+    if (g_impl == IT_IMPL_DEMO)
+        return lrct_server_start(g_exe, instance, "LrcDemo", devices, props);
+    const char *python = getenv("LRC_PYTHON");
+    const char *cmd[] = {python && *python ? python : "/usr/bin/python3", g_exe, NULL};
+    /* PyTango's run_server() names the server after the class */
+    return lrct_server_start_cmd(cmd, "SkaLrcDevice", instance, "SkaLrcDevice", devices, props);
+}
 
 const char *const k_all_v2_attrs[] = {"_lrcEvent",
                                       "lrcQueue",
@@ -34,10 +48,14 @@ const char *const k_v1_attrs[] = {"longRunningCommandStatus",
 void it_init(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s <path of lrc-demo-device>\n", argv[0]);
+        fprintf(stderr, "usage: %s <lrc-demo-device or ska_lrc_device.py>\n", argv[0]);
         exit(2);
     }
     g_exe = argv[1];
+    size_t len = strlen(g_exe);
+    if (len > 3 && strcmp(g_exe + len - 3, ".py") == 0)
+        g_impl = IT_IMPL_PY;
+    fprintf(stderr, "device implementation: %s (%s)\n", it_impl_name(), g_exe);
     /* spec section 7, "Lost events": the suite raises the ZMQ HWMs */
     setenv("TANGO_EVENT_BUFFER_HWM", "100000", 0);
     setenv("TANGO_DS_EVENT_BUFFER_HWM", "100000", 0);
@@ -75,7 +93,8 @@ bool it_dev_start(it_dev *d, const char *tag, const char *const *props)
     d->instance = lrct_unique_name(tag);
     size_t dl = strlen(d->instance) + 32;
     d->device = malloc(dl);
-    snprintf(d->device, dl, "test/lrcdemo/%s", d->instance);
+    snprintf(d->device, dl, "test/%s/%s", g_impl == IT_IMPL_PY ? "skalrc" : "lrcdemo",
+             d->instance);
     size_t np = 0;
     while (props && props[np])
         np++;
@@ -88,7 +107,7 @@ bool it_dev_start(it_dev *d, const char *tag, const char *const *props)
             d->max_exec = atoi(props[k] + 18);
     }
     const char *devs[2] = {d->device, NULL};
-    d->srv = lrct_server_start(g_exe, d->instance, "LrcDemo", devs, (const char *const *)full);
+    d->srv = it_server_start(d->instance, devs, (const char *const *)full);
     for (size_t k = 0; k < np; k++)
         free(full[k]);
     free(full);

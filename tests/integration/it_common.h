@@ -15,8 +15,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Path of lrc-demo-device (argv[1] of every test program). */
+/* argv[1] of every test program: the device implementation the tests run
+ * against. A path ending in ".py" is the PyTango stand-in for a ska-tango-base
+ * device (tests/pydevice/ska_lrc_device.py, class SkaLrcDevice, run by
+ * $LRC_PYTHON or /usr/bin/python3: the only Python with PyTango); anything
+ * else is the lrc-demo-device executable (our C server kit, class LrcDemo). */
 extern const char *g_exe;
+typedef enum it_impl {
+    IT_IMPL_DEMO, /* lrc-demo-device: pushes at once, submitted_time, On/Off, Complete */
+    IT_IMPL_PY    /* SkaLrcDevice: 100 ms batches, ska 1.3.2 wire format */
+} it_impl;
+extern it_impl g_impl;
+/* "demo" or "pydevice", for messages. */
+const char *it_impl_name(void);
+/* Starts a server of the selected implementation serving `devices`
+ * (lrct_server_start / lrct_server_start_cmd); props as there. */
+lrct_server *it_server_start(const char *instance, const char *const *devices,
+                             const char *const *props);
 
 /* All LRC attributes of a v2 device (section 1.3) except
  * lrcProtocolVersions, which has no events. */
@@ -38,7 +53,7 @@ typedef struct it_dev {
     size_t nids, capids;
 } it_dev;
 
-/* Program start: argv[1] = device executable; raises the ZMQ high-water
+/* Program start: argv[1] = device (see g_exe); raises the ZMQ high-water
  * marks, brings the Tango DB up (TANGO_HOST). Exits on failure. */
 void it_init(int argc, char **argv);
 

@@ -34,8 +34,8 @@
 #define LOG_TAIL_LINES 30
 
 struct lrct_server {
-    char *exe;        /* path as given */
-    char *name;       /* basename(exe): the Tango server name */
+    char **cmd;       /* argv prefix: the executable (or interpreter, script) */
+    char *name;       /* the Tango server name */
     char *instance;
     char *class_name;
     char **devices;   /* NULL-terminated */
@@ -437,8 +437,19 @@ static int spawn_server(lrct_server *s)
     const char *ep = getenv("LRC_ORB_ENDPOINT");
     if (!ep)
         ep = "giop:tcp:127.0.0.1:";
-    const char *argv[] = { s->exe, s->instance, *ep ? "-ORBendPoint" : NULL,
-                           ep, NULL };
+    size_t ncmd = 0;
+    while (s->cmd[ncmd])
+        ncmd++;
+    const char **argv = calloc(ncmd + 4, sizeof *argv);
+    if (!argv) {
+        msg("out of memory");
+        return -1;
+    }
+    for (size_t k = 0; k < ncmd; k++)
+        argv[k] = s->cmd[k];
+    argv[ncmd] = s->instance;
+    argv[ncmd + 1] = *ep ? "-ORBendPoint" : NULL;
+    argv[ncmd + 2] = ep;
 
     /* Fresh log for a fresh start; restarts append to it. */
     int logfd = open(s->log_path,
@@ -446,16 +457,21 @@ static int spawn_server(lrct_server *s)
                      0644);
     if (logfd < 0) {
         msg("cannot open %s: %s", s->log_path, strerror(errno));
+        free(argv);
         return -1;
     }
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull < 0) {
         msg("open /dev/null: %s", strerror(errno));
         close(logfd);
+        free(argv);
         return -1;
     }
-    dprintf(logfd, "=== lrct: starting %s %s%s%s (TANGO_HOST=%s)\n", s->exe,
-            s->instance, *ep ? " -ORBendPoint " : "", ep, getenv("TANGO_HOST"));
+    dprintf(logfd, "=== lrct: starting");
+    for (size_t k = 0; k < ncmd; k++)
+        dprintf(logfd, " %s", s->cmd[k]);
+    dprintf(logfd, " %s%s%s (TANGO_HOST=%s)\n", s->instance, *ep ? " -ORBendPoint " : "", ep,
+            getenv("TANGO_HOST"));
     /* Close inherited descriptors in the child; computed before fork. */
     long maxfd = sysconf(_SC_OPEN_MAX);
     if (maxfd < 0 || maxfd > 65536)
@@ -468,6 +484,7 @@ static int spawn_server(lrct_server *s)
         msg("fork: %s", strerror(errno));
         close(logfd);
         close(devnull);
+        free(argv);
         return -1;
     }
     if (pid == 0) {
@@ -478,9 +495,10 @@ static int spawn_server(lrct_server *s)
         child_redirect(devnull, logfd, logfd);
         for (int fd = 3; fd < maxfd; fd++)
             close(fd);
-        execv(s->exe, (char *const *)argv);
-        child_exec_failed(s->exe);
+        execv(argv[0], (char *const *)argv);
+        child_exec_failed(argv[0]);
     }
+    free(argv);
     close(logfd);
     close(devnull);
     s->pid = pid;
@@ -595,7 +613,7 @@ static int check_log_clean(const lrct_server *s)
 
 static void server_free(lrct_server *s)
 {
-    free(s->exe);
+    free_strv(s->cmd);
     free(s->name);
     free(s->instance);
     free(s->class_name);
@@ -610,25 +628,41 @@ lrct_server *lrct_server_start(const char *exe_path, const char *instance,
                                const char *const *devices,
                                const char *const *props)
 {
-    if (!exe_path || !instance || !class_name || !devices || !devices[0]) {
-        msg("lrct_server_start: exe_path, instance, class_name and at least one device are required");
+    if (!exe_path) {
+        msg("lrct_server_start: exe_path is required");
         return NULL;
     }
+    const char *base = strrchr(exe_path, '/');
+    const char *cmd[] = { exe_path, NULL };
+    return lrct_server_start_cmd(cmd, base ? base + 1 : exe_path, instance, class_name,
+                                 devices, props);
+}
+
+lrct_server *lrct_server_start_cmd(const char *const *cmd, const char *server_name,
+                                   const char *instance, const char *class_name,
+                                   const char *const *devices,
+                                   const char *const *props)
+{
+    if (!cmd || !cmd[0] || !server_name || !*server_name || strchr(server_name, '/') ||
+        !instance || !class_name || !devices || !devices[0]) {
+        msg("lrct_server_start_cmd: a command, a server name (no '/'), an instance, a class "
+            "and at least one device are required");
+        return NULL;
+    }
+    const char *exe_path = cmd[0];
     lrct_server *s = calloc(1, sizeof *s);
     if (!s) {
         msg("out of memory");
         return NULL;
     }
-    const char *base = strrchr(exe_path, '/');
-    base = base ? base + 1 : exe_path;
-    s->exe = xstrdup(exe_path);
-    s->name = xstrdup(base);
+    s->cmd = dup_strv(cmd);
+    s->name = xstrdup(server_name);
     s->instance = xstrdup(instance);
     s->class_name = xstrdup(class_name);
     s->devices = dup_strv(devices);
     s->props = dup_strv(props);
-    s->log_path = xasprintf("%s/server-%s-%s.log", state_dir(), base, instance);
-    if (!s->exe || !s->name || !s->instance || !s->class_name || !s->devices ||
+    s->log_path = xasprintf("%s/server-%s-%s.log", state_dir(), server_name, instance);
+    if (!s->cmd || !s->name || !s->instance || !s->class_name || !s->devices ||
         !s->props || !s->log_path) {
         msg("out of memory");
         server_free(s);

@@ -85,6 +85,26 @@ lrct_server *lrct_server_start(const char *exe_path, const char *instance,
                                const char *const *props);
 
 /*
+ * lrct_server_start() for a server that is not a plain executable named
+ * after itself, e.g. a PyTango script (PyTango's Device.run_server() names
+ * the server after the device class, not after the script):
+ *
+ *     const char *cmd[] = { "/usr/bin/python3", "ska_lrc_device.py", NULL };
+ *     lrct_server_start_cmd(cmd, "SkaLrcDevice", inst, "SkaLrcDevice", devs, NULL);
+ *
+ * - cmd: NULL-terminated argv prefix; cmd[0] is an executable path (no PATH
+ *   search). The process runs as `cmd... instance -ORBendPoint ...`.
+ * - server_name: the Tango server name (no '/'): the server registered is
+ *   server_name/instance, and the log is server-SERVER_NAME-instance.log.
+ * Everything else as lrct_server_start(), which is this function with
+ * cmd = { exe_path } and server_name = basename(exe_path).
+ */
+lrct_server *lrct_server_start_cmd(const char *const *cmd, const char *server_name,
+                                   const char *instance, const char *class_name,
+                                   const char *const *devices,
+                                   const char *const *props);
+
+/*
  * Stop the server if it runs (SIGTERM, then up to 10 s for it to exit, then
  * SIGKILL), reap it, unregister BASENAME/instance and its device properties
  * from the database, and free the handle. When it returns the process is gone
