@@ -41,7 +41,9 @@ static void put(text *t, const char *s, size_t n)
 static void puts_(text *t, const char *s) { put(t, s, strlen(s)); }
 
 /* Strings go through jansson (ASCII with \u escapes, as Python's
- * ensure_ascii), then jansson's upper-case hex digits are lowered. */
+ * ensure_ascii), then jansson's upper-case hex digits are lowered and DEL,
+ * which jansson writes raw but Python escapes (it keeps only " ".."~"),
+ * becomes \u007f. Characters above U+FFFF are surrogate pairs in both. */
 static void put_string(text *t, const json_t *j)
 {
     char *s = json_dumps(j, JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
@@ -49,14 +51,20 @@ static void put_string(text *t, const json_t *j)
         t->failed = true;
         return;
     }
-    for (char *p = s + 1; *p; p++) /* s[0] is the opening quote */
+    const char *run = s;
+    for (char *p = s + 1; *p; p++) { /* s[0] is the opening quote */
         if (*p == '\\') {
             p++;
             if (*p == 'u')
                 for (int k = 1; k <= 4 && p[k]; k++)
                     p[k] = (char)tolower((unsigned char)p[k]);
+        } else if (*p == 0x7F) {
+            put(t, run, (size_t)(p - run));
+            puts_(t, "\\u007f");
+            run = p + 1;
         }
-    puts_(t, s);
+    }
+    puts_(t, run);
     free(s);
 }
 
