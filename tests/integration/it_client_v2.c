@@ -94,10 +94,25 @@ static void test_fail_and_unicode(void **state)
     expect_sequence(f, "Fail", &a,
                     "STAGING | QUEUED | IN_PROGRESS | FAILED result=[3, \"Unhandled exception "
                     "during execution: boom\"] FINAL");
-    lrc_arg u = lrc_arg_string("caf\xc3\xa9 \xe2\x82\xac");
+    /* Text is Latin-1 on the wire: up to U+00FF goes as an argument... */
+    lrc_arg u = lrc_arg_string("caf\xc3\xa9 \xc3\xbf");
     expect_sequence(f, "Echo", &u,
                     "STAGING | QUEUED | IN_PROGRESS | COMPLETED result=[0, \"caf\\u00e9 "
-                    "\\u20ac\"] FINAL");
+                    "\\u00ff\"] FINAL");
+    /* ...beyond it is refused before anything is sent... */
+    crec r;
+    crec_init(&r);
+    lrc_error *err = NULL;
+    lrc_arg euro = lrc_arg_string("caf\xc3\xa9 \xe2\x82\xac");
+    assert_int_equal(lrc_invoke(f->p, "Echo", &euro, crec_cb, &r, NULL, NULL, &err), LRC_EINVAL);
+    assert_non_null(strstr(lrc_error_message(err), "U+20AC"));
+    lrc_error_free(err);
+    crec_clear(&r);
+    /* ...while results carry any character, escaped as json.dumps does. */
+    lrc_arg j = lrc_arg_string("[0, \"caf\\u00e9 \\u20ac \\ud83d\\ude00\"]");
+    expect_sequence(f, "Complete", &j,
+                    "STAGING | QUEUED | IN_PROGRESS | COMPLETED result=[0, \"caf\\u00e9 "
+                    "\\u20ac \\ud83d\\ude00\"] FINAL");
 }
 
 /* 12: a falsy argument is an argument; no argument is refused at once. */
