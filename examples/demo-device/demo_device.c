@@ -46,13 +46,12 @@ static void pause_seconds(double s)
 }
 
 /* Ends COMPLETED with [code, message], or FAILED if the kit refuses the
- * result (the kit then reports why in the result itself). */
+ * result: the kit then says why in the result ("result of Echo cannot be
+ * stored: ...") and logs it. */
 static lrc_status complete_with(lrc_task *t, lrc_result_code code, const char *message)
 {
-    int rc = lrc_task_set_result_code(t, code, message);
-    if (rc != LRC_OK)
-        return lrc_task_fail(t, "%s: cannot set the result: %s", lrc_task_command_name(t),
-                             lrc_strerror(rc));
+    if (lrc_task_set_result_code(t, code, message) != LRC_OK)
+        return LRC_STATUS_FAILED;
     return LRC_STATUS_COMPLETED;
 }
 

@@ -71,9 +71,9 @@ void kit_finish_task(lrc_device *dev, lrc_task *task, lrc_status status)
         result = failure_json("task %s returned status %d, which is not a final status", name,
                               (int)status);
         status = LRC_STATUS_FAILED;
-    } else if (task->result_error) {
+    } else if (task->result_error && !(status == LRC_STATUS_FAILED && task->fail_message)) {
         /* The task's result could not be stored: never end without it
-         * silently. */
+         * silently (a task that failed with its own message has said why). */
         free(result);
         result = failure_json("%s", task->result_error);
         status = LRC_STATUS_FAILED;

@@ -1,6 +1,7 @@
 /* kit_task.c - what a running task can do: report progress, notice an
  * abort, sleep interruptibly, set its result. */
 #include "core/json_text.h"
+#include "core/log_internal.h"
 #include "core/wire_text.h"
 #include "server/clock.h"
 #include "core/error_build.h"
@@ -60,6 +61,8 @@ static int result_refused(lrc_task *task, int rc, const char *fmt, ...)
     task->result_error = lrc_asprintf("result of %s cannot be stored: %s", task->cmd->def.name,
                                       why ? why : lrc_strerror(rc));
     free(why);
+    lrc_log(LRC_LOG_WARNING, "command %s: %s", task->id,
+            task->result_error ? task->result_error : "result refused");
     return rc;
 }
 
