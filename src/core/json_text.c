@@ -1,6 +1,7 @@
 /* json_text.c - Python-compatible JSON text: what json.dumps writes. */
 #include "core/json_text.h"
 #include "core/pyrepr.h"
+#include "core/wire_text.h"
 #include "lrc/error.h"
 
 #include <ctype.h>
@@ -153,31 +154,13 @@ int lrc_json_parse(const char *text_in, json_t **j)
     return LRC_OK;
 }
 
-/* Bytes that are not UTF-8, read as Latin-1, so that jansson accepts them. */
-static char *latin1_to_utf8(const char *s)
-{
-    char *u = malloc(2 * strlen(s) + 1), *p = u;
-    if (!u)
-        return NULL;
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c < 0x80) {
-            *p++ = (char)*c;
-        } else {
-            *p++ = (char)(0xC0 | (*c >> 6));
-            *p++ = (char)(0x80 | (*c & 0x3F));
-        }
-    }
-    *p = '\0';
-    return u;
-}
-
 json_t *lrc_json_string_wire(const char *s)
 {
     if (!s)
         return NULL;
     json_t *j = json_string(s);
     if (!j) { /* not UTF-8 (or out of memory, where this fails too) */
-        char *u = latin1_to_utf8(s);
+        char *u = lrc_latin1_to_utf8(s);
         j = u ? json_string(u) : NULL;
         free(u);
     }
