@@ -190,6 +190,8 @@ static void py_dev_stop(py_dev *pd)
 {
     assert_int_equal(lrct_server_stop(pd->srv), 0);
     unlink(pd->wrapper);
+    *strrchr(pd->wrapper, '/') = '\0';
+    rmdir(pd->wrapper); /* the per-run directory of the wrapper */
     free(pd->instance);
 }
 
