@@ -45,6 +45,16 @@ static void pause_seconds(double s)
     }
 }
 
+/* Ends COMPLETED with [code, message], or FAILED if the kit refuses the
+ * result: the kit then says why in the result ("result of Echo cannot be
+ * stored: ...") and logs it. */
+static lrc_status complete_with(lrc_task *t, lrc_result_code code, const char *message)
+{
+    if (lrc_task_set_result_code(t, code, message) != LRC_OK)
+        return LRC_STATUS_FAILED;
+    return LRC_STATUS_COMPLETED;
+}
+
 /* ---- Sleep -------------------------------------------------------------- */
 
 static int sleep_check(lrc_device *dev, const lrc_arg *arg, void *user, lrc_error **err)
@@ -68,16 +78,14 @@ static lrc_status sleep_task(lrc_task *t, const lrc_arg *arg, void *user)
         }
         lrc_task_progress(t, i * 100 / SLEEP_STEPS);
     }
-    lrc_task_set_result_code(t, LRC_RESULT_OK, "Sleep done");
-    return LRC_STATUS_COMPLETED;
+    return complete_with(t, LRC_RESULT_OK, "Sleep done");
 }
 
 /* ---- Echo and Fail -------------------------------------------------------- */
 
 static lrc_status echo_task(lrc_task *t, const lrc_arg *arg, void *user)
 {
-    lrc_task_set_result_code(t, LRC_RESULT_OK, arg->u.s);
-    return LRC_STATUS_COMPLETED;
+    return complete_with(t, LRC_RESULT_OK, arg->u.s);
 }
 
 static lrc_status fail_task(lrc_task *t, const lrc_arg *arg, void *user)
@@ -126,8 +134,7 @@ static lrc_status power_task(lrc_task *t, const lrc_arg *arg, void *user)
     lrc_device_set_state(lrc_task_device(t), pc->state);
     char msg[64];
     snprintf(msg, sizeof msg, "%s command completed OK", pc->name);
-    lrc_task_set_result_code(t, LRC_RESULT_OK, msg);
-    return LRC_STATUS_COMPLETED;
+    return complete_with(t, LRC_RESULT_OK, msg);
 }
 
 /* ---- device ------------------------------------------------------------- */

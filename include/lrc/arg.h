@@ -6,6 +6,12 @@
  * strings and arrays must stay valid while the lrc_arg is in use.
  * "No argument" (LRC_ARG_NONE) and a falsy argument (0, "", false) are
  * different things.
+ *
+ * Text is UTF-8 (strings, string arrays, JSON text). On the wire Tango
+ * carries it as Latin-1: the library converts both ways, and a client
+ * argument holding a character Latin-1 cannot hold (above U+00FF) is
+ * LRC_EINVAL before anything is sent. A task's string argument arrives as
+ * UTF-8 too (docs/protocol.md section 8).
  */
 #ifndef LRC_ARG_H
 #define LRC_ARG_H

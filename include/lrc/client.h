@@ -130,9 +130,11 @@ typedef struct lrc_update {
     int64_t progress;         /* LRC_HAS_PROGRESS: percent                   */
     const char *result_json;  /* LRC_HAS_RESULT: the result as JSON text
                                  (any JSON value, written like Python's
-                                 json.dumps)                                 */
+                                 json.dumps: ASCII, \u escapes decode to
+                                 UTF-8)                                      */
     int result_code;          /* LRC_HAS_RESULT_CODE: ResultCode (lrc_result_code) */
-    const char *result_message; /* LRC_HAS_RESULT_CODE: the result's text   */
+    const char *result_message; /* LRC_HAS_RESULT_CODE: the result's text,
+                                   UTF-8 (the device's Latin-1 converted) */
     const lrc_error *error;   /* LRC_HAS_ERROR: what went wrong: a Tango
                                  error event (with its DevError stack, for
                                  example API_EventTimeout when the device
@@ -181,7 +183,8 @@ void lrc_invoke_options_init(lrc_invoke_options *o);
  * converted to the command's declared input type when they fit (range
  * checked); lrc_arg_json() text is converted by that type (a DevString
  * command receives a JSON string's content, or the JSON text of any other
- * value).
+ * value). Text is UTF-8; Tango carries it as Latin-1, so a character above
+ * U+00FF is LRC_EINVAL, naming it, before anything is subscribed or sent.
  *
  * The sequence, as ska-tango-base's invoke_lrc:
  *  1. checks the arguments (LRC_EINVAL; no Tango call is made);

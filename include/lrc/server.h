@@ -94,18 +94,26 @@ bool lrc_task_abort_requested(const lrc_task *task);
  * Returns true if an abort was requested (before or during the sleep). */
 bool lrc_task_sleep(lrc_task *task, int64_t ms);
 
-/* Sets the result as JSON text (any JSON value; copied). LRC_EJSON if it
- * is not valid JSON. A result over 64 KiB of JSON is refused when the task
- * ends: the command then ends FAILED with a message giving the size. */
+/* Sets the result as JSON text (any JSON value, UTF-8; copied). LRC_EJSON
+ * if it is not valid JSON, LRC_EINVAL if it is not UTF-8. A result over
+ * 64 KiB of JSON is refused when the task ends. A refused result is never
+ * lost silently: unless a later call stores a result, the command ends
+ * FAILED with [3, "Unhandled exception during execution: result of <Cmd>
+ * cannot be stored: <why>"] (or a message giving the size), and the kit
+ * logs it. Published JSON escapes non-ASCII text as Python's json.dumps
+ * does (\u00e9), so it is Latin-1-safe on the wire. */
 int lrc_task_set_result(lrc_task *task, const char *json_text);
 
-/* Sets the usual result [code, "message"] (message copied; NULL = ""). */
+/* Sets the usual result [code, "message"] (message UTF-8, copied; NULL =
+ * ""). LRC_EINVAL if the message is not UTF-8, with the consequences
+ * described for lrc_task_set_result. */
 int lrc_task_set_result_code(lrc_task *task, lrc_result_code code, const char *message);
 
 /* Records why the task failed and returns LRC_STATUS_FAILED, so a task can
  * `return lrc_task_fail(t, "motor %d stalled", n);`. The result becomes
  * [3, "Unhandled exception during execution: <message>"] unless a result
- * was set. */
+ * was set. The message is UTF-8; one that is not is replaced by a message
+ * saying so (the byte and its offset). */
 lrc_status lrc_task_fail(lrc_task *task, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

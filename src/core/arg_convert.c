@@ -1,6 +1,7 @@
 /* arg_convert.c - a client's lrc_arg as the Tango value of a command's
  * input type, its validity check, and its Python repr for messages. */
 #include "core/arg_convert.h"
+#include "core/wire_text.h"
 
 #include "core/error_build.h"
 #include "core/json_text.h"
@@ -617,7 +618,14 @@ int lrc_arg_to_tango(const lrc_arg *a, lrc_tg_type in_type, const char *command,
         return rc;
     }
     out->type = in_type;
-    return LRC_OK;
+    /* Text goes out as Latin-1 (the shim converts it): refuse what Latin-1
+     * cannot hold now, before lrc_invoke subscribes or anything is sent. */
+    char *what = lrc_asprintf("argument of command '%s'", c.command);
+    rc = what ? lrc_wire_check(out, what, err) : lrc_fail(err, LRC_ENOMEM, "out of memory");
+    free(what);
+    if (rc != LRC_OK)
+        lrc_tg_value_clear(out);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /* json_text.c - Python-compatible JSON text: what json.dumps writes. */
 #include "core/json_text.h"
 #include "core/pyrepr.h"
+#include "core/wire_text.h"
 #include "lrc/error.h"
 
 #include <ctype.h>
@@ -41,7 +42,9 @@ static void put(text *t, const char *s, size_t n)
 static void puts_(text *t, const char *s) { put(t, s, strlen(s)); }
 
 /* Strings go through jansson (ASCII with \u escapes, as Python's
- * ensure_ascii), then jansson's upper-case hex digits are lowered. */
+ * ensure_ascii), then jansson's upper-case hex digits are lowered and DEL,
+ * which jansson writes raw but Python escapes (it keeps only " ".."~"),
+ * becomes \u007f. Characters above U+FFFF are surrogate pairs in both. */
 static void put_string(text *t, const json_t *j)
 {
     char *s = json_dumps(j, JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
@@ -49,14 +52,20 @@ static void put_string(text *t, const json_t *j)
         t->failed = true;
         return;
     }
-    for (char *p = s + 1; *p; p++) /* s[0] is the opening quote */
+    const char *run = s;
+    for (char *p = s + 1; *p; p++) { /* s[0] is the opening quote */
         if (*p == '\\') {
             p++;
             if (*p == 'u')
                 for (int k = 1; k <= 4 && p[k]; k++)
                     p[k] = (char)tolower((unsigned char)p[k]);
+        } else if (*p == 0x7F) {
+            put(t, run, (size_t)(p - run));
+            puts_(t, "\\u007f");
+            run = p + 1;
         }
-    puts_(t, s);
+    }
+    puts_(t, run);
     free(s);
 }
 
@@ -145,31 +154,13 @@ int lrc_json_parse(const char *text_in, json_t **j)
     return LRC_OK;
 }
 
-/* Bytes that are not UTF-8, read as Latin-1, so that jansson accepts them. */
-static char *latin1_to_utf8(const char *s)
-{
-    char *u = malloc(2 * strlen(s) + 1), *p = u;
-    if (!u)
-        return NULL;
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c < 0x80) {
-            *p++ = (char)*c;
-        } else {
-            *p++ = (char)(0xC0 | (*c >> 6));
-            *p++ = (char)(0x80 | (*c & 0x3F));
-        }
-    }
-    *p = '\0';
-    return u;
-}
-
 json_t *lrc_json_string_wire(const char *s)
 {
     if (!s)
         return NULL;
     json_t *j = json_string(s);
     if (!j) { /* not UTF-8 (or out of memory, where this fails too) */
-        char *u = latin1_to_utf8(s);
+        char *u = lrc_latin1_to_utf8(s);
         j = u ? json_string(u) : NULL;
         free(u);
     }

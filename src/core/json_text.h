@@ -20,9 +20,10 @@ char *lrc_json_normalize(const char *text);
  * show up as text that is not JSON, which is the best it allows. */
 int lrc_json_parse(const char *text, json_t **j);
 
-/* A JSON string of any C string from the wire: bytes that are not UTF-8
- * are read as Latin-1, as PyTango decodes every DevString. NULL only when
- * out of memory (or s is NULL). */
+/* A JSON string of any C string from a value: the shim hands over UTF-8
+ * (wire_text.h); bytes that are not UTF-8 anyway (a value built by hand)
+ * are read as Latin-1 rather than lost. NULL only when out of memory (or s
+ * is NULL). */
 json_t *lrc_json_string_wire(const char *s);
 
 #endif

@@ -32,6 +32,10 @@ struct lrc_task {
     atomic_bool abort;
     char *result_json;
     char *fail_message;
+    /* Why the last lrc_task_set_result* call failed (NULL after a success):
+     * the command then ends FAILED with this text, never silently without
+     * its result. */
+    char *result_error;
     struct lrc_task *next; /* queue or running list */
 };
 

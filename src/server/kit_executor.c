@@ -40,6 +40,7 @@ void kit_task_free(lrc_task *task)
     lrc_tg_value_clear(&task->value);
     free(task->result_json);
     free(task->fail_message);
+    free(task->result_error);
     free(task);
 }
 
@@ -70,12 +71,22 @@ void kit_finish_task(lrc_device *dev, lrc_task *task, lrc_status status)
         result = failure_json("task %s returned status %d, which is not a final status", name,
                               (int)status);
         status = LRC_STATUS_FAILED;
+    } else if (task->result_error && !(status == LRC_STATUS_FAILED && task->fail_message)) {
+        /* The task's result could not be stored: never end without it
+         * silently (a task that failed with its own message has said why). */
+        free(result);
+        result = failure_json("%s", task->result_error);
+        status = LRC_STATUS_FAILED;
+        lrc_log(LRC_LOG_ERROR, "%s: command %s ends FAILED: %s", lrc_tg_device_name(dev->tg),
+                task->id, task->result_error);
     } else if (result && strlen(result) > LRC_MAX_RESULT_BYTES) {
         size_t size = strlen(result);
         free(result);
         result = failure_json("result of %s is too large: %zu bytes of JSON (limit %d)", name,
                               size, LRC_MAX_RESULT_BYTES);
         status = LRC_STATUS_FAILED;
+        lrc_log(LRC_LOG_ERROR, "%s: command %s ends FAILED: result too large (%zu bytes of JSON)",
+                lrc_tg_device_name(dev->tg), task->id, size);
     } else if (!result && status == LRC_STATUS_FAILED) {
         result = failure_json("%s", task->fail_message ? task->fail_message : "task failed");
     } else if (!result && status == LRC_STATUS_ABORTED) {

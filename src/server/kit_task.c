@@ -1,6 +1,8 @@
 /* kit_task.c - what a running task can do: report progress, notice an
  * abort, sleep interruptibly, set its result. */
 #include "core/json_text.h"
+#include "core/log_internal.h"
+#include "core/wire_text.h"
 #include "server/clock.h"
 #include "core/error_build.h"
 #include "server/kit.h"
@@ -46,19 +48,52 @@ bool lrc_task_sleep(lrc_task *task, int64_t ms)
     return atomic_load(&task->abort);
 }
 
+/* Remembers why a result could not be stored (kit_finish_task turns it
+ * into a FAILED end) and returns rc. */
+static int result_refused(lrc_task *task, int rc, const char *fmt, ...) LRC_PRINTF(3, 4);
+static int result_refused(lrc_task *task, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *why = lrc_vasprintf(fmt, ap);
+    va_end(ap);
+    free(task->result_error);
+    task->result_error = lrc_asprintf("result of %s cannot be stored: %s", task->cmd->def.name,
+                                      why ? why : lrc_strerror(rc));
+    free(why);
+    lrc_log(LRC_LOG_WARNING, "command %s: %s", task->id,
+            task->result_error ? task->result_error : "result refused");
+    return rc;
+}
+
+static void result_stored(lrc_task *task, char *json)
+{
+    free(task->result_json);
+    task->result_json = json;
+    free(task->result_error);
+    task->result_error = NULL;
+}
+
 int lrc_task_set_result(lrc_task *task, const char *json_text)
 {
-    if (!task || !json_text)
+    if (!task)
         return LRC_EINVAL;
-    json_t *j = json_loads(json_text, JSON_DECODE_ANY, NULL);
+    if (!json_text)
+        return result_refused(task, LRC_EINVAL, "NULL JSON text");
+    size_t at;
+    if (!lrc_utf8_valid(json_text, &at))
+        return result_refused(task, LRC_EINVAL,
+                              "the JSON is not UTF-8 text (byte 0x%02X at offset %zu)",
+                              (unsigned)(unsigned char)json_text[at], at);
+    json_error_t e;
+    json_t *j = json_loads(json_text, JSON_DECODE_ANY, &e);
     if (!j)
-        return LRC_EJSON;
+        return result_refused(task, LRC_EJSON, "not JSON: %s", e.text);
     char *norm = lrc_json_dumps(j);
     json_decref(j);
     if (!norm)
-        return LRC_ENOMEM;
-    free(task->result_json);
-    task->result_json = norm;
+        return result_refused(task, LRC_ENOMEM, "out of memory");
+    result_stored(task, norm);
     return LRC_OK;
 }
 
@@ -74,11 +109,15 @@ int lrc_task_set_result_code(lrc_task *task, lrc_result_code code, const char *m
 {
     if (!task)
         return LRC_EINVAL;
+    size_t at;
+    if (!lrc_utf8_valid(message, &at))
+        return result_refused(task, LRC_EINVAL,
+                              "the message is not UTF-8 text (byte 0x%02X at offset %zu)",
+                              (unsigned)(unsigned char)message[at], at);
     char *s = kit_code_message_json((int)code, message);
     if (!s)
-        return LRC_ENOMEM;
-    free(task->result_json);
-    task->result_json = s;
+        return result_refused(task, LRC_ENOMEM, "out of memory");
+    result_stored(task, s);
     return LRC_OK;
 }
 
@@ -90,6 +129,13 @@ lrc_status lrc_task_fail(lrc_task *task, const char *fmt, ...)
     va_start(ap, fmt);
     char *msg = lrc_vasprintf(fmt, ap);
     va_end(ap);
+    size_t at;
+    if (msg && !lrc_utf8_valid(msg, &at)) { /* say why rather than lose it */
+        char *why = lrc_asprintf("the failure message is not UTF-8 text (byte 0x%02X at offset %zu)",
+                                 (unsigned)(unsigned char)msg[at], at);
+        free(msg);
+        msg = why;
+    }
     if (msg) {
         free(task->fail_message);
         task->fail_message = msg;

@@ -1,5 +1,6 @@
 // errors.cpp - C++ exceptions <-> lrc_error.
 #include "tango/shim_internal.hpp"
+#include "core/wire_text.h"
 
 #include <cstring>
 #include <exception>
@@ -13,18 +14,46 @@ static const char *corba_str(const char *s)
     return s ? s : "";
 }
 
+/* DevError texts are DevStrings: Latin-1 on the wire, UTF-8 in lrc_error.
+ * A malloc'd string, freed with the guard. */
+using cstr = std::unique_ptr<char, void (*)(void *)>;
+
+static cstr from_wire(const char *s)
+{
+    cstr u(lrc_latin1_to_utf8(corba_str(s)), free);
+    if (!u)
+        throw std::bad_alloc();
+    return u;
+}
+
+/* Error texts must go out whatever they hold: what Latin-1 cannot hold
+ * becomes '?' (refusing to report an error would lose it). */
+static CORBA::String_var to_wire(const char *s)
+{
+    cstr l(lrc_utf8_to_latin1_lossy(corba_str(s)), free);
+    if (!l)
+        throw std::bad_alloc();
+    return CORBA::string_dup(l.get());
+}
+
 lrc_error *error_from_errlist(const Tango::DevErrorList &errs, int code)
 {
-    CORBA::ULong n = errs.length();
-    const char *msg = n > 0 ? corba_str(errs[n - 1].desc.in()) : "Tango error with an empty stack";
-    lrc_error *e = lrc_error_new(code, "%s", msg);
-    for (CORBA::ULong i = 0; i < n; i++) {
-        const Tango::DevError &d = errs[i];
-        if (lrc_error_push(e, corba_str(d.reason.in()), corba_str(d.desc.in()),
-                           corba_str(d.origin.in()), static_cast<int>(d.severity)) != LRC_OK)
-            break; /* out of memory: keep what we have */
+    try {
+        CORBA::ULong n = errs.length();
+        cstr msg = from_wire(n > 0 ? errs[n - 1].desc.in() : "Tango error with an empty stack");
+        lrc_error *e = lrc_error_new(code, "%s", msg.get());
+        for (CORBA::ULong i = 0; i < n; i++) {
+            const Tango::DevError &d = errs[i];
+            cstr reason = from_wire(d.reason.in()), desc = from_wire(d.desc.in()),
+                 origin = from_wire(d.origin.in());
+            if (lrc_error_push(e, reason.get(), desc.get(), origin.get(),
+                               static_cast<int>(d.severity)) != LRC_OK)
+                break; /* out of memory: keep what we have */
+        }
+        return e;
+    } catch (const std::bad_alloc &) {
+        return lrc_error_new(LRC_ENOMEM, "out of memory");
     }
-    return e;
 }
 
 lrc_error *error_from_devfailed(const Tango::DevFailed &e, int code)
@@ -65,9 +94,9 @@ int fail_current(lrc_error **err, const char *where) noexcept
 {
     Tango::DevErrorList errs;
     errs.length(1);
-    errs[0].reason = CORBA::string_dup(reason);
-    errs[0].desc = CORBA::string_dup(desc.c_str());
-    errs[0].origin = CORBA::string_dup(origin.c_str());
+    errs[0].reason = to_wire(reason);
+    errs[0].desc = to_wire(desc.c_str());
+    errs[0].origin = to_wire(origin.c_str());
     errs[0].severity = Tango::ERR;
     throw Tango::DevFailed(errs);
 }
@@ -83,9 +112,9 @@ int fail_current(lrc_error **err, const char *where) noexcept
         for (size_t i = 0; i < n; i++) {
             const lrc_dev_error *d = lrc_error_at(e, i);
             Tango::DevError &t = errs[static_cast<CORBA::ULong>(i)];
-            t.reason = CORBA::string_dup(d->reason);
-            t.desc = CORBA::string_dup(d->desc);
-            t.origin = CORBA::string_dup(d->origin);
+            t.reason = to_wire(d->reason);
+            t.desc = to_wire(d->desc);
+            t.origin = to_wire(d->origin);
             bool known = d->severity >= Tango::WARN && d->severity <= Tango::PANIC;
             t.severity = static_cast<Tango::ErrSeverity>(known ? d->severity : Tango::ERR);
         }
@@ -94,9 +123,9 @@ int fail_current(lrc_error **err, const char *where) noexcept
         if (desc.empty())
             desc = std::string("failed: ") + lrc_strerror(e ? lrc_error_code(e) : rc);
         errs.length(1);
-        errs[0].reason = CORBA::string_dup(fallback_reason);
-        errs[0].desc = CORBA::string_dup(desc.c_str());
-        errs[0].origin = CORBA::string_dup(origin.c_str());
+        errs[0].reason = to_wire(fallback_reason);
+        errs[0].desc = to_wire(desc.c_str());
+        errs[0].origin = to_wire(origin.c_str());
         errs[0].severity = Tango::ERR;
     }
     throw Tango::DevFailed(errs);

@@ -1,6 +1,7 @@
 // server.cpp - the device server: one generic DeviceClass, one generic
 // device type, the server main loop, the device lock, state and properties.
 #include "tango/server_internal.hpp"
+#include "core/wire_text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -340,7 +341,10 @@ extern "C" void lrc_tg_device_set_status(lrc_tg_device *dev, const char *status)
     if (!dev)
         return;
     try {
-        dev->impl->set_status(std::string(status ? status : ""));
+        /* Status is a DevString too: Latin-1 on the wire; what it cannot
+         * hold becomes '?' (a status must be shown, whatever it says). */
+        std::unique_ptr<char, void (*)(void *)> wire(lrc_utf8_to_latin1_lossy(status), free);
+        dev->impl->set_status(std::string(wire ? wire.get() : ""));
     } catch (...) {
     }
 }

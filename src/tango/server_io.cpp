@@ -201,13 +201,18 @@ public:
             if (rc != LRC_OK)
                 throw_lrc_error(err, rc, "LRC_CommandFailed", origin);
             lrc_error_free(err);
+            err = nullptr;
             if (e.out_type != LRC_TG_VOID && out.v.type != e.out_type)
                 throw_tango("LRC_WrongResultType",
                             std::string("command handler returned ") +
                                 lrc_tg_type_name(out.v.type) + " instead of " +
                                 lrc_tg_type_name(e.out_type),
                             origin);
-            return to_any(out.v, e.out_type);
+            ValueHolder wire;
+            std::string what = "result of command " + get_name();
+            if ((rc = value_to_wire(&out.v, wire, what.c_str(), &err)) != LRC_OK)
+                throw_lrc_error(err, rc, "LRC_InvalidText", origin);
+            return to_any(wire.v, e.out_type);
         } catch (const Tango::DevFailed &) {
             throw;
         } catch (const std::exception &ex) {
@@ -303,6 +308,7 @@ private:
                         "lrc");
         }
         v->type = t;
+        value_from_wire(v);
     }
 
     CORBA::Any *to_any(const lrc_tg_value &v, lrc_tg_type t)
@@ -395,13 +401,18 @@ static void read_attr(Tango::DeviceImpl *d, Tango::Attribute &att)
         if (rc != LRC_OK)
             throw_lrc_error(err, rc, "LRC_CommandFailed", origin);
         lrc_error_free(err);
+        err = nullptr;
         if (v.v.type != e.type)
             throw_tango("LRC_WrongResultType",
                         std::string("read handler returned ") + lrc_tg_type_name(v.v.type) +
                             " instead of " + lrc_tg_type_name(e.type),
                         origin);
+        ValueHolder wire;
+        std::string what = "value of attribute " + att.get_name();
+        if ((rc = value_to_wire(&v.v, wire, what.c_str(), &err)) != LRC_OK)
+            throw_lrc_error(err, rc, "LRC_InvalidText", origin);
         /* e.store keeps the data alive until the next read */
-        with_data(e.type, v.v, e.store, [&](auto *p, long n) { att.set_value(p, n, 0, false); });
+        with_data(e.type, wire.v, e.store, [&](auto *p, long n) { att.set_value(p, n, 0, false); });
     } catch (const Tango::DevFailed &) {
         throw;
     } catch (const std::exception &ex) {
@@ -506,10 +517,15 @@ extern "C" int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lr
             return lrc_fail(err, LRC_EINVAL, "%s/%s: pushed a %s to a %s attribute",
                             dev->name.c_str(), attr, lrc_tg_type_name(v->type),
                             lrc_tg_type_name(e.type));
-        AttrStore tmp; /* alive during the pushes, which copy the data */
+        ValueHolder wire;
         std::string n = e.name;
+        std::string what = "value pushed to " + dev->name + "/" + n;
+        int rc = value_to_wire(v, wire, what.c_str(), err);
+        if (rc != LRC_OK)
+            return rc;
+        AttrStore tmp; /* alive during the pushes, which copy the data */
         Tango::DeviceImpl *impl = dev->impl;
-        with_data(e.type, *v, tmp, [&](auto *p, long len) {
+        with_data(e.type, wire.v, tmp, [&](auto *p, long len) {
             if (change)
                 impl->push_change_event(n, p, len, 0, false);
             if (archive)

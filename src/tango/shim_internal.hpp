@@ -87,7 +87,16 @@ template <class Seq> void seq_to_dv(const Seq &s, lrc_tg_value *v)
 
 void seq_to_sv(const Tango::DevVarStringArray &s, lrc_tg_value *v);
 
-/* Client conversions. Return LRC_OK or fail with LRC_EINVAL (unsupported or
+/* Text crosses the Tango boundary through these two and nothing else
+ * (errors.cpp does the same for DevError texts): every string of a value
+ * received from Tango is Latin-1 and becomes UTF-8 (value_from_wire, in
+ * place; throws std::bad_alloc), every string sent is UTF-8 and becomes
+ * Latin-1 (value_to_wire: wire = a converted copy of in; LRC_EINVAL naming
+ * `what` and the character when Latin-1 cannot hold it). See wire_text.h. */
+void value_from_wire(lrc_tg_value *v);
+int value_to_wire(const lrc_tg_value *in, ValueHolder &wire, const char *what, lrc_error **err);
+
+/* Client conversions. Strings are converted as above. Return LRC_OK or fail with LRC_EINVAL (unsupported or
  * malformed value); may throw (callers catch at the C boundary). */
 int value_to_devicedata(const lrc_tg_value *in, Tango::DeviceData &dd, lrc_error **err);
 int devicedata_to_value(Tango::DeviceData &dd, lrc_tg_value *out, lrc_error **err);

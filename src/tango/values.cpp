@@ -1,6 +1,7 @@
 // values.cpp - lrc_tg_value helpers and conversions to/from Tango client data
 // (DeviceData for commands, DeviceAttribute for reads and events).
 #include "tango/shim_internal.hpp"
+#include "core/wire_text.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -197,6 +198,20 @@ void seq_to_sv(const Tango::DevVarStringArray &s, lrc_tg_value *v)
         v->sv[k] = xstrdup(s[k].in());
 }
 
+/* ---- text: Latin-1 on the wire, UTF-8 above the shim ------------------ */
+
+void value_from_wire(lrc_tg_value *v)
+{
+    if (lrc_wire_value_to_utf8(v) != LRC_OK)
+        throw std::bad_alloc();
+}
+
+int value_to_wire(const lrc_tg_value *in, ValueHolder &wire, const char *what, lrc_error **err)
+{
+    lrc_tg_value_clear(&wire.v);
+    return lrc_wire_value_to_latin1(in, &wire.v, what, err);
+}
+
 template <class T> static void vec_to_iv(const std::vector<T> &s, lrc_tg_value *v)
 {
     alloc_iv(v, s.size());
@@ -252,7 +267,7 @@ static void sv_to_seq(const lrc_tg_value *in, Tango::DevVarStringArray &s)
         s[static_cast<CORBA::ULong>(k)] = CORBA::string_dup(in->sv[k] ? in->sv[k] : "");
 }
 
-int value_to_devicedata(const lrc_tg_value *in, Tango::DeviceData &dd, lrc_error **err)
+static int encode_devicedata(const lrc_tg_value *in, Tango::DeviceData &dd, lrc_error **err)
 {
     if (bad_array(in->iv, in->ni) || bad_array(in->dv, in->nd) || bad_array(in->sv, in->ns))
         return lrc_fail(err, LRC_EINVAL, "%s argument: NULL array with a non-zero length",
@@ -326,6 +341,13 @@ int value_to_devicedata(const lrc_tg_value *in, Tango::DeviceData &dd, lrc_error
     }
     return lrc_fail(err, LRC_EINVAL, "unsupported command argument type %s (%d)",
                     lrc_tg_type_name(in->type), static_cast<int>(in->type));
+}
+
+int value_to_devicedata(const lrc_tg_value *in, Tango::DeviceData &dd, lrc_error **err)
+{
+    ValueHolder wire;
+    int rc = value_to_wire(in, wire, "command argument", err);
+    return rc == LRC_OK ? encode_devicedata(&wire.v, dd, err) : rc;
 }
 
 /* ---- client: DeviceData -> value -------------------------------------- */
@@ -430,6 +452,7 @@ int devicedata_to_value(Tango::DeviceData &dd, lrc_tg_value *out, lrc_error **er
                         tango_type_name(t), t);
     }
     v->type = static_cast<lrc_tg_type>(t);
+    value_from_wire(v);
     h.move_to(out);
     return LRC_OK;
 }
@@ -561,6 +584,7 @@ int attribute_to_value(Tango::DeviceAttribute &da, int hint_type, int hint_forma
                             name.c_str(), tango_type_name(t), t);
         v->type = empty_array_type(t);
     }
+    value_from_wire(v);
     h.move_to(out);
     return LRC_OK;
 }

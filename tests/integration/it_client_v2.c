@@ -94,40 +94,43 @@ static void test_fail_and_unicode(void **state)
     expect_sequence(f, "Fail", &a,
                     "STAGING | QUEUED | IN_PROGRESS | FAILED result=[3, \"Unhandled exception "
                     "during execution: boom\"] FINAL");
-    if (g_impl == IT_IMPL_DEMO) { /* our kit passes the UTF-8 bytes through */
-        lrc_arg u = lrc_arg_string("caf\xc3\xa9 \xe2\x82\xac");
-        expect_sequence(f, "Echo", &u,
+    /* Text is Latin-1 on the wire: up to U+00FF goes as an argument... */
+    lrc_arg u = lrc_arg_string("caf\xc3\xa9 \xc3\xbf");
+    expect_sequence(f, "Echo", &u,
+                    "STAGING | QUEUED | IN_PROGRESS | COMPLETED result=[0, \"caf\\u00e9 "
+                    "\\u00ff\"] FINAL");
+    /* ...beyond it is refused before anything is sent... */
+    crec r;
+    crec_init(&r);
+    lrc_error *err = NULL;
+    lrc_arg euro = lrc_arg_string("caf\xc3\xa9 \xe2\x82\xac");
+    assert_int_equal(lrc_invoke(f->p, "Echo", &euro, crec_cb, &r, NULL, NULL, &err), LRC_EINVAL);
+    assert_non_null(strstr(lrc_error_message(err), "U+20AC"));
+    lrc_error_free(err);
+    crec_clear(&r);
+    /* ...while results carry any character, escaped as json.dumps does
+     * (Complete, the demo device's command ending with a given result). */
+    if (g_impl == IT_IMPL_DEMO) {
+        lrc_arg j = lrc_arg_string("[0, \"caf\\u00e9 \\u20ac \\ud83d\\ude00\"]");
+        expect_sequence(f, "Complete", &j,
                         "STAGING | QUEUED | IN_PROGRESS | COMPLETED result=[0, \"caf\\u00e9 "
-                        "\\u20ac\"] FINAL");
+                        "\\u20ac \\ud83d\\ude00\"] FINAL");
     }
 }
 
 /* 33, spec section 7 "Text": a PyTango device decodes a DevString as
  * Latin-1, so UTF-8 text must be converted at the Tango boundary; the
  * device's JSON escapes non-ASCII (json.dumps). "café" is Latin-1
- * representable: it must come back as "caf\u00e9". */
+ * representable: it must come back as "caf\u00e9" from both devices. */
 static void test_latin1_text(void **state)
 {
     fx *f = *state;
-    if (g_impl != IT_IMPL_PY)
-        skip(); /* the demo device does not decode text: see test_fail_and_unicode */
     crec r;
     crec_init(&r);
     lrc_arg u = lrc_arg_string("caf\xc3\xa9");
     char *seq = run_to_end(f, "Echo", &u, &r, NULL);
     static const char want[] =
         "STAGING | QUEUED | IN_PROGRESS | COMPLETED result=[0, \"caf\\u00e9\"] FINAL";
-    /* The client of this branch sends the UTF-8 bytes as they are and the
-     * device reads them as Latin-1 ("cafÃ©"): a known client defect fixed
-     * by the Latin-1 work (branch latin1). Shown as a skip until then;
-     * anything else must be the right answer. */
-    if (strstr(seq, "caf\\u00c3\\u00a9")) {
-        fprintf(stderr, "KNOWN CLIENT DEFECT: UTF-8 sent unconverted, the device read \"%s\"\n",
-                seq);
-        free(seq);
-        crec_clear(&r);
-        skip();
-    }
     if (!crec_sequence_matches(seq, want))
         fail_msg("sequence \"%s\" is not (a suffix of) \"%s\"", seq, want);
     free(seq);

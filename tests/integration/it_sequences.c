@@ -159,9 +159,15 @@ static void test_echo_sequence(void **state)
     start(d, "seqecho");
     check_initial_values(d);
     run_echo(d, "hello");
-    /* JSON escaping of the result: quotes, backslash, control chars,
-     * non-ASCII (UTF-8) */
-    run_echo(d, "he said \"hi\"\\ \n\ttab \xc3\xbcnic\xc3\xb6" "de \xe2\x82\xac");
+    /* JSON escaping of the result: quotes, backslash, control chars, DEL,
+     * non-ASCII (UTF-8 in our API, Latin-1 on the wire: up to U+00FF) */
+    run_echo(d, "he said \"hi\"\\ \n\ttab \x7f \xc3\xbcnic\xc3\xb6" "de \xc3\xbf");
+    /* A character beyond Latin-1 (U+20AC) cannot be sent at all. */
+    lrc_tg_value in = {.type = LRC_TG_STRING, .s = (char *)"\xe2\x82\xac"}, out = {0};
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_tg_command_inout(d->p, "Echo", &in, &out, &err), LRC_EINVAL);
+    assert_non_null(strstr(lrc_error_message(err), "U+20AC"));
+    lrc_error_free(err);
     run_echo(d, "");
     assert_true(it_check_invariants(d));
 }

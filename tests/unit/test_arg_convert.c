@@ -946,6 +946,51 @@ static void test_repr_arrays_and_json(void **state)
     repr_is(&a, "({,)");
 }
 
+/* Text is UTF-8 in the API and Latin-1 on the wire: what Latin-1 can
+ * hold passes (still UTF-8: the shim converts), the rest is refused here,
+ * naming the character, before anything is subscribed or sent. */
+static void test_text_beyond_latin1(void **state)
+{
+    (void)state;
+    lrc_tg_value v;
+    lrc_error *err = NULL;
+    lrc_arg ok = lrc_arg_string("\xc3\xa9 \xc2\xb0" "C \xc2\xb5s");
+    assert_int_equal(lrc_arg_to_tango(&ok, LRC_TG_STRING, COMMAND, &v, &err), LRC_OK);
+    assert_string_equal(v.s, "\xc3\xa9 \xc2\xb0" "C \xc2\xb5s");
+    lrc_tg_value_clear(&v);
+
+    lrc_arg arrow = lrc_arg_string("a \xe2\x86\x92 b");
+    scribble(&v);
+    assert_int_equal(lrc_arg_to_tango(&arrow, LRC_TG_STRING, COMMAND, &v, &err), LRC_EINVAL);
+    assert_cleared(&v);
+    assert_string_equal(lrc_error_message(err),
+                        "argument of command 'MyCommand' holds U+2192 (character 2, byte offset "
+                        "2), which cannot be sent to Tango: DevString text travels as Latin-1 "
+                        "(U+0000..U+00FF)");
+    lrc_error_free(err);
+    err = NULL;
+
+    const char *sv[] = {"x", "\xe2\x82\xac"};
+    lrc_arg arr = lrc_arg_string_array(sv, 2);
+    assert_int_equal(lrc_arg_to_tango(&arr, LRC_TG_STRING_ARRAY, COMMAND, &v, &err), LRC_EINVAL);
+    assert_non_null(strstr(lrc_error_message(err), "argument of command 'MyCommand'[1] holds U+20AC"));
+    lrc_error_free(err);
+    err = NULL;
+
+    /* JSON converted to a DevVarLongStringArray: the strings are checked;
+     * JSON text sent as a DevString is ASCII (escaped) and passes. */
+    lrc_arg js = lrc_arg_json("[[1], [\"\\u20ac\"]]");
+    assert_int_equal(lrc_arg_to_tango(&js, LRC_TG_LONG_STRING_ARRAY, COMMAND, &v, &err),
+                     LRC_EINVAL);
+    lrc_error_free(err);
+    err = NULL;
+    lrc_arg obj = lrc_arg_json("{\"unit\": \"\\u20ac\"}");
+    assert_int_equal(lrc_arg_to_tango(&obj, LRC_TG_STRING, COMMAND, &v, &err), LRC_OK);
+    assert_string_equal(v.s, "{\"unit\": \"\\u20ac\"}");
+    lrc_tg_value_clear(&v);
+    assert_null(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -972,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_double_string_array),
         cmocka_unit_test(test_null_command_name),
         cmocka_unit_test(test_out_is_reset_not_freed),
+        cmocka_unit_test(test_text_beyond_latin1),
         cmocka_unit_test(test_repr_scalars),
         cmocka_unit_test(test_repr_floats),
         cmocka_unit_test(test_repr_strings),
