@@ -8,7 +8,8 @@
  * attributes, lrcQueue / lrcExecuting / lrcFinished, commandedState, Abort,
  * AbortCommands, CheckLongRunningCommandStatus and lrcProtocolVersions. On
  * the wire it behaves like a ska-tango-base 1.3.2 device, except that events
- * are pushed at once (not batched every 100 ms) and a rejected submission
+ * are pushed at once (not batched every 100 ms; only right after a client
+ * subscribed do they wait, see SubscriberHold) and a rejected submission
  * leaves no ghost entry.
  *
  * A minimal server:
@@ -30,6 +31,10 @@
  *   MaxQueuedTasks      queue length behind the workers          (32)
  *   MaxExecutingTasks   task worker threads                      (1)
  *   RemovalTime         s a finished command stays in v1 lists   (10)
+ *   SubscriberHold      s pushes wait after a client subscribed, so that a
+ *                       client calling a command right after subscribing
+ *                       gets all its events; 0: off      (0.1, at most 10;
+ *                       docs/protocol.md section 7, "Fresh subscribers")
  *   LrcProtocolVersions "min,max" advertised in lrcProtocolVersions ("1,2"),
  *                       or "none": a pre-1.2 device with only the v1
  *                       attributes (no lrcProtocolVersions, _lrcEvent,

@@ -15,7 +15,7 @@
 #define DEFAULT_MAX_QUEUED 32
 #define DEFAULT_MAX_EXECUTING 1
 #define DEFAULT_REMOVAL_TIME 10.0
-#define DEFAULT_SUBSCRIBER_HOLD 0.05 /* s, see kit_hold.c and docs/protocol.md */
+#define DEFAULT_SUBSCRIBER_HOLD 0.1 /* s, see kit_hold.c and docs/protocol.md */
 #define LIMIT_MAX_QUEUED 10000
 #define LIMIT_MAX_EXECUTING 64
 

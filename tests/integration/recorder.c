@@ -197,6 +197,14 @@ int lrct_recorder_start(lrc_tg_proxy *p, const char *const *attrs, lrct_recorder
         s->sub_id = id;
         s->subscribed = true;
     }
+    /* A kit device holds its pushes for SubscriberHold (0.1 s by default)
+     * after a subscription, with _lrcEvent and the other attributes held
+     * apart (docs/protocol.md, "Fresh subscribers"): once that has passed,
+     * what the test makes happen is pushed at once, in the order the tests
+     * check. */
+    struct timespec hold = {.tv_sec = 0, .tv_nsec = 150 * 1000 * 1000};
+    while (nanosleep(&hold, &hold) != 0 && errno == EINTR) {
+    }
     *out = r;
     return LRC_OK;
 }

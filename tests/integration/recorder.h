@@ -68,8 +68,10 @@ typedef struct lrct_event {
 typedef struct lrct_recorder lrct_recorder;
 
 /* Subscribes to CHANGE events of every attribute of `attrs` (NULL
- * terminated) on proxy `p`, in that order. On failure everything already
- * subscribed is unsubscribed and the error names the attribute. */
+ * terminated) on proxy `p`, in that order, then waits out the kit's
+ * fresh-subscriber hold (0.15 s), so that later pushes arrive at once and
+ * in the steady-state order. On failure everything already subscribed is
+ * unsubscribed and the error names the attribute. */
 int lrct_recorder_start(lrc_tg_proxy *p, const char *const *attrs, lrct_recorder **out,
                         lrc_error **err);
 /* Unsubscribes everything (idempotent). Events stay readable. */
