@@ -117,9 +117,10 @@ void kit_push_now(lrc_device *dev, lrc_attr a, char **v, size_t n);
 /* Pushes one value now, or queues a copy while a fresh subscriber's hold
  * lasts for it; v is only read. Device lock held. */
 void kit_push(lrc_device *dev, lrc_attr a, char **v, size_t n);
-/* A command was created: if a subscription to _lrcEvent is younger than
- * the hold, its _lrcEvent pushes wait. Call before its first push. Device
- * lock held. */
+/* A command was created: if its caller subscribed to _lrcEvent less than
+ * the hold ago, its _lrcEvent pushes wait. Call from the command's handler
+ * (the caller is the client of the request), before its first push.
+ * Device lock held. */
 void kit_hold_command(lrc_device *dev, const char *id);
 /* Sends the held pushes that are due (all of them if `all`), in order, and
  * tells the service thread when the next one is due. Device lock held. */

@@ -10,11 +10,11 @@
  * for, and the service thread sends it, in order, when that time is over.
  * Everyone else keeps the latency of an immediate push:
  *
- * - `_lrcEvent`: a command created while a subscription to `_lrcEvent` is
- *   younger than the hold could be the new subscriber's; its events wait
- *   until that subscription is `hold` old. Events of commands created
- *   earlier (a pre-connected client's running commands) go out at once.
- *   Each command's events keep their order.
+ * - `_lrcEvent`: a command whose caller subscribed to `_lrcEvent` less than
+ *   the hold ago is held: its events wait until that subscription is `hold`
+ *   old. Commands of other clients (say, a pre-connected one), and commands
+ *   created before, go out at once, whoever subscribes meanwhile. Each
+ *   command's events keep their order.
  * - every other LRC attribute (the v1 attributes, the lists): their values
  *   are shared by all commands, so after a subscription to any of them all
  *   their pushes wait until it is `hold` old, in one queue that keeps their
@@ -110,7 +110,8 @@ void kit_hold_command(lrc_device *dev, const char *id)
 {
     if (dev->subscriber_hold <= 0 || !dev->has_attr[LRC_ATTR_EVENT])
         return;
-    double release = hold_end(dev, LRC_ATTR_EVENT);
+    double at = lrc_tg_device_caller_subscribed_at(dev->tg, lrc_attr_name(LRC_ATTR_EVENT));
+    double release = at < 0 ? -1 : at + dev->subscriber_hold;
     if (release <= lrc_mono_now())
         return;
     struct kit_held_cmd *c = calloc(1, sizeof *c);

@@ -72,7 +72,10 @@ struct lrc_tg_device {
      * the device pushes itself, by lower-case name; written by the admin
      * device (subscriptions.cpp), read by any thread. */
     std::mutex sub_mu;
-    std::map<std::string, int64_t> subscribed_at_ns;
+    std::map<std::string, int64_t> subscribed_at_ns; /* by anyone */
+    /* by client ("PID@HOST"), per attribute; stamps over a minute old are
+     * dropped when the attribute is subscribed to again */
+    std::map<std::string, std::map<std::string, int64_t>> subscribed_by;
 };
 
 namespace lrcshim {

@@ -11,8 +11,8 @@
 // thus lose the command's first or even all events. cppTango's publisher
 // is a plain PUB socket, which never tells when a filter arrived, so the
 // shim reports the next best thing: when the subscription request was
-// served, per attribute. The kit holds pushes for a bounded time after it
-// (kit_hold.c).
+// served, per attribute and per client. The kit holds pushes for a bounded
+// time after it (kit_hold.c).
 //
 // How: the admin device class's ZmqEventSubscriptionChange command object
 // is replaced by one that runs the original and then stamps the attribute.
@@ -24,11 +24,35 @@ namespace lrcshim {
 
 namespace {
 
+/* A client's subscription stamp is kept this long: far longer than any
+ * hold, short enough that the table stays small. */
+const int64_t FORGET_NS = 60LL * 1000000000;
+
 int64_t mono_ns()
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+/* Who makes the request this thread serves: "PID@HOST" from the client
+ * identity cppTango receives with every call (clients since Tango 7), or ""
+ * when unknown. The TCP port is left out: one client process may use
+ * several connections. */
+std::string client_key(Tango::DeviceImpl *impl)
+{
+    Tango::client_addr *ca = impl ? impl->get_client_ident() : nullptr;
+    if (!ca || !ca->client_ident || ca->client_pid == 0)
+        return std::string();
+    std::string host(ca->client_ip);
+    static const char tcp[] = "giop:tcp:";
+    if (host.compare(0, sizeof tcp - 1, tcp) == 0) {
+        host.erase(0, sizeof tcp - 1);
+        std::string::size_type colon = host.rfind(':');
+        if (colon != std::string::npos)
+            host.erase(colon);
+    }
+    return std::to_string(static_cast<long long>(ca->client_pid)) + "@" + host;
 }
 
 class SubscriptionWatch : public Tango::Command {
@@ -77,8 +101,17 @@ private:
          * (polled) events are not affected by what the kit holds. */
         Tango::Attribute &attr = impl->get_device_attr()->get_attr_by_name((*args)[1].in());
         if (attr.is_change_event() || attr.is_archive_event()) {
+            std::string name = lower((*args)[1].in());
+            std::string who = client_key(Tango::Util::instance()->get_dserver_device());
+            int64_t now = mono_ns();
             std::lock_guard<std::mutex> l(dev->handle.sub_mu);
-            dev->handle.subscribed_at_ns[lower((*args)[1].in())] = mono_ns();
+            dev->handle.subscribed_at_ns[name] = now;
+            if (!who.empty()) {
+                std::map<std::string, int64_t> &by = dev->handle.subscribed_by[name];
+                for (auto it = by.begin(); it != by.end();) /* keep it small */
+                    it = now - it->second > FORGET_NS ? by.erase(it) : std::next(it);
+                by[who] = now;
+            }
         }
     }
 
@@ -110,6 +143,26 @@ extern "C" double lrc_tg_device_subscribed_at(lrc_tg_device *dev, const char *at
         std::lock_guard<std::mutex> l(dev->sub_mu);
         auto it = dev->subscribed_at_ns.find(key);
         return it == dev->subscribed_at_ns.end() ? -1 : static_cast<double>(it->second) / 1e9;
+    } catch (...) {
+        return -1;
+    }
+}
+
+extern "C" double lrc_tg_device_caller_subscribed_at(lrc_tg_device *dev, const char *attr)
+{
+    if (!dev || !attr)
+        return -1;
+    try {
+        std::string who = lrcshim::client_key(dev->impl);
+        if (who.empty()) /* unknown caller: it may be anyone */
+            return lrc_tg_device_subscribed_at(dev, attr);
+        std::string key = lrcshim::lower(attr);
+        std::lock_guard<std::mutex> l(dev->sub_mu);
+        auto a = dev->subscribed_by.find(key);
+        if (a == dev->subscribed_by.end())
+            return -1;
+        auto it = a->second.find(who);
+        return it == a->second.end() ? -1 : static_cast<double>(it->second) / 1e9;
     } catch (...) {
         return -1;
     }

@@ -393,6 +393,13 @@ int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lrc_tg_value 
  * (subscriptions.cpp). Any thread, no lock needed. */
 double lrc_tg_device_subscribed_at(lrc_tg_device *dev, const char *attr);
 
+/* The same, for subscriptions made by the client whose request the calling
+ * thread serves (call from a command handler): -1 if that client never
+ * subscribed to `attr` (within the last minute). Clients are told apart by
+ * the identity cppTango receives with each call (process ID and host);
+ * for a caller without one, any client's subscription counts. */
+double lrc_tg_device_caller_subscribed_at(lrc_tg_device *dev, const char *attr);
+
 /* The device lock (cppTango's device monitor, the one Tango holds while it
  * runs this device's handlers; re-entrant per thread; any thread). Blocks
  * until it is free; returns LRC_OK, or LRC_ETIMEDOUT when cppTango's

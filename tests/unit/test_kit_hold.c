@@ -33,6 +33,15 @@ double lrc_tg_device_subscribed_at(lrc_tg_device *dev, const char *attr)
     return -1;
 }
 
+/* The caller's own subscription to _lrcEvent; -1: none. */
+static double g_caller_sub_at;
+
+double lrc_tg_device_caller_subscribed_at(lrc_tg_device *dev, const char *attr)
+{
+    (void)dev;
+    return strcmp(attr, "_lrcEvent") == 0 ? g_caller_sub_at : -1;
+}
+
 const char *lrc_tg_device_name(const lrc_tg_device *dev)
 {
     (void)dev;
@@ -65,6 +74,7 @@ static int setup(void **state)
         dev->has_attr[a] = true;
         g_sub_at[a] = -1;
     }
+    g_caller_sub_at = -1;
     g_now = 100;
     g_sent[0] = '\0';
     *state = dev;
@@ -118,7 +128,7 @@ static void test_no_subscription_pushes_at_once(void **state)
 static void test_old_subscription_holds_nothing(void **state)
 {
     lrc_device *dev = *state;
-    g_sub_at[LRC_ATTR_EVENT] = g_now - 0.2;
+    g_sub_at[LRC_ATTR_EVENT] = g_caller_sub_at = g_now - 0.2;
     g_sub_at[LRC_ATTR_STATUS] = g_now - 0.2;
     kit_hold_command(dev, "A");
     event(dev, "A", "s0");
@@ -131,13 +141,13 @@ static void test_hold_zero_is_off(void **state)
 {
     lrc_device *dev = *state;
     dev->subscriber_hold = 0;
-    g_sub_at[LRC_ATTR_EVENT] = g_now;
+    g_sub_at[LRC_ATTR_EVENT] = g_caller_sub_at = g_now;
     kit_hold_command(dev, "A");
     event(dev, "A", "s0");
     assert_string_equal(g_sent, "_lrcEvent=A,s0 ");
 }
 
-/* A command created while a subscription to _lrcEvent is young: its events
+/* A command whose caller's subscription to _lrcEvent is young: its events
  * wait until the subscription is `hold` old, then leave in order; a
  * command created before goes on at once; the list attributes (nobody
  * subscribed to them) are not held. */
@@ -145,7 +155,7 @@ static void test_fresh_event_subscriber_holds_new_commands_only(void **state)
 {
     lrc_device *dev = *state;
     kit_hold_command(dev, "OLD"); /* before the subscription */
-    g_sub_at[LRC_ATTR_EVENT] = g_now;
+    g_sub_at[LRC_ATTR_EVENT] = g_caller_sub_at = g_now;
     g_now += 0.01;
     kit_hold_command(dev, "NEW");
     event(dev, "NEW", "s0");
@@ -169,12 +179,26 @@ static void test_fresh_event_subscriber_holds_new_commands_only(void **state)
     assert_string_equal(g_sent, "_lrcEvent=NEW,s0 _lrcEvent=NEW,s1 _lrcEvent=NEW,s5 ");
 }
 
+/* Another client's fresh subscription holds nothing of this caller's: a
+ * pre-connected client keeps its latency while others subscribe per call. */
+static void test_other_clients_subscription_holds_nothing(void **state)
+{
+    lrc_device *dev = *state;
+    g_sub_at[LRC_ATTR_EVENT] = g_now; /* someone else, just now */
+    g_now += 0.01;
+    kit_hold_command(dev, "MINE");
+    event(dev, "MINE", "s0");
+    event(dev, "MINE", "s5");
+    assert_string_equal(g_sent, "_lrcEvent=MINE,s0 _lrcEvent=MINE,s5 ");
+    assert_true(deadline(dev) < 0);
+}
+
 /* A push made after the release time but before the service thread flushed
  * does not overtake the held ones of its command. */
 static void test_late_push_does_not_overtake(void **state)
 {
     lrc_device *dev = *state;
-    g_sub_at[LRC_ATTR_EVENT] = g_now;
+    g_sub_at[LRC_ATTR_EVENT] = g_caller_sub_at = g_now;
     kit_hold_command(dev, "A");
     event(dev, "A", "s0");
     event(dev, "A", "s1");
@@ -219,7 +243,7 @@ static void test_fresh_list_subscriber_holds_lists_in_order(void **state)
 static void test_flush_all_sends_everything(void **state)
 {
     lrc_device *dev = *state;
-    g_sub_at[LRC_ATTR_EVENT] = g_now;
+    g_sub_at[LRC_ATTR_EVENT] = g_caller_sub_at = g_now;
     g_sub_at[LRC_ATTR_STATUS] = g_now;
     kit_hold_command(dev, "A");
     event(dev, "A", "s0");
@@ -243,6 +267,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hold_zero_is_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_event_subscriber_holds_new_commands_only,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_clients_subscription_holds_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_late_push_does_not_overtake, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_list_subscriber_holds_lists_in_order, setup,
                                         teardown),
