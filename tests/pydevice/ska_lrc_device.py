@@ -3,8 +3,8 @@
 serving Long Running Commands, so that the client library is tested against
 a second, independent server besides our C kit.
 
-What it imitates (docs: /work/shared/spec/lrc-protocol.md, the [OBSERVED
-1.3.2] marks): the LRC attributes of section 1.3 with ska's sizes (lrcQueue
+What it imitates (docs/protocol.md; ska-tango-base 1.3.2 as observed on the
+wire): the LRC attributes with ska's sizes (lrcQueue
 66, lrcExecuting 3, lrcFinished 100, longRunningCommandStatus 132, ...);
 `_lrcEvent` change events [id, JSON of one tracker update]; lrcQueue /
 lrcExecuting / lrcFinished items without submitted_time (ska's
