@@ -961,6 +961,18 @@ static void test_tangorc(void **state)
     rmdir(home);
 }
 
+/* A demo server (or the PyTango device) `inst` with the one device dev. */
+static lrct_server *start_one(const char *inst, const char *dev)
+{
+    const char *devs[] = {dev, NULL};
+    if (g_py) {
+        const char *python = getenv("LRC_PYTHON");
+        const char *cmd[] = {python && *python ? python : "/usr/bin/python3", g_demo, NULL};
+        return lrct_server_start_cmd(cmd, "SkaLrcDevice", inst, "SkaLrcDevice", devs, NULL);
+    }
+    return lrct_server_start(g_demo, inst, "LrcDemo", devs, NULL);
+}
+
 /* 16: a device whose server is not running: one line, naming the server,
  * without cppTango's "delayed" connection text. */
 static void test_device_down(void **state)
@@ -981,6 +993,24 @@ static void test_device_down(void **state)
     assert_non_null(strstr(p->err, "is not running"));
     assert_null(strchr(strchr(p->err, '\n') + 1, '\n')); /* one line */
     proc_free(p);
+
+    /* a server that crashed: the database still lists it as running */
+    char *inst = lrct_unique_name("clicrash");
+    char dev[128];
+    snprintf(dev, sizeof dev, "test/lrccli/%s", inst);
+    lrct_server *srv = start_one(inst, dev);
+    assert_non_null(srv);
+    lrct_server_kill(srv);
+    p = start_lrc(PROC_PIPES, NULL, "invoke", dev, "Echo", "x", NULL);
+    expect_exit(p, 6, "Echo on a crashed device");
+    if (!strstr(p->err, "is not running: its server") || !strstr(p->err, "may have crashed") ||
+        strchr(p->err, '\n') != p->err + strlen(p->err) - 1 || strstr(p->err, "delayed")) {
+        dump(p, "crashed");
+        fail_msg("not one line saying the server is down");
+    }
+    proc_free(p);
+    lrct_server_stop(srv); /* killed: its exit status is not a verdict */
+    free(inst);
 }
 
 /* 17: the JSON error of each kind of failure: its own code, and the
@@ -1046,15 +1076,7 @@ static void test_watch_device_down(void **state)
     assert_true(proc_wait_for(w, fa, false, 20));
 
     /* the server comes up: the watch picks the device up */
-    const char *devs[] = {late, NULL};
-    lrct_server *srv;
-    if (g_py) {
-        const char *python = getenv("LRC_PYTHON");
-        const char *cmd[] = {python && *python ? python : "/usr/bin/python3", g_demo, NULL};
-        srv = lrct_server_start_cmd(cmd, "SkaLrcDevice", inst, "SkaLrcDevice", devs, NULL);
-    } else {
-        srv = lrct_server_start(g_demo, inst, "LrcDemo", devs, NULL);
-    }
+    lrct_server *srv = start_one(inst, late);
     assert_non_null(srv);
     snprintf(want, sizeof want, "watching %s", late);
     bool picked = proc_wait_for(w, want, true, 20);
