@@ -1154,6 +1154,20 @@ static void test_control_characters(void **state)
     assert_null(strstr(p->out, "\xc2\x9b"));
     assert_null(strchr(p->out, 0x7f));
     proc_free(p);
+    /* lrc watch on a terminal: its lines are escaped too */
+    proc *w = start_lrc(PROC_PTY, env, "watch", g_dev[D_STATUS], NULL);
+    assert_true(proc_wait_for(w, "watching", false, 20));
+    p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_STATUS], "Echo", arg, NULL);
+    expect_exit(p, 0, "Echo of control characters, watched");
+    proc_free(p);
+    bool seen = proc_wait_for(w, "31mred\\x7f\"] (final)", false, 20);
+    proc_kill(w, SIGINT);
+    expect_exit(w, 0, "watch of control characters");
+    if (!seen || strstr(w->out, "\xc2\x9b") || strchr(w->out, 0x7f)) {
+        dump(w, "watch, control characters");
+        fail_msg("watch: final seen %d; control characters must be escaped", seen);
+    }
+    proc_free(w);
     p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_STATUS], "Echo", arg, "--json", NULL);
     expect_exit(p, 0, "Echo of control characters, pipe");
     json_t *lines = json_lines(p);
