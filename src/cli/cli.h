@@ -7,7 +7,11 @@
  *   options.c     option parsing shared by the subcommands
  *   terminal.c    terminal facts (colour, UTF-8, width), signal pipe, prompt
  *   update_json.c an update / error as a JSON object
- *   diagnose.c    a failure as one clear line and an exit status
+ *   diagnose.c    a failure as one clear line, an exit status and a code
+ *   dbinfo.c      what the Tango database says about a device (its server)
+ *   tangorc.c     which database: TANGO_HOST, ~/.tangorc, /etc/tangorc
+ *   text.c        device strings made safe for a terminal
+ *   ask.c         the Ctrl-C question, held until answered or the end
  *   follow.c      waiting for callbacks on the main thread (wake pipe, poll)
  *   live.c        the terminal view of one command: live line, final lines
  *   cmd_invoke.c  lrc invoke, lrc abort
@@ -118,11 +122,20 @@ int cli_pipe(int fds[2]);
  * Each signal writes one byte (the signal number). */
 int cli_signals_install(void);
 
-/* Asks `question` on the controlling terminal and reads one answer line,
- * while watching wake_fd (returns -2 when it becomes readable: something
- * happened meanwhile) and sig_fd (-3 on a signal). 1 for yes, 0 for no, -1
- * when there is no terminal. */
-int cli_ask_yes_no(const char *question, int wake_fd, int sig_fd);
+/* ---- ask.c ---------------------------------------------------------------- */
+
+/* Called while a question waits, each time wake_fd became readable (an
+ * update arrived): takes what arrived and returns true when the command
+ * the question is about has ended. */
+typedef bool (*cli_ask_ended_fn)(void *user);
+
+/* Asks `question` on the controlling terminal and waits for one answer
+ * line, however many updates arrive meanwhile (each is handed to `ended`,
+ * nothing is drawn). 1 for yes, 0 for no, -1 when there is no terminal,
+ * -2 when the command ended first (what was typed is discarded, so that it
+ * does not reach the shell), -3 on a signal (sig_fd readable). */
+int cli_ask_yes_no(const char *question, int wake_fd, int sig_fd, cli_ask_ended_fn ended,
+                   void *user);
 
 /* Seconds on the monotonic clock. */
 double cli_now(void);
@@ -162,24 +175,70 @@ const char *cli_code_name(int rc);
 
 /* ---- diagnose.c ------------------------------------------------------------- */
 
-/* Checks that a Tango database is configured for a device name (TANGO_HOST
- * set, unless the name is a full tango:// one); prints the error and a hint
- * and returns false if not. */
-bool cli_check_tango_host(const char *device);
+/* A diagnosed failure: what the tool printed, for the JSON error object. */
+typedef struct cli_diag {
+    int exit;          /* the exit status                                     */
+    const char *code;  /* "LRC_ENODEVICE", ... (static; lrc(1) lists them)     */
+    char message[1024]; /* the line printed on stderr, without "lrc: "        */
+    bool silent;       /* set by the caller: do not print (it words it)       */
+} cli_diag;
 
-/* Opens a proxy for the tool; on failure prints one clear line and returns
- * CLI_EXIT_ERROR. */
-int cli_open(const char *device, lrc_proxy **out);
+/* Checks that a Tango database is configured for a device name (found as
+ * cli_tango_host does, unless the name is a full tango:// one); prints the
+ * error and a hint and returns false if not. d (may be NULL) gets the
+ * diagnosis. */
+bool cli_check_tango_host(const char *device, cli_diag *d);
+
+/* Opens a proxy for the tool; on failure prints one clear line, fills d
+ * (may be NULL) and returns CLI_EXIT_ERROR. */
+int cli_open(const char *device, lrc_proxy **out, cli_diag *d);
 
 /* Prints one clear line for a failed call about `device` (and `command`,
- * may be NULL) and returns the exit status: LRC_EREJECTED gives
- * CLI_EXIT_REJECTED, everything else CLI_EXIT_ERROR. p (may be NULL) is used
- * to tell a device that is not LRC-capable. Does not free err. */
+ * may be NULL), fills d (may be NULL) and returns the exit status:
+ * LRC_EREJECTED gives CLI_EXIT_REJECTED, everything else CLI_EXIT_ERROR.
+ * p (may be NULL) is used to tell a device that is not LRC-capable. Does
+ * not free err. */
 int cli_report(lrc_proxy *p, const char *device, const char *command, int rc,
-               const lrc_error *err);
+               const lrc_error *err, cli_diag *d);
+
+/* {"code": d->code, "message": d->message, "stack": [...] (when e)} */
+json_t *cli_diag_json(const cli_diag *d, const lrc_error *e);
 
 /* True if a DevError with this reason is in e's stack. */
 bool cli_has_reason(const lrc_error *e, const char *reason);
+
+/* True when err says the device could not be reached (its server is not
+ * running, or not accepting connections). */
+bool cli_is_unreachable(const lrc_error *err);
+
+/* ---- dbinfo.c ----------------------------------------------------------------- */
+
+/* The server of a plain device name and whether it is exported, from the
+ * database (DbImportDevice). False when the database cannot tell. */
+bool cli_db_device_info(const char *device, char *server, size_t n, bool *exported);
+
+/* ---- tangorc.c ---------------------------------------------------------------- */
+
+/* The database host:port for plain device names, found as cppTango does:
+ * $TANGO_HOST, else TANGO_HOST in $HOME/.tangorc, else in /etc/tangorc.
+ * NULL when none. *origin (origin may be NULL) gets "TANGO_HOST" or the
+ * file's path. */
+const char *cli_tango_host(const char **origin);
+
+/* ---- text.c ------------------------------------------------------------------- */
+
+/* s with every control character escaped (\n, \e, \x07, \u009b; bytes
+ * that are not UTF-8 as \xNN). malloc'd; NULL if out of memory. */
+char *cli_escape(const char *s);
+
+/* s as it may be written to stdout (cli_t) or stderr (cli_t_err): escaped
+ * when that is a terminal, else s itself. The result lives until a few
+ * more calls; main thread only. NULL gives "". */
+const char *cli_t(const char *s);
+const char *cli_t_err(const char *s);
+
+/* Frees the buffers of cli_t (at exit, for leak checkers). */
+void cli_text_release(void);
 
 /* ---- follow.c ----------------------------------------------------------------- */
 

@@ -25,6 +25,7 @@ typedef struct run {
     char *final_status;
     json_t *result;         /* the latest result of the command            */
     int interrupts;
+    json_t *held;           /* updates taken while the Ctrl-C question waits */
 } run;
 
 /* ---- output --------------------------------------------------------------- */
@@ -86,7 +87,7 @@ static void show_abort_update(run *r, json_t *u)
 {
     const char *st = json_string_value(json_object_get(u, "status"));
     if (r->live && st)
-        cli_live_note(r->live, "  abort: %s", st);
+        cli_live_note(r->live, "  abort: %s", cli_t(st));
 }
 
 static void show(run *r, json_t *u)
@@ -97,7 +98,7 @@ static void show(run *r, json_t *u)
         if (r->live)
             cli_live_clear(r->live);
         if (!r->o->quiet)
-            fprintf(stderr, "%s: warning: %s\n", cli_prog, log);
+            fprintf(stderr, "%s: warning: %s\n", cli_prog, cli_t_err(log));
         return;
     }
     bool mine = is_about(u, r->sub);
@@ -156,7 +157,7 @@ static void send_abort(run *r)
     if (rc == LRC_OK) {
         if (r->live)
             cli_live_note(r->live, "Abort sent to %s (%s); waiting for the command to end", r->device,
-                          lrc_subscription_command_id(r->abort_sub));
+                          cli_t(lrc_subscription_command_id(r->abort_sub)));
         else if (!r->o->quiet && !r->o->json)
             fprintf(stderr, "%s: Abort sent to %s\n", cli_prog, r->device);
         return;
@@ -164,7 +165,7 @@ static void send_abort(run *r)
     char *reply = NULL;
     if ((rc = abort_commands_instead(r, rc, &err, &reply)) == LRC_OK) {
         if (r->live)
-            cli_live_note(r->live, "AbortCommands sent to %s: %s", r->device, reply);
+            cli_live_note(r->live, "AbortCommands sent to %s: %s", r->device, cli_t(reply));
         free(reply);
         return;
     }
@@ -172,6 +173,29 @@ static void send_abort(run *r)
         cli_live_clear(r->live);
     cli_error("%s: Abort failed: %s", r->device, err ? lrc_error_message(err) : lrc_strerror(rc));
     lrc_error_free(err);
+}
+
+/* While the Ctrl-C question waits: keeps the updates for later (drawing
+ * them would hide the question) and tells whether the command ended. */
+static bool ended_while_asking(void *user)
+{
+    run *r = user;
+    json_t *u;
+    bool ended = false;
+    while ((u = cli_follow_take(r->f))) {
+        ended |= is_about(u, r->sub) && json_is_true(json_object_get(u, "final"));
+        json_array_append_new(r->held, u);
+    }
+    return ended;
+}
+
+/* Shows the updates held while asking. */
+static void show_held(run *r)
+{
+    size_t i;
+    json_t *u;
+    json_array_foreach(r->held, i, u) show(r, u);
+    json_array_clear(r->held);
 }
 
 /* A signal arrived. Returns true to stop following now. */
@@ -190,17 +214,22 @@ static bool on_interrupt(run *r, int sig_fd)
         cli_live_clear(r->live);
     char q[512];
     snprintf(q, sizeof q, "\nAbort all commands of %s? [y/N] ", r->device);
-    int answer = cli_ask_yes_no(q, cli_follow_wake_fd(r->f), sig_fd);
+    if (!r->held)
+        r->held = json_array();
+    int answer = cli_ask_yes_no(q, cli_follow_wake_fd(r->f), sig_fd, ended_while_asking, r);
+    if (answer == -2) {
+        /* the command ended before the answer: nothing left to abort */
+        printf("%s ended before an answer; nothing to abort (what was typed is discarded)\n",
+               cli_t(r->command));
+        fflush(stdout);
+    }
+    show_held(r);
     if (answer == 1) {
         send_abort(r);
         return false;
     }
-    if (answer == -2) {
-        /* the command moved on while asking: carry on following; a new
-         * Ctrl-C asks again */
-        r->interrupts = 0;
-        return false;
-    }
+    if (answer == -2)
+        return false; /* the final update was held: follow() ends with it */
     return true; /* no, no terminal, or Ctrl-C at the prompt */
 }
 
@@ -269,10 +298,10 @@ static int run_command(const cli_options *o, const char *device, const char *com
     cli_term_probe(&r.term);
     int sig_fd = cli_signals_install();
     r.t0 = cli_now();
-    int code = cli_open(device, &r.p);
+    cli_diag dg = {.silent = false};
+    int code = cli_open(device, &r.p, &dg);
     if (code != 0) {
-        print_outcome(&r, "ERROR", code, json_pack("{s:s, s:s}", "code", "LRC_ETANGO", "message",
-                                                   "cannot open the device"));
+        print_outcome(&r, "ERROR", code, cli_diag_json(&dg, NULL));
         return code;
     }
     r.f = cli_follow_new(device, r.t0);
@@ -290,7 +319,7 @@ static int run_command(const cli_options *o, const char *device, const char *com
         char *reply = NULL;
         if ((rc = abort_commands_instead(&r, rc, &err, &reply)) == LRC_OK) {
             if (!o->quiet)
-                printf("%s: AbortCommands: %s\n", device, reply);
+                printf("%s: AbortCommands: %s\n", device, cli_t(reply));
             free(reply);
             cli_follow_free(r.f);
             lrc_proxy_close(r.p);
@@ -298,9 +327,9 @@ static int run_command(const cli_options *o, const char *device, const char *com
         }
     }
     if (rc != LRC_OK) {
-        code = cli_report(r.p, device, command, rc, err);
+        code = cli_report(r.p, device, command, rc, err, &dg);
         print_outcome(&r, code == CLI_EXIT_REJECTED ? "REJECTED" : "ERROR", code,
-                      cli_error_json(rc, err));
+                      cli_diag_json(&dg, err));
         lrc_error_free(err);
         cli_follow_free(r.f);
         lrc_proxy_close(r.p);
@@ -315,6 +344,7 @@ static int run_command(const cli_options *o, const char *device, const char *com
     cli_live_free(r.live);
     cli_follow_free(r.f); /* after the subscriptions: no callback is running */
     json_decref(r.result);
+    json_decref(r.held);
     free(r.final_status);
     lrc_proxy_close(r.p);
     return code;

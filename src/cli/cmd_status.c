@@ -52,6 +52,34 @@ static void short_time(const char *iso, char *buf, size_t n)
         snprintf(buf, n, "%s", iso ? iso : "-");
 }
 
+/* text cut to `cols` code points, ending "..." (or an ellipsis) when cut;
+ * in buf. */
+static const char *cut(const char *text, int cols, bool utf8, char *buf, size_t n)
+{
+    int count = 0;
+    size_t i = 0;
+    for (; text[i]; i++)
+        count += ((unsigned char)text[i] & 0xc0) != 0x80;
+    if (count <= cols)
+        return text;
+    const char *more = utf8 ? "\u2026" : "...";
+    int keep = cols - (utf8 ? 1 : 3);
+    size_t at = 0;
+    for (int c = 0; text[at] && (c < keep || ((unsigned char)text[at] & 0xc0) == 0x80); at++)
+        c += ((unsigned char)text[at] & 0xc0) != 0x80;
+    snprintf(buf, n, "%.*s%s", (int)at, text, keep > 0 ? more : "");
+    return buf;
+}
+
+/* One row's texts, made safe for the terminal. */
+typedef struct row {
+    const char *status, *name, *id, *result;
+    char prog[16], sub[32], sta[32], fin[32];
+} row;
+
+/* The table. On a terminal it fits the width (never the last column): the
+ * times go first, then the result is cut, then the ID moves to a line of
+ * its own; status and progress always stay. */
 static void print_table(const cli_term *t, const char *device, int version,
                         const lrc_command_list *l)
 {
@@ -60,27 +88,63 @@ static void print_table(const cli_term *t, const char *device, int version,
            cli_sgr(t, "\033[0m"), version, n, n == 1 ? "" : "s");
     if (n == 0)
         return;
-    size_t wid = 2, wname = 7;
-    for (size_t i = 0; i < n; i++) {
-        const lrc_command_info *c = lrc_command_list_at(l, i);
-        size_t a = strlen(c->command_id), b = c->name ? strlen(c->name) : 0;
-        wid = a > wid ? a : wid;
-        wname = b > wname ? b : wname;
+    row *rows = calloc(n, sizeof *rows);
+    char **owned = calloc(n * 3, sizeof *owned);
+    if (!rows || !owned) {
+        free(rows);
+        free(owned);
+        return;
     }
-    printf("%-11s  %8s  %-*s  %-*s  %-9s %-8s  %-8s  %s\n", "STATUS", "PROGRESS", (int)wname,
-           "COMMAND", (int)wid, "ID", "SUBMITTED", "STARTED", "FINISHED", "RESULT");
+    int wid = 2, wname = 7, wres = 6;
     for (size_t i = 0; i < n; i++) {
         const lrc_command_info *c = lrc_command_list_at(l, i);
-        char prog[16] = "", sub[32], sta[32], fin[32];
+        row *r = &rows[i];
+        /* escaped copies of our own (cli_t's ring is too small for a table) */
+        r->name = owned[3 * i] = t->tty ? cli_escape(c->name ? c->name : "") : strdup(c->name ? c->name : "");
+        r->id = owned[3 * i + 1] = t->tty ? cli_escape(c->command_id) : strdup(c->command_id);
+        r->result = owned[3 * i + 2] = t->tty ? cli_escape(c->result_json ? c->result_json : "")
+                                              : strdup(c->result_json ? c->result_json : "");
+        r->status = lrc_status_name(c->status);
+        if (!r->name || !r->id || !r->result)
+            r->name = r->id = r->result = "?";
         if (c->has_progress)
-            snprintf(prog, sizeof prog, "%lld%%", (long long)c->progress);
-        short_time(c->submitted_time, sub, sizeof sub);
-        short_time(c->started_time, sta, sizeof sta);
-        short_time(c->finished_time, fin, sizeof fin);
-        printf("%-11s  %8s  %-*s  %-*s  %-9s %-8s  %-8s  %s\n", lrc_status_name(c->status), prog,
-               (int)wname, c->name ? c->name : "", (int)wid, c->command_id, sub, sta, fin,
-               c->result_json ? c->result_json : "");
+            snprintf(r->prog, sizeof r->prog, "%lld%%", (long long)c->progress);
+        short_time(c->submitted_time, r->sub, sizeof r->sub);
+        short_time(c->started_time, r->sta, sizeof r->sta);
+        short_time(c->finished_time, r->fin, sizeof r->fin);
+        wid = (int)strlen(r->id) > wid ? (int)strlen(r->id) : wid;
+        wname = (int)strlen(r->name) > wname ? (int)strlen(r->name) : wname;
+        wres = (int)strlen(r->result) > wres ? (int)strlen(r->result) : wres;
     }
+    int width = t->tty ? cli_term_width() - 1 : 1 << 20;
+    int fixed = 11 + 2 + 8 + 2 + wname + 2; /* STATUS, PROGRESS, COMMAND */
+    bool times = fixed + wid + 2 + 30 + wres <= width;
+    bool id_inline = fixed + wid + 2 + 6 <= width;
+    int rescols = width - fixed - (id_inline ? wid + 2 : 0) - (times ? 30 : 0);
+    if (rescols < 6)
+        rescols = 6;
+    printf("%-11s  %8s  %-*s  ", "STATUS", "PROGRESS", wname, "COMMAND");
+    if (id_inline)
+        printf("%-*s  ", wid, "ID");
+    if (times)
+        printf("%-9s %-8s  %-8s  ", "SUBMITTED", "STARTED", "FINISHED");
+    printf("RESULT\n");
+    for (size_t i = 0; i < n; i++) {
+        row *r = &rows[i];
+        char rb[1024], ib[256];
+        printf("%-11s  %8s  %-*s  ", r->status, r->prog, wname, r->name);
+        if (id_inline)
+            printf("%-*s  ", wid, r->id);
+        if (times)
+            printf("%-9s %-8s  %-8s  ", r->sub, r->sta, r->fin);
+        printf("%s\n", cut(r->result, rescols, t->utf8, rb, sizeof rb));
+        if (!id_inline)
+            printf("  ID %s\n", cut(r->id, width - 5, t->utf8, ib, sizeof ib));
+    }
+    for (size_t i = 0; i < n * 3; i++)
+        free(owned[i]);
+    free(owned);
+    free(rows);
 }
 
 static int one_command(const cli_options *o, lrc_proxy *p, const char *device, const char *id)
@@ -89,7 +153,7 @@ static int one_command(const cli_options *o, lrc_proxy *p, const char *device, c
     lrc_error *err = NULL;
     int rc = lrc_proxy_command_status(p, id, &st, &err);
     if (rc != LRC_OK) {
-        int code = cli_report(p, device, "CheckLongRunningCommandStatus", rc, err);
+        int code = cli_report(p, device, "CheckLongRunningCommandStatus", rc, err, NULL);
         lrc_error_free(err);
         return code;
     }
@@ -108,7 +172,7 @@ static int one_command(const cli_options *o, lrc_proxy *p, const char *device, c
         if (c && c->has_progress)
             printf("progress: %lld%%\n", (long long)c->progress);
         if (c && c->result_json)
-            printf("result: %s\n", c->result_json);
+            printf("result: %s\n", cli_t(c->result_json));
     }
     lrc_command_list_free(l);
     return st == LRC_STATUS_NOT_FOUND ? CLI_EXIT_RESULT_CODE : CLI_EXIT_OK;
@@ -119,7 +183,7 @@ static int run_status(const cli_command *cmd, cli_options *o)
     (void)cmd;
     const char *device = o->pos[0];
     lrc_proxy *p = NULL;
-    int code = cli_open(device, &p);
+    int code = cli_open(device, &p, NULL);
     if (code != 0)
         return code;
     if (o->npos > 1) {
@@ -138,7 +202,7 @@ static int run_status(const cli_command *cmd, cli_options *o)
         rc = lrc_proxy_list_commands(p, &l, &err);
     }
     if (rc != LRC_OK) {
-        code = cli_report(p, device, NULL, rc, err);
+        code = cli_report(p, device, NULL, rc, err, NULL);
     } else {
         if (lrc_command_list_malformed(l) > 0)
             cli_error("%s: %zu list item%s could not be read: %s", device,

@@ -7,7 +7,7 @@ static int run_versions(const cli_command *cmd, cli_options *o)
     (void)cmd;
     const char *device = o->pos[0];
     lrc_proxy *p = NULL;
-    int code = cli_open(device, &p);
+    int code = cli_open(device, &p, NULL);
     if (code != 0)
         return code;
     lrc_protocol_info pi;
@@ -38,7 +38,7 @@ static int run_versions(const cli_command *cmd, cli_options *o)
             code = CLI_EXIT_ERROR;
         }
     } else {
-        code = cli_report(p, device, NULL, rc, err);
+        code = cli_report(p, device, NULL, rc, err, NULL);
     }
     lrc_error_free(err);
     lrc_proxy_close(p);

@@ -1,5 +1,7 @@
 /* cmd_watch.c - `lrc watch DEVICE...`: every LRC event of one or more
- * devices, whichever protocol each speaks, until Ctrl-C. */
+ * devices, whichever protocol each speaks, until Ctrl-C. A device whose
+ * server is not running is not a reason to stop watching the others: it
+ * gets a warning and is tried again every RETRY_S until it comes up. */
 #include "cli/cli.h"
 
 #include <stdlib.h>
@@ -7,12 +9,16 @@
 #include <sys/time.h>
 #include <time.h>
 
+/* How often a device that is not running is tried again. */
+#define RETRY_S 2.0
+
 typedef struct watched {
     const char *device;
     lrc_proxy *p;
     lrc_watch *w;
     cli_follow *f; /* shared by all devices: one main loop */
     double t0;
+    bool retrying; /* not running: lrc_watch_start is tried again */
 } watched;
 
 static void on_update(const lrc_update *u, void *user)
@@ -38,10 +44,10 @@ static void print_line(const cli_term *t, json_t *u)
     timestamp(ts, sizeof ts);
     const char *id = json_string_value(json_object_get(u, "command_id"));
     printf("%s%s%s %s %s", cli_sgr(t, "\033[2m"), ts, cli_sgr(t, "\033[0m"),
-           json_string_value(json_object_get(u, "device")), id ? id : "-");
+           json_string_value(json_object_get(u, "device")), id ? cli_t(id) : "-");
     json_t *st = json_object_get(u, "status");
     if (json_is_string(st))
-        printf(" %s%s%s", cli_sgr(t, "\033[1m"), json_string_value(st), cli_sgr(t, "\033[0m"));
+        printf(" %s%s%s", cli_sgr(t, "\033[1m"), cli_t(json_string_value(st)), cli_sgr(t, "\033[0m"));
     else if (json_is_null(st))
         printf(" (unknown status)");
     json_t *pr = json_object_get(u, "progress");
@@ -50,7 +56,7 @@ static void print_line(const cli_term *t, json_t *u)
     json_t *res = json_object_get(u, "result");
     if (res) {
         char *text = cli_json_text(res);
-        printf(" result %s", text ? text : "?");
+        printf(" result %s", text ? cli_t(text) : "?");
         free(text);
     }
     json_t *errs = json_object_get(u, "error");
@@ -59,13 +65,63 @@ static void print_line(const cli_term *t, json_t *u)
     json_array_foreach(errs, i, e)
     {
         printf(" %s!%s %s: %s", cli_sgr(t, "\033[31m"), cli_sgr(t, "\033[0m"),
-               json_string_value(json_object_get(e, "reason")),
-               json_string_value(json_object_get(e, "desc")));
+               cli_t(json_string_value(json_object_get(e, "reason"))),
+               cli_t(json_string_value(json_object_get(e, "desc"))));
     }
     if (json_is_true(json_object_get(u, "final")))
         printf(" (final)");
     putchar('\n');
     fflush(stdout);
+}
+
+/* Starts the watch of wd. CLI_EXIT_OK when it runs or its device is not
+ * running (then wd->retrying; warned once); the exit status otherwise. */
+static int start_watch(watched *wd, const lrc_watch_options *wo)
+{
+    if (wd->retrying) {
+        /* a fresh proxy: the old one remembers the failed connection */
+        lrc_proxy_close(wd->p);
+        wd->p = NULL;
+        int code = cli_open(wd->device, &wd->p, NULL);
+        if (code != 0)
+            return code;
+    }
+    lrc_error *err = NULL;
+    int rc = lrc_watch_start(wd->p, on_update, wd, wo, &wd->w, &err);
+    int code = CLI_EXIT_OK;
+    if (rc == LRC_OK) {
+        /* on stderr also with --json: it tells a script the watch is live */
+        fprintf(stderr, "%s: watching %s (LRC protocol %d); Ctrl-C to stop\n", cli_prog,
+                wd->device, lrc_watch_protocol_version(wd->w));
+        wd->retrying = false;
+    } else if (cli_is_unreachable(err)) {
+        if (!wd->retrying) {
+            cli_diag d = {.silent = true};
+            cli_report(wd->p, wd->device, NULL, rc, err, &d);
+            fprintf(stderr, "%s: warning: %s; watching the others, trying again every %g s\n",
+                    cli_prog, cli_t_err(d.message), RETRY_S);
+        }
+        wd->retrying = true;
+    } else {
+        code = cli_report(wd->p, wd->device, NULL, rc, err, NULL);
+    }
+    lrc_error_free(err);
+    return code;
+}
+
+static void show_updates(const cli_options *o, const cli_term *term, cli_follow *f)
+{
+    json_t *u;
+    while ((u = cli_follow_take(f))) {
+        const char *log = json_string_value(json_object_get(u, "log"));
+        if (log)
+            fprintf(stderr, "%s: warning: %s\n", cli_prog, cli_t_err(log));
+        else if (o->json)
+            cli_print_json_line(json_incref(u));
+        else
+            print_line(term, u);
+        json_decref(u);
+    }
 }
 
 static int run_watch(const cli_command *cmd, cli_options *o)
@@ -90,33 +146,28 @@ static int run_watch(const cli_command *cmd, cli_options *o)
         wd->device = o->pos[i];
         wd->f = f;
         wd->t0 = t0;
-        if ((code = cli_open(wd->device, &wd->p)) != 0)
+        if ((code = cli_open(wd->device, &wd->p, NULL)) != 0)
             break;
-        lrc_error *err = NULL;
-        int rc = lrc_watch_start(wd->p, on_update, wd, &wo, &wd->w, &err);
-        if (rc != LRC_OK)
-            code = cli_report(wd->p, wd->device, NULL, rc, err);
-        else /* on stderr also with --json: it tells a script the watch is live */
-            fprintf(stderr, "%s: watching %s (LRC protocol %d); Ctrl-C to stop\n", cli_prog,
-                    wd->device, lrc_watch_protocol_version(wd->w));
-        lrc_error_free(err);
+        code = start_watch(wd, &wo);
     }
+    double next_retry = cli_now() + RETRY_S;
     while (code == CLI_EXIT_OK) {
-        json_t *u;
-        while ((u = cli_follow_take(f))) {
-            const char *log = json_string_value(json_object_get(u, "log"));
-            if (log)
-                fprintf(stderr, "%s: warning: %s\n", cli_prog, log);
-            else if (o->json)
-                cli_print_json_line(json_incref(u));
-            else
-                print_line(&term, u);
-            json_decref(u);
-        }
+        show_updates(o, &term, f);
         if (ferror(stdout)) /* the reader went away (lrc watch | head) */
             break;
+        bool any_retrying = false;
+        for (int i = 0; i < n; i++)
+            any_retrying |= ws[i].retrying;
+        double now = cli_now();
+        if (any_retrying && now >= next_retry) {
+            for (int i = 0; i < n && code == CLI_EXIT_OK; i++)
+                if (ws[i].retrying)
+                    code = start_watch(&ws[i], &wo);
+            next_retry = cli_now() + RETRY_S;
+            continue;
+        }
         bool signalled;
-        cli_follow_wait(f, sig_fd, -1, &signalled);
+        cli_follow_wait(f, sig_fd, any_retrying ? next_retry - now : -1, &signalled);
         if (signalled)
             break;
     }
@@ -137,7 +188,8 @@ const cli_command cli_cmd_watch = {
                "(protocol v1 or v2, whichever each device speaks), from now on. One line per\n"
                "update: time, device, command ID, status, progress, result, errors; with\n"
                "--json (or when stdout is not a terminal) the JSON objects of lrc invoke.\n"
-               "Ctrl-C ends it with exit status 0.\n",
+               "A device whose server is not running gets a warning and is tried again\n"
+               "every 2 s while the others are watched. Ctrl-C ends it with exit status 0.\n",
     .opts = CLI_OPT_JSON,
     .min_pos = 1,
     .max_pos = -1,

@@ -37,8 +37,8 @@ cli_live *cli_live_new(const cli_term *t, const char *device, const char *comman
         return NULL;
     l->t = t;
     l->t0 = t0;
-    printf("%s%s%s %s  %s(%s)%s\n", cli_sgr(t, SGR_BOLD), device, cli_sgr(t, SGR_RESET), command,
-           cli_sgr(t, SGR_DIM), command_id, cli_sgr(t, SGR_RESET));
+    printf("%s%s%s %s  %s(%s)%s\n", cli_sgr(t, SGR_BOLD), cli_t(device), cli_sgr(t, SGR_RESET),
+           cli_t(command), cli_sgr(t, SGR_DIM), cli_t(command_id), cli_sgr(t, SGR_RESET));
     fflush(stdout);
     return l;
 }
@@ -76,13 +76,15 @@ static const char *final_symbol(const cli_live *l, const char *st)
     return ok ? "OK" : aborted ? "--" : "!!";
 }
 
-/* The progress bar: 20 cells, in eighths with UTF-8, '#' otherwise. */
-static void put_bar(const cli_live *l, FILE *f)
+/* The progress bar, `cells` wide (none when 0), then the percentage: in
+ * eighths of a cell with UTF-8, '#' otherwise. */
+static void put_bar(const cli_live *l, FILE *f, int cells)
 {
     long long p = l->progress < 0 ? 0 : l->progress > 100 ? 100 : l->progress;
-    int eighths = (int)(p * BAR_CELLS * 8 / 100);
-    fputc('[', f);
-    for (int c = 0; c < BAR_CELLS; c++) {
+    int eighths = (int)(p * cells * 8 / 100);
+    if (cells > 0)
+        fputc('[', f);
+    for (int c = 0; c < cells; c++) {
         int fill = eighths - c * 8;
         if (!l->t->utf8) {
             fputc(fill >= 4 ? '#' : '.', f);
@@ -96,7 +98,58 @@ static void put_bar(const cli_live *l, FILE *f)
             fputs("\u2591", f);
         }
     }
-    fprintf(f, "] %3lld%%", l->progress);
+    fprintf(f, "%s%3lld%%", cells > 0 ? "] " : "", l->progress);
+}
+
+/* How a status line fits the terminal: `used` columns taken by its start
+ * (symbol and status), then the progress (always its percentage, the bar
+ * only if there is room: up to BAR_CELLS cells) and the elapsed time (only
+ * if there is room). Never the last column: writing there wraps on some
+ * terminals. */
+typedef struct fit {
+    int cells;     /* bar cells, 0: no bar            */
+    bool elapsed;  /* room for "  12.3 s"             */
+} fit;
+
+static fit fit_line(const cli_live *l, int used, const char *elapsed)
+{
+    int room = cli_term_width() - 1 - used;
+    fit f = {0, true};
+    if (l->has_progress)
+        room -= 6; /* "  100%" */
+    int el = 2 + (int)strlen(elapsed);
+    if (room < el)
+        f.elapsed = false;
+    else
+        room -= el;
+    if (l->has_progress) {
+        int cells = room - 3; /* "[", "] " */
+        f.cells = cells >= 5 ? (cells > BAR_CELLS ? BAR_CELLS : cells) : 0;
+    }
+    return f;
+}
+
+/* Display columns of UTF-8 text (one per code point: what we draw). */
+static int columns(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* The progress and elapsed part of a status line, fitted. */
+static void put_tail(const cli_live *l, int used, double elapsed_s)
+{
+    char el[32];
+    snprintf(el, sizeof el, "%.1f s", elapsed_s);
+    fit f = fit_line(l, used, el);
+    if (l->has_progress) {
+        fputs("  ", stdout);
+        put_bar(l, stdout, f.cells);
+    }
+    if (f.elapsed)
+        printf("  %s", el);
 }
 
 static void clear_line(cli_live *l)
@@ -108,7 +161,7 @@ static void clear_line(cli_live *l)
 }
 
 /* The live line: spinner, status, bar, elapsed. Never wider than the
- * terminal (the bar goes first). */
+ * terminal: the elapsed time and the bar give way, the percentage stays. */
 static void draw(cli_live *l)
 {
     if (l->ended)
@@ -119,13 +172,11 @@ static void draw(cli_live *l)
     const char *sp = l->t->utf8 ? spin_utf8[l->spin % 10] : spin_ascii[l->spin % 4];
     clear_line(l);
     const char *st = l->status ? l->status : "waiting";
-    printf("%s%s %s%-11s%s", cli_sgr(l->t, SGR_CYAN), sp, cli_sgr(l->t, status_color(l->status)),
-           st, cli_sgr(l->t, SGR_RESET));
-    if (l->has_progress && cli_term_width() >= 60) {
-        fputs("  ", stdout);
-        put_bar(l, stdout);
-    }
-    printf("  %.1f s", cli_now() - l->t0);
+    int pad = cli_term_width() >= 60 ? 11 : 0; /* aligned columns only when there is room */
+    printf("%s%s %s%-*s%s", cli_sgr(l->t, SGR_CYAN), sp, cli_sgr(l->t, status_color(l->status)),
+           pad, st, cli_sgr(l->t, SGR_RESET));
+    int used = 2 + (int)strlen(st) > 2 + pad ? 2 + (int)strlen(st) : 2 + pad;
+    put_tail(l, used, cli_now() - l->t0);
     fflush(stdout);
     l->drawn = true;
 }
@@ -160,8 +211,9 @@ static void print_errors(cli_live *l, json_t *errors, double elapsed)
     json_array_foreach(errors, i, e)
     {
         printf("%s%s %s: %s%s  %.1f s\n", cli_sgr(l->t, SGR_RED), l->t->utf8 ? "\u26a0" : "!",
-               json_string_value(json_object_get(e, "reason")),
-               json_string_value(json_object_get(e, "desc")), cli_sgr(l->t, SGR_RESET), elapsed);
+               cli_t(json_string_value(json_object_get(e, "reason"))),
+               cli_t(json_string_value(json_object_get(e, "desc"))), cli_sgr(l->t, SGR_RESET),
+               elapsed);
     }
 }
 
@@ -178,7 +230,7 @@ static void print_extra(cli_live *l, json_t *u)
     }
     if (json_object_size(extra) > 0) {
         char *text = cli_json_text(extra);
-        printf("  %s%s%s\n", cli_sgr(l->t, SGR_DIM), text ? text : "", cli_sgr(l->t, SGR_RESET));
+        printf("  %s%s%s\n", cli_sgr(l->t, SGR_DIM), cli_t(text), cli_sgr(l->t, SGR_RESET));
         free(text);
     }
     json_decref(extra);
@@ -189,7 +241,7 @@ static void print_result(cli_live *l)
     if (!l->result)
         return;
     char *text = cli_json_text(l->result);
-    printf("result: %s\n", text ? text : "?");
+    printf("result: %s\n", text ? cli_t(text) : "?");
     free(text);
 }
 
@@ -218,7 +270,7 @@ void cli_live_update(cli_live *l, json_t *u)
         const char *st = json_string_value(status);
         if (!st) {
             char *raw = cli_json_text(json_object_get(u, "status_raw"));
-            printf("%s? unknown status %s%s  %.1f s\n", cli_sgr(l->t, SGR_YELLOW), raw ? raw : "",
+            printf("%s? unknown status %s%s  %.1f s\n", cli_sgr(l->t, SGR_YELLOW), cli_t(raw),
                    cli_sgr(l->t, SGR_RESET), elapsed);
             free(raw);
         } else if (!final && (!l->status || strcmp(st, l->status) != 0)) {
@@ -234,13 +286,10 @@ void cli_live_update(cli_live *l, json_t *u)
 
     if (final) {
         const char *st = l->status;
-        printf("%s%s %s%s", cli_sgr(l->t, status_color(st)), final_symbol(l, st),
-               st ? st : "ended", cli_sgr(l->t, SGR_RESET));
-        if (l->has_progress) {
-            fputs("  ", stdout);
-            put_bar(l, stdout);
-        }
-        printf("  %.1f s\n", elapsed);
+        const char *sym = final_symbol(l, st), *name = st ? st : "ended";
+        printf("%s%s %s%s", cli_sgr(l->t, status_color(st)), sym, name, cli_sgr(l->t, SGR_RESET));
+        put_tail(l, columns(sym) + 1 + (int)strlen(name), elapsed);
+        fputc('\n', stdout);
         print_result(l);
         l->ended = true;
         fflush(stdout);

@@ -25,13 +25,15 @@ const char *cli_prog = "lrc";
 
 void cli_error(const char *fmt, ...)
 {
+    /* The line often quotes a device (a rejection reason, an error text):
+     * on a terminal its control characters are shown escaped. */
+    char line[2048];
     va_list ap;
-    fflush(stdout);
-    fprintf(stderr, "%s: ", cli_prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fflush(stdout);
+    fprintf(stderr, "%s: %s\n", cli_prog, cli_t_err(line));
 }
 
 static const cli_command *const commands[] = {&cli_cmd_invoke, &cli_cmd_watch, &cli_cmd_status,
@@ -58,8 +60,9 @@ static void print_help(FILE *f)
     fprintf(f, "\n`lrc COMMAND --help` tells more; see also lrc(1).\n\n");
     cli_print_exit_codes(f);
     fprintf(f, "\nEnvironment:\n"
-               "  TANGO_HOST  host:port of the Tango database (required unless DEVICE is a\n"
-               "              full tango://host:port/domain/family/member name)\n"
+               "  TANGO_HOST  host:port of the Tango database; when unset, TANGO_HOST in\n"
+               "              ~/.tangorc, then in /etc/tangorc (as for every Tango client);\n"
+               "              not needed when DEVICE is a full tango://host:port/... name\n"
                "  NO_COLOR    no colours on a terminal\n");
 }
 
@@ -115,5 +118,6 @@ int main(int argc, char **argv)
         rc = c->run(c, &o);
     }
     free(o.pos);
+    cli_text_release();
     return rc;
 }

@@ -1,5 +1,5 @@
 /* terminal.c - what stdout is (terminal? colours? UTF-8? how wide?), the
- * signal pipe, and asking the operator a yes/no question. */
+ * signal pipe. */
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -94,53 +94,4 @@ int cli_signals_install(void)
      * write errors, not through a signal in the middle of a library call. */
     signal(SIGPIPE, SIG_IGN);
     return sig_pipe[0];
-}
-
-/* ---- asking ------------------------------------------------------------- */
-
-int cli_ask_yes_no(const char *question, int wake_fd, int sig_fd)
-{
-    int tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-    if (tty < 0)
-        return -1;
-    if (write(tty, question, strlen(question)) < 0) {
-        close(tty);
-        return -1;
-    }
-    char line[64];
-    size_t n = 0;
-    int answer = 0;
-    for (;;) {
-        struct pollfd fds[3] = {{tty, POLLIN, 0}, {wake_fd, POLLIN, 0}, {sig_fd, POLLIN, 0}};
-        if (poll(fds, 3, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            answer = -1;
-            break;
-        }
-        if (fds[2].revents) {
-            answer = -3;
-            break;
-        }
-        if (fds[1].revents) {
-            answer = -2;
-            break;
-        }
-        char c;
-        ssize_t r = read(tty, &c, 1);
-        if (r <= 0 || c == '\n') {
-            line[n] = '\0';
-            answer = (line[0] == 'y' || line[0] == 'Y') ? 1 : 0;
-            break;
-        }
-        if (n + 1 < sizeof line)
-            line[n++] = c;
-    }
-    if (answer < 0 && answer != -1) {
-        if (write(tty, "\n", 1) < 0) {
-            /* nothing to do: the prompt line stays unfinished */
-        }
-    }
-    close(tty);
-    return answer;
 }

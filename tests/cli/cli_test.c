@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -47,6 +48,8 @@ static const char *const dev_tags[D_COUNT] = {"v2", "onoff", "abort", "status",
 static char g_dev[D_COUNT][128];
 static char g_tangotest[128];
 static lrct_server *g_srv, *g_srv_none, *g_srv_34, *g_tt;
+/* Registered in the database, server never started: "not running". */
+static char g_down[128], g_down_server[160];
 
 /* ---- running lrc ------------------------------------------------------- */
 
@@ -229,6 +232,16 @@ static int group_setup(void **state)
     if (!(g_srv = start_demo(NULL, v2)) || !(g_srv_none = start_demo("none", none)) ||
         !(g_srv_34 = start_demo("3,4", v34)))
         return -1;
+    /* a device whose server is registered but not running */
+    char *dinst = lrct_unique_name("clidown");
+    snprintf(g_down, sizeof g_down, "test/lrccli/%s", dinst);
+    snprintf(g_down_server, sizeof g_down_server, "%s/%s", g_py ? "SkaLrcDevice" : "lrc-demo-device",
+             dinst);
+    free(dinst);
+    const char *reg[] = {"tango_admin", "--add-server", g_down_server,
+                         g_py ? "SkaLrcDevice" : "LrcDemo", g_down, NULL};
+    if (lrct_run(reg, 10000, NULL) != 0)
+        return -1;
     char *tinst = lrct_unique_name("clitt");
     snprintf(g_tangotest, sizeof g_tangotest, "test/lrccli/%s", tinst);
     const char *tdevs[] = {g_tangotest, NULL};
@@ -245,6 +258,8 @@ static int group_teardown(void **state)
     rc |= lrct_server_stop(g_srv_none);
     rc |= lrct_server_stop(g_srv_34);
     lrct_server_stop(g_tt); /* TangoTest's own exit status is not ours to judge */
+    const char *unreg[] = {"tango_admin", "--delete-server", g_down_server, NULL};
+    lrct_run(unreg, 10000, NULL);
     return rc;
 }
 
@@ -449,6 +464,19 @@ static void expect_error(int want_exit, const char *want_text, const char *const
     proc_free(p);
 }
 
+static bool etc_tangorc_names_a_host(void)
+{
+    FILE *f = fopen("/etc/tangorc", "r");
+    if (!f)
+        return false;
+    char line[512];
+    bool named = false;
+    while (fgets(line, sizeof line, f))
+        named |= strncmp(line + strspn(line, " \t"), "TANGO_HOST", 10) == 0;
+    fclose(f);
+    return named;
+}
+
 static void test_error_cases(void **state)
 {
     (void)state;
@@ -467,8 +495,13 @@ static void test_error_cases(void **state)
                  "[[1], [\"a\"]]", NULL);
     expect_error(6, "is not LRC-capable", NULL, "status", g_tangotest, NULL);
     expect_error(6, "is not LRC-capable", NULL, "watch", g_tangotest, NULL);
-    const char *no_host[] = {"TANGO_HOST", NULL};
-    expect_error(6, "TANGO_HOST is not set", no_host, "invoke", g_dev[D_V2], "Echo", "x", NULL);
+    /* no TANGO_HOST and no ~/.tangorc: only when /etc/tangorc names no
+     * database either (it is the machine's; the test never changes it) */
+    if (!etc_tangorc_names_a_host()) {
+        const char *no_host[] = {"TANGO_HOST", "HOME=/nonexistent", NULL};
+        expect_error(6, "TANGO_HOST is not set", no_host, "invoke", g_dev[D_V2], "Echo", "x",
+                     NULL);
+    }
     const char *bad_host[] = {"TANGO_HOST=127.0.0.1:1", NULL};
     expect_error(6, "cannot reach the Tango database at 127.0.0.1:1", bad_host, "status",
                  g_dev[D_V2], NULL);
@@ -821,6 +854,328 @@ static void test_watch_two_devices(void **state)
     proc_free(w);
 }
 
+/* ---- issue 10: the tool's traps ------------------------------------------------------------ */
+
+/* The widest line of a terminal's output (split at \r and \n), in
+ * columns. The library's warnings ("lrc: warning: ...", e.g. first events
+ * lost by a fresh subscription) are messages, not the view: they may wrap. */
+static int widest_line(const char *out)
+{
+    int widest = 0, cols = 0;
+    for (const char *c = out; *c; c++) {
+        if (*c == '\r' || *c == '\n') {
+            cols = 0;
+            const char *next = c + 1;
+            if (strncmp(next, "\033[K", 3) == 0) /* the live line cleared */
+                next += 3;
+            if (strncmp(next, "lrc: warning: ", 14) == 0)
+                c = next + strcspn(next, "\r\n") - 1;
+            continue;
+        }
+        if (*c == '\033') { /* an escape sequence takes no column */
+            c++;
+            if (*c == '[')
+                while (c[1] && !(c[1] >= '@' && c[1] <= '~'))
+                    c++;
+            if (*c)
+                c++;
+            continue;
+        }
+        cols += ((unsigned char)*c & 0xc0) != 0x80;
+        widest = cols > widest ? cols : widest;
+    }
+    return widest;
+}
+
+/* 14: progress updates arrive while the Ctrl-C question waits: it stays,
+ * nothing is drawn under it, and a late "y" still aborts. */
+static void test_tty_prompt_survives_progress(void **state)
+{
+    (void)state;
+    proc *p = sleep_to_the_prompt("4");
+    size_t at = p->nout;
+    proc_wait_for(p, "never printed", false, 1.5); /* ~5 progress updates */
+    const char *after = p->out + at;
+    if (strstr(after, "\r\033[K") || strstr(after, "%") || strstr(after, "ended before")) {
+        dump(p, "prompt");
+        fail_msg("output under the waiting question: [%s]", after);
+    }
+    assert_true(proc_write(p, "y\n"));
+    expect_exit(p, 3, "Sleep aborted by a late answer");
+    assert_non_null(strstr(p->out, "Abort sent to"));
+    proc_free(p);
+}
+
+/* 14: the command ends before the answer: the tool says so, ends with the
+ * command's outcome, and what was typed does not reach the shell. */
+static void test_tty_prompt_command_ends(void **state)
+{
+    (void)state;
+    /* the shell ignores SIGINT (the terminal's Ctrl-C goes to the whole
+     * group); lrc installs its own handler */
+    const char *script = "trap '' INT; \"$0\" invoke \"$1\" Sleep 1.5; echo \"exit[$?]\"; "
+                         "read x; echo \"typed[$x]\"";
+    const char *argv[] = {"/bin/sh", "-c", script, g_lrc, g_dev[D_ABORT], NULL};
+    proc *p = proc_start(PROC_PTY, argv, k_utf8_env);
+    assert_non_null(p);
+    assert_true(proc_wait_for(p, "IN_PROGRESS", false, 20));
+    assert_true(proc_write(p, "\003"));
+    assert_true(proc_wait_for(p, "? [y/N]", false, 10));
+    assert_true(proc_write(p, "y")); /* typed, not yet entered */
+    bool said = proc_wait_for(p, "ended before an answer", false, 10);
+    bool exited = proc_wait_for(p, "exit[", false, 10);
+    assert_true(proc_write(p, "\n"));
+    bool read_line = proc_wait_for(p, "typed[", false, 10);
+    proc_finish(p, 10);
+    if (!said || !exited || !read_line || !strstr(p->out, "exit[0]") ||
+        !strstr(p->out, "typed[]") || !strstr(p->out, "\u2714 COMPLETED")) {
+        dump(p, "prompt, command ends");
+        fail_msg("said %d, exited %d, shell read %d", said, exited, read_line);
+    }
+    proc_free(p);
+}
+
+/* 15: TANGO_HOST unset, the database named by ~/.tangorc (a temporary
+ * HOME; /etc/tangorc is the machine's and is never touched). */
+static void test_tangorc(void **state)
+{
+    (void)state;
+    char home[] = "/tmp/lrc-cli-home-XXXXXX";
+    assert_non_null(mkdtemp(home));
+    char rc_path[128], env_home[160];
+    snprintf(rc_path, sizeof rc_path, "%s/.tangorc", home);
+    FILE *f = fopen(rc_path, "w");
+    assert_non_null(f);
+    fprintf(f, "# written by cli_test\nTANGO_HOST=%s\n", getenv("TANGO_HOST"));
+    fclose(f);
+    snprintf(env_home, sizeof env_home, "HOME=%s", home);
+    const char *env[] = {"TANGO_HOST", env_home, NULL};
+    proc *p = start_lrc(PROC_PIPES, env, "invoke", g_dev[D_V2], "Echo", "rc", NULL);
+    expect_exit(p, 0, "Echo with the database in ~/.tangorc");
+    proc_free(p);
+    p = start_lrc(PROC_PIPES, env, "status", "no/such/device", NULL);
+    expect_exit(p, 6, "unknown device, database in ~/.tangorc");
+    assert_non_null(strstr(p->err, "no such device in the Tango database"));
+    proc_free(p);
+    unlink(rc_path);
+    rmdir(home);
+}
+
+/* A demo server (or the PyTango device) `inst` with the one device dev. */
+static lrct_server *start_one(const char *inst, const char *dev)
+{
+    const char *devs[] = {dev, NULL};
+    if (g_py) {
+        const char *python = getenv("LRC_PYTHON");
+        const char *cmd[] = {python && *python ? python : "/usr/bin/python3", g_demo, NULL};
+        return lrct_server_start_cmd(cmd, "SkaLrcDevice", inst, "SkaLrcDevice", devs, NULL);
+    }
+    return lrct_server_start(g_demo, inst, "LrcDemo", devs, NULL);
+}
+
+/* 16: a device whose server is not running: one line, naming the server,
+ * without cppTango's "delayed" connection text. */
+static void test_device_down(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_down, "Echo", "x", NULL);
+    expect_exit(p, 6, "Echo on a device that is down");
+    char want[512];
+    snprintf(want, sizeof want, "lrc: %s is not running: its server %s has not been started\n",
+             g_down, g_down_server);
+    if (strcmp(p->err, want) != 0) {
+        dump(p, "down");
+        fail_msg("stderr should be exactly: %s", want);
+    }
+    proc_free(p);
+    p = start_lrc(PROC_PIPES, NULL, "status", g_down, NULL);
+    expect_exit(p, 6, "status of a device that is down");
+    assert_non_null(strstr(p->err, "is not running"));
+    assert_null(strchr(strchr(p->err, '\n') + 1, '\n')); /* one line */
+    proc_free(p);
+
+    /* a server that crashed: the database still lists it as running */
+    char *inst = lrct_unique_name("clicrash");
+    char dev[128];
+    snprintf(dev, sizeof dev, "test/lrccli/%s", inst);
+    lrct_server *srv = start_one(inst, dev);
+    assert_non_null(srv);
+    lrct_server_kill(srv);
+    p = start_lrc(PROC_PIPES, NULL, "invoke", dev, "Echo", "x", NULL);
+    expect_exit(p, 6, "Echo on a crashed device");
+    if (!strstr(p->err, "is not running: its server") || !strstr(p->err, "may have crashed") ||
+        strchr(p->err, '\n') != p->err + strlen(p->err) - 1 || strstr(p->err, "delayed")) {
+        dump(p, "crashed");
+        fail_msg("not one line saying the server is down");
+    }
+    proc_free(p);
+    lrct_server_stop(srv); /* killed: its exit status is not a verdict */
+    free(inst);
+}
+
+/* 17: the JSON error of each kind of failure: its own code, and the
+ * message stderr gives. */
+static void expect_json_code(const char *const *env, const char *code, const char *device,
+                             const char *cmd, const char *arg)
+{
+    proc *p = start_lrc(PROC_PIPES, env, "invoke", device, cmd, arg, NULL);
+    expect_exit(p, 6, code);
+    json_t *lines = json_lines(p);
+    json_t *err = json_object_get(json_array_get(lines, json_array_size(lines) - 1), "error");
+    const char *got = str(err, "code"), *msg = str(err, "message");
+    char line[1200];
+    snprintf(line, sizeof line, "lrc: %s\n", msg ? msg : "");
+    if (!got || strcmp(got, code) != 0 || !strstr(p->err, line)) {
+        dump(p, code);
+        fail_msg("code %s (want %s); message should be stderr's line", got, code);
+    }
+    json_decref(lines);
+    proc_free(p);
+}
+
+static void test_json_error_codes(void **state)
+{
+    (void)state;
+    expect_json_code(NULL, "LRC_ENODEVICE", "no/such/device", "Echo", "x");
+    const char *bad_host[] = {"TANGO_HOST=127.0.0.1:1", NULL};
+    expect_json_code(bad_host, "LRC_ENODB", g_dev[D_V2], "Echo", "x");
+    expect_json_code(NULL, "LRC_ENOCOMMAND", g_dev[D_V2], "Nope", NULL);
+    expect_json_code(NULL, "LRC_EBADARG", g_dev[D_V2], "Sleep", "abc");
+    expect_json_code(NULL, "LRC_ENOTLRC", g_tangotest, "DevString", "x");
+    expect_json_code(NULL, "LRC_ENOTRUNNING", g_down, "Echo", "x");
+}
+
+/* 18: one device of a watch is down: a warning, the others are watched,
+ * and it is watched too once its server starts. */
+static void test_watch_device_down(void **state)
+{
+    (void)state;
+    char *inst = lrct_unique_name("clilate");
+    char late[128];
+    snprintf(late, sizeof late, "test/lrccli/%s", inst);
+    char server[160];
+    snprintf(server, sizeof server, "%s/%s", g_py ? "SkaLrcDevice" : "lrc-demo-device", inst);
+    const char *reg[] = {"tango_admin", "--add-server", server, g_py ? "SkaLrcDevice" : "LrcDemo",
+                         late, NULL};
+    assert_int_equal(lrct_run(reg, 10000, NULL), 0);
+
+    proc *w = start_lrc(PROC_PIPES, NULL, "watch", late, g_dev[D_WATCH], NULL);
+    char want[300];
+    snprintf(want, sizeof want, "watching %s", g_dev[D_WATCH]);
+    bool warned = proc_wait_for(w, "is not running", true, 20);
+    bool watching = proc_wait_for(w, want, true, 20);
+    if (!warned || !watching) {
+        dump(w, "watch with a device down");
+        fail_msg("warned %d, watching the other %d", warned, watching);
+    }
+    proc *a = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_WATCH], "Echo", "still here", NULL);
+    expect_exit(a, 0, "Echo on the running device");
+    char *ida = command_id_of(a);
+    char fa[300];
+    snprintf(fa, sizeof fa, "\"command_id\":\"%s\",\"status\":\"COMPLETED\"", ida);
+    assert_true(proc_wait_for(w, fa, false, 20));
+
+    /* the server comes up: the watch picks the device up */
+    lrct_server *srv = start_one(inst, late);
+    assert_non_null(srv);
+    snprintf(want, sizeof want, "watching %s", late);
+    bool picked = proc_wait_for(w, want, true, 20);
+    proc *b = start_lrc(PROC_PIPES, NULL, "invoke", late, "Echo", "late", NULL);
+    expect_exit(b, 0, "Echo on the late device");
+    char *idb = command_id_of(b);
+    char fb[300];
+    snprintf(fb, sizeof fb, "\"command_id\":\"%s\",\"status\":\"COMPLETED\"", idb);
+    bool got_b = picked && proc_wait_for(w, fb, false, 20);
+    proc_kill(w, SIGINT);
+    expect_exit(w, 0, "watch, SIGINT");
+    if (!picked || !got_b) {
+        dump(w, "watch, late device");
+        fail_msg("picked up %d, saw its command %d", picked, got_b);
+    }
+    assert_int_equal(lrct_server_stop(srv), 0);
+    free(ida);
+    free(idb);
+    free(inst);
+    proc_free(a);
+    proc_free(b);
+    proc_free(w);
+}
+
+/* 19: a 40-column terminal: the live and final lines fit and keep the
+ * percentage; the status table fits 60 columns. */
+static void test_narrow_terminal(void **state)
+{
+    (void)state;
+    proc_pty_cols = 40;
+    proc *p = start_lrc(PROC_PTY, k_utf8_env, "invoke", g_dev[D_V2], "Sleep", "1", NULL);
+    proc_pty_cols = 100;
+    expect_exit(p, 0, "Sleep, 40 columns");
+    const char *fin = strstr(p->out, "\u2714 COMPLETED");
+    /* the header line holds the whole command ID, which may wrap */
+    const char *below = strchr(p->out, '\n');
+    if (!below || widest_line(below) > 39 || !strstr(p->out, " 50%") || !fin ||
+        !strstr(fin, "100%")) {
+        dump(p, "40 columns");
+        fail_msg("widest line %d columns; percentage while running %d, at the end %d",
+                 below ? widest_line(below) : -1, strstr(p->out, " 50%") != NULL,
+                 fin && strstr(fin, "100%"));
+    }
+    proc_free(p);
+    const char *env[] = {"NO_COLOR=1", NULL};
+    proc_pty_cols = 60;
+    proc *st = start_lrc(PROC_PTY, env, "status", g_dev[D_V2], NULL);
+    proc_pty_cols = 100;
+    expect_exit(st, 0, "status, 60 columns");
+    if (widest_line(st->out) > 59 || !strstr(st->out, "PROGRESS")) {
+        dump(st, "status, 60 columns");
+        fail_msg("widest line %d columns", widest_line(st->out));
+    }
+    proc_free(st);
+}
+
+/* 20: control characters from a device are shown escaped on a terminal
+ * (here a C1 CSI, U+009B, which JSON leaves as it is) and passed as they
+ * are in a pipe. */
+static void test_control_characters(void **state)
+{
+    (void)state;
+    const char *arg = "x\xc2\x9b" "31mred\x7f";
+    proc *p = start_lrc(PROC_PTY, k_utf8_env, "invoke", g_dev[D_STATUS], "Echo", arg, NULL);
+    expect_exit(p, 0, "Echo of control characters, terminal");
+    if (strstr(p->out, "\xc2\x9b") || strchr(p->out, 0x7f) ||
+        !strstr(p->out, "result: [0, \"x\\u009b31mred\\x7f\"]")) {
+        dump(p, "control characters");
+        fail_msg("control characters reached the terminal");
+    }
+    proc_free(p);
+    const char *env[] = {"NO_COLOR=1", NULL};
+    p = start_lrc(PROC_PTY, env, "status", g_dev[D_STATUS], NULL);
+    expect_exit(p, 0, "status with control characters");
+    assert_null(strstr(p->out, "\xc2\x9b"));
+    assert_null(strchr(p->out, 0x7f));
+    proc_free(p);
+    /* lrc watch on a terminal: its lines are escaped too */
+    proc *w = start_lrc(PROC_PTY, env, "watch", g_dev[D_STATUS], NULL);
+    assert_true(proc_wait_for(w, "watching", false, 20));
+    p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_STATUS], "Echo", arg, NULL);
+    expect_exit(p, 0, "Echo of control characters, watched");
+    proc_free(p);
+    bool seen = proc_wait_for(w, "31mred\\x7f\"] (final)", false, 20);
+    proc_kill(w, SIGINT);
+    expect_exit(w, 0, "watch of control characters");
+    if (!seen || strstr(w->out, "\xc2\x9b") || strchr(w->out, 0x7f)) {
+        dump(w, "watch, control characters");
+        fail_msg("watch: final seen %d; control characters must be escaped", seen);
+    }
+    proc_free(w);
+    p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_STATUS], "Echo", arg, "--json", NULL);
+    expect_exit(p, 0, "Echo of control characters, pipe");
+    json_t *lines = json_lines(p);
+    assert_json_eq(json_object_get(final_of(lines), "result"), "[0,\"x\\u009B31mred\x7f\"]");
+    json_decref(lines);
+    proc_free(p);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -850,6 +1205,14 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_status_pre_1_2),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_watch_two_devices),
+        cmocka_unit_test(test_tty_prompt_survives_progress),
+        cmocka_unit_test(test_tty_prompt_command_ends),
+        cmocka_unit_test(test_tangorc),
+        cmocka_unit_test(test_device_down),
+        cmocka_unit_test(test_json_error_codes),
+        cmocka_unit_test(test_watch_device_down),
+        cmocka_unit_test(test_narrow_terminal),
+        cmocka_unit_test(test_control_characters),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+int proc_pty_cols = 100;
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -55,7 +57,7 @@ proc *proc_start(proc_mode mode, const char *const *argv, const char *const *env
     p->out_fd = p->err_fd = p->in_fd = -1;
     fflush(NULL);
     if (mode == PROC_PTY) {
-        struct winsize ws = {.ws_row = 40, .ws_col = 100};
+        struct winsize ws = {.ws_row = 40, .ws_col = (unsigned short)proc_pty_cols};
         int master = -1;
         p->pid = forkpty(&master, NULL, NULL, &ws);
         if (p->pid == 0)

@@ -27,6 +27,9 @@ typedef struct proc {
     bool finished;
 } proc;
 
+/* Columns of the pseudo-terminals started from now on (default 100). */
+extern int proc_pty_cols;
+
 /* Starts argv[0] with argv. env: NULL or a NULL-terminated list of
  * "NAME=VALUE" to set and "NAME" to unset in the child. Returns NULL on
  * failure (message on stderr). */
