@@ -200,7 +200,9 @@ void lrc_invoke_options_init(lrc_invoke_options *o);
  *     SKA_InvokeLrcFailed "Invocation of command '<command>' failed with
  *     args: <args>" on top of the stack; ResultCode REJECTED gives
  *     LRC_EREJECTED "<command> command rejected: <reason>"; any code but
- *     QUEUED and STARTED gives LRC_ERESULTCODE.
+ *     QUEUED and STARTED, or a string that cannot be a command ID (empty,
+ *     or with blanks or control characters, such as AbortCommands'
+ *     "Aborting commands"), gives LRC_ERESULTCODE.
  * Events that arrive before the command returns its ID are kept (at most
  * the proxy timeout + 1 s) and delivered in order once it is known. On a
  * stream subscribed less than a second ago, whose first events the device

@@ -844,6 +844,35 @@ static void test_reply_of_wrong_shape(void **state)
     rec_destroy(&r);
 }
 
+/* Issue 10 item 4: an accepted code whose string is no command ID (the
+ * deprecated AbortCommands replies [[1], ["Aborting commands"]]) is not
+ * followed as a command. */
+static void test_reply_that_is_not_an_id(void **state)
+{
+    fx *f = *state;
+    const char *texts[] = {"Aborting commands", "", "id\twith\ttabs", "line\n"};
+    script sc = {.silent = true, .code = LRC_RESULT_STARTED};
+    set_script(f, "AbortCommands", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    for (size_t i = 0; i < COUNT(texts); i++) {
+        sc.text = texts[i];
+        sc.code = i % 2 ? LRC_RESULT_QUEUED : LRC_RESULT_STARTED;
+        lrc_error *e = invoke_fail(f, "AbortCommands", NULL, &r, LRC_ERESULTCODE);
+        assert_non_null(strstr(lrc_error_message(e), "is not a command ID"));
+        lrc_error_free(e);
+        assert_int_equal(fake_live_total(f->d), 0);
+    }
+    /* foreign shapes of IDs are still accepted */
+    sc.text = "abc-123";
+    lrc_subscription *s = invoke_ok(f, "AbortCommands", NULL, &r);
+    assert_string_equal(lrc_subscription_command_id(s), "abc-123");
+    lrc_subscription_free(s);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 0);
+    rec_destroy(&r);
+}
+
 /* 16: events pushed before the command fails are dropped with it. */
 static void test_failed_invocation_discards_early_events(void **state)
 {
@@ -1787,6 +1816,53 @@ static void test_result_json_values(void **state)
     rec_destroy(&r);
 }
 
+/* Issue 10 item 2: a final event that strict JSON refuses but Python reads
+ * (json.dumps writes NaN and Infinity; any number; Latin-1 bytes) ends the
+ * command with its result; one that is no JSON even to Python still ends
+ * it, with an error update and the status found in it. */
+static void test_final_events_python_reads(void **state)
+{
+    fx *f = *state;
+    struct {
+        const char *event, *result_json;
+    } cases[] = {
+        {"{\"status\": 5, \"result\": [0, NaN]}", "[0, NaN]"},
+        {"{\"status\": 5, \"result\": [Infinity, -Infinity, \"NaN\"]}",
+         "[Infinity, -Infinity, \"NaN\"]"},
+        {"{\"status\": 7, \"result\": [3, 1e400]}", "[3, 1e400]"},
+        {"{\"status\": 5, \"result\": [0, 123456789012345678901234567890]}",
+         "[0, 123456789012345678901234567890]"},
+        {"{\"status\": 5, \"result\": [0, \"caf\xe9\"]}", "[0, \"caf\\u00e9\"]"},
+    };
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        rec r;
+        rec_init(&r, f);
+        lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+        const upd *u = after_creation(&r);
+        fake_push_lrc(f->d, lrc_subscription_command_id(s), cases[i].event);
+        if (!rec_wait_final(&r))
+            fail_msg("no final update for %s", cases[i].event);
+        assert_int_equal(rec_n(&r), 2);
+        assert_true(u[0].final);
+        assert_true(u[0].has & LRC_HAS_RESULT);
+        assert_string_equal(u[0].result_json, cases[i].result_json);
+        lrc_subscription_free(s);
+        rec_destroy(&r);
+    }
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    const upd *u = after_creation(&r);
+    fake_push_lrc(f->d, lrc_subscription_command_id(s), "{\"status\": 3, \"result\": [7, \"x");
+    assert_true(rec_wait_final(&r));
+    assert_int_equal(rec_n(&r), 3);
+    assert_int_equal(u[0].has, LRC_HAS_ERROR);
+    assert_false(u[0].final);
+    assert_status(&u[1], LRC_STATUS_ABORTED, true);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
 /* ========================================================================
  * 30, 31: freeing the handle
  * ====================================================================== */
@@ -2654,6 +2730,12 @@ static void test_lost_first_events(void **state)
     for (int i = 0; i < NJOBS; i++)
         pthread_join(t[i], NULL);
     for (int i = 0; i < NJOBS; i++) {
+        if (i == ABORTCMDS || i == EMPTY) {
+            /* 35, and issue 10 item 4: no command ID, no command to follow */
+            assert_int_equal(jobs[i].rc, LRC_ERESULTCODE);
+            assert_null(jobs[i].r.sub);
+            continue;
+        }
         assert_int_equal(jobs[i].rc, LRC_OK);
         assert_true(jobs[i].ms >= 900); /* each waited for a first event */
     }
@@ -2692,15 +2774,9 @@ static void test_lost_first_events(void **state)
              ", command CheckLongRunningCommandStatus");
     assert_hook_once(LRC_LOG_WARNING, fmt, id[BROKEN]);
 
-    /* 35: AbortCommands answers [[STARTED], ["Aborting commands"]], no ID:
-     * lrc_invoke succeeds, nothing hangs, and the device says NOT_FOUND. */
-    assert_string_equal(id[ABORTCMDS], "Aborting commands");
-    const char *not_found = "'%s': " WAIT_TEXT ", and the device does not know this command ID "
-                            "(NOT_FOUND): no event will come for it";
-    assert_hook_once(LRC_LOG_WARNING, not_found, "Aborting commands");
-    /* 13: an empty "ID" (v1) never matches the result's initial ["", ""] */
-    assert_string_equal(id[EMPTY], "");
-    assert_hook_once(LRC_LOG_WARNING, not_found, "");
+    /* 35: AbortCommands answers [[STARTED], ["Aborting commands"]], no ID;
+     * 13: an empty "ID" (v1) never matches the result's initial ["", ""]:
+     * both fail at once (above), nothing is followed. */
 
     /* More early events than the buffer holds: all dropped, with a warning;
      * what comes after the ID arrives */
@@ -2881,13 +2957,13 @@ static void test_queue_overflow_keeps_the_final_callback(void **state)
     rec_release(&b);
     assert_true(rec_wait_final(&a));
     assert_int_equal(rec_n(&a), 4);
-    assert_progress(&a.u[0], 8);
+    assert_status(&a.u[0], LRC_STATUS_STAGING, false); /* a status is never dropped */
     assert_progress(&a.u[1], 9);
     assert_progress(&a.u[2], 10);
     assert_true(a.u[3].final);
     lrc_queue_stats st;
     lrc_scheduler_get_stats(s2, &st);
-    assert_int_equal(st.dropped, 8); /* a's creation event and progress 1-7 */
+    assert_int_equal(st.dropped, 8); /* progress 1-8 */
 
     /* the queued callbacks of a freed handle are dropped the same way */
     rec b2, c;
@@ -2909,8 +2985,8 @@ static void test_queue_overflow_keeps_the_final_callback(void **state)
     fake_push_lrc(f->d, ib2, J_DONE);
     rec_release(&b2);
     assert_true(rec_wait_final(&b2));
-    assert_int_equal(rec_n(&b2), 5);
-    assert_progress(&b2.u[1], 2);
+    assert_int_equal(rec_n(&b2), 4); /* c's creation event (a status) stays queued */
+    assert_progress(&b2.u[1], 3);
     assert_int_equal(rec_n(&c), 0);
 
     fake_push_lrc(f->d, ib, J_DONE);
@@ -2924,6 +3000,51 @@ static void test_queue_overflow_keeps_the_final_callback(void **state)
     rec_destroy(&b);
     rec_destroy(&b2);
     rec_destroy(&c);
+}
+
+/* Issue 10 item 3: v1 sends a command's result as an update of its own just
+ * before the final status; an overflowing queue drops progress only, never
+ * that result (nor a status). */
+static void test_v1_overflow_keeps_the_result(void **state)
+{
+    fx *f = *state;
+    fake_set_protocol(f->d, false, 0, 0);
+    lrc_scheduler_options so;
+    lrc_scheduler_options_init(&so);
+    so.queue_capacity = 1;
+    lrc_scheduler *s2 = NULL;
+    assert_int_equal(lrc_scheduler_new(&so, &s2, NULL), LRC_OK);
+    rec b, a;
+    rec_init(&b, f);
+    rec_init(&a, f);
+    b.block_at = 1; /* its creation event holds the worker */
+    invoke_on(f, s2, "Off", &b);
+    invoke_on(f, s2, "On", &a); /* its creation event is queued */
+    const char *ia = lrc_subscription_command_id(a.sub);
+    assert_true(rec_wait_blocked(&b));
+    PUSH(f->d, V1_PROGRESS, ia, "10");
+    PUSH(f->d, V1_PROGRESS, ia, "20");
+    PUSH(f->d, V1_RESULT, ia, "[0, \"done\"]");
+    PUSH(f->d, V1_STATUS, ia, "COMPLETED");
+    rec_release(&b);
+    assert_true(rec_wait_final(&a));
+    assert_int_equal(rec_n(&a), 3);
+    assert_status(&a.u[0], LRC_STATUS_STAGING, false);
+    assert_int_equal(a.u[1].has, LRC_HAS_RESULT | LRC_HAS_RESULT_CODE);
+    assert_string_equal(a.u[1].result_json, "[0, \"done\"]");
+    assert_status(&a.u[2], LRC_STATUS_COMPLETED, true);
+    lrc_queue_stats st;
+    lrc_scheduler_get_stats(s2, &st);
+    assert_int_equal(st.dropped, 2); /* the two progress updates */
+
+    PUSH(f->d, V1_STATUS, lrc_subscription_command_id(b.sub), "COMPLETED");
+    assert_true(rec_wait_final(&b));
+    lrc_subscription_free(a.sub);
+    lrc_subscription_free(b.sub);
+    lrc_scheduler_free(s2);
+    assert_int_equal(fake_live_total(f->d), 0);
+    rec_destroy(&a);
+    rec_destroy(&b);
 }
 
 /* A fire-and-forget invocation whose scheduler is freed before the command
@@ -2990,6 +3111,7 @@ int main(void)
         T(test_rejected_command),
         T(test_unexpected_result_codes),
         T(test_reply_of_wrong_shape),
+        T(test_reply_that_is_not_an_id),
         T(test_failed_invocation_discards_early_events),
         T(test_queued_and_started_accepted),
         T(test_no_argument_and_falsy_arguments_differ),
@@ -3015,6 +3137,7 @@ int main(void)
         T(test_two_invocations_share_one_stream),
         T(test_v1_repeated_status_delivered_once),
         T(test_result_json_values),
+        T(test_final_events_python_reads),
         T(test_free_stops_callbacks),
         T(test_free_after_final),
         T(test_free_waits_for_the_final_unsubscribe),
@@ -3036,6 +3159,7 @@ int main(void)
         T(test_first_events_lost_mid_command),
         T(test_invoke_options_size_is_honoured),
         T(test_queue_overflow_keeps_the_final_callback),
+        T(test_v1_overflow_keeps_the_result),
         T(test_fire_and_forget_outlives_its_scheduler),
     };
     /* TEST_CLIENT_ONLY / TEST_CLIENT_SKIP: comma-separated fnmatch patterns
