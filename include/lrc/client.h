@@ -23,6 +23,12 @@
  * events arrived; callbacks of different devices may run concurrently on a
  * scheduler with several workers.
  *
+ * Nothing is released on a Tango thread: when the last use of a proxy or
+ * of a stream ends there (a fire-and-forget invocation whose scheduler was
+ * freed, on a proxy already passed to lrc_proxy_close, ends when its next
+ * event arrives), the unsubscriptions and the closing of the connection
+ * are handed to one library thread, started on first need.
+ *
  * Event streams: a proxy holds at most one Tango subscription per LRC
  * attribute (`_lrcEvent` for v2; longRunningCommandStatus, ...Progress,
  * ...Result for v1), shared by every invocation on it and demultiplexed by

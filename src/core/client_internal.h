@@ -139,9 +139,11 @@ int lrc_proxy_signature(lrc_proxy *p, const char *command, lrc_tg_type *in_type,
 
 /* Gives back the streams of the invocations routing ended for while
  * p->mu was held and that nobody else will detach (their callbacks could
- * not be queued: the scheduler is gone). Call right after releasing p->mu,
- * also on a Tango thread: unsubscribing from inside an event callback is
- * allowed as long as no lock of ours is held. */
+ * not be queued: the scheduler is gone). Call right after releasing p->mu.
+ * On a Tango thread (lrc_on_tango_thread) the work goes to the reaper
+ * thread: it may drop the last reference of the proxy, whose connection
+ * must not be closed inside Tango's callback (lrc_proxy_unref defers that
+ * too). */
 void lrc_proxy_reap(lrc_proxy *p);
 
 /* Negotiates the LRC protocol version with the device (section 2.2 step
@@ -333,6 +335,24 @@ void lrc_inv_abandon(lrc_subscription *inv);
 /* Logs one message for an invocation: its own logger, else the hook. */
 void lrc_inv_log(const lrc_subscription *inv, int level, const char *fmt, ...)
     LRC_PRINTF(3, 4);
+
+/* ---- releases deferred off Tango's threads (reaper.c) -------------------- */
+
+/* Marks the calling thread as inside a Tango event callback (nestable).
+ * stream.c's event entry point does it. */
+void lrc_tango_thread_enter(void);
+void lrc_tango_thread_leave(void);
+bool lrc_on_tango_thread(void);
+
+/* Runs fn(arg) on the library's reaper thread (started on first use), in
+ * order. For whatever would release Tango objects (unsubscribe, close a
+ * connection) and is reached on a Tango thread, where cppTango forbids it.
+ * Runs fn inline only when the thread cannot be had (out of resources). */
+void lrc_reaper_defer(void (*fn)(void *), void *arg);
+
+/* Waits (at most timeout_ms) until no deferred job is queued or running;
+ * true if none is. For tests and orderly exits. */
+bool lrc_reaper_wait_idle(int64_t timeout_ms);
 
 /* Monotonic milliseconds. */
 int64_t lrc_now_ms(void);

@@ -236,8 +236,25 @@ static void queue_delivery(lrc_subscription *inv, lrc_decode_out *out)
     }
 }
 
+static void reap_deferred(void *arg)
+{
+    lrc_proxy *p = arg;
+    lrc_proxy_reap(p); /* not on a Tango thread now */
+    lrc_proxy_unref(p);
+}
+
 void lrc_proxy_reap(lrc_proxy *p)
 {
+    if (lrc_on_tango_thread()) {
+        /* Giving the streams back may drop the last reference of the
+         * proxy, whose close must not run inside Tango's callback. */
+        pthread_mutex_lock(&p->mu);
+        bool any = p->reap != NULL;
+        pthread_mutex_unlock(&p->mu);
+        if (any)
+            lrc_reaper_defer(reap_deferred, lrc_proxy_ref(p));
+        return;
+    }
     for (;;) {
         pthread_mutex_lock(&p->mu);
         lrc_subscription *inv = p->reap;

@@ -3068,6 +3068,7 @@ static void test_fire_and_forget_outlives_its_scheduler(void **state)
     assert_true(rec_wait(&r, 2));
     lrc_scheduler_free(s2);
     fake_push_lrc(f->d, sc.id, J_DONE); /* nowhere to run its callback */
+    assert_true(lrc_reaper_wait_idle(WAIT_MS)); /* the event thread left it to the reaper */
     int live = fake_live_total(f->d);
     lrc_proxy_close(f->p);
     f->p = NULL;
@@ -3076,6 +3077,36 @@ static void test_fire_and_forget_outlives_its_scheduler(void **state)
     rec_destroy(&r);
     assert_int_equal(live, 0);
     assert_true(closed);
+}
+
+/* Issue 10 item 1: the same, but the proxy is closed first: the event that
+ * finds the scheduler gone arrives on a Tango thread and ends the last use
+ * of the proxy there. Its connection must be closed elsewhere (cppTango
+ * waits 5 s, then unlocks a freed mutex, when a proxy is closed inside its
+ * own event callback). */
+static void test_last_proxy_use_ends_on_a_tango_thread(void **state)
+{
+    fx *f = *state;
+    lrc_scheduler *s2 = NULL;
+    assert_int_equal(lrc_scheduler_new(NULL, &s2, NULL), LRC_OK);
+    lrc_invoke_options o = f->o;
+    o.scheduler = s2;
+    rec r;
+    rec_init(&r, f);
+    r.s = s2;
+    assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, &o, NULL, NULL), LRC_OK);
+    assert_true(rec_wait(&r, 1)); /* STAGING */
+    lrc_proxy_close(f->p); /* the invocation keeps it open */
+    f->p = NULL;
+    assert_int_equal(fake_open_connections(f->d), 1);
+    lrc_scheduler_free(s2);
+    fake_push_lrc_thread(f->d, r.u[0].id, J_IN_PROGRESS);
+    bool closed = fake_wait_closed(f->d, WAIT_MS);
+    assert_int_equal(fake_closes_in_callback(f->d), 0);
+    assert_true(closed);
+    assert_int_equal(fake_live_total(f->d), 0);
+    assert_int_equal(rec_n(&r), 1);
+    rec_destroy(&r);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -3161,6 +3192,7 @@ int main(void)
         T(test_queue_overflow_keeps_the_final_callback),
         T(test_v1_overflow_keeps_the_result),
         T(test_fire_and_forget_outlives_its_scheduler),
+        T(test_last_proxy_use_ends_on_a_tango_thread),
     };
     /* TEST_CLIENT_ONLY / TEST_CLIENT_SKIP: comma-separated fnmatch patterns
      * of test names, e.g. TEST_CLIENT_SKIP='*outlives*,*connect*'. */
