@@ -246,7 +246,9 @@ typedef struct lrc_early {
     lrc_error *error;
 } lrc_early;
 
-#define LRC_EARLY_MAX 4096
+/* The early buffer of one invocation holds at most this many bytes (the
+ * strings kept plus a per-event overhead). */
+#define LRC_EARLY_MAX_BYTES (256 * 1024)
 
 struct lrc_subscription {
     lrc_listener listener; /* first: stream.c hands it back */
@@ -265,8 +267,10 @@ struct lrc_subscription {
     lrc_inv_state state;
     char *command_id;
     lrc_decode_state dec;
+    char *command;        /* the command's name (immutable once attached)   */
     lrc_early *early;
     size_t nearly, cap_early;
+    size_t early_bytes;   /* what the buffer holds, against LRC_EARLY_MAX_BYTES */
     bool early_lost;      /* the early buffer overflowed or expired */
     int64_t early_deadline_ms;
     size_t nstreams;
@@ -283,9 +287,9 @@ struct lrc_subscription {
     lrc_gate gate; /* closed by lrc_subscription_free */
 };
 
-/* A new invocation holding a reference on p and on q; state PENDING, no
- * streams yet. */
-int lrc_inv_new(lrc_proxy *p, lrc_queue *q, lrc_update_fn cb, void *user,
+/* A new invocation of `command` holding a reference on p and on q; state
+ * PENDING, no streams yet. */
+int lrc_inv_new(lrc_proxy *p, lrc_queue *q, const char *command, lrc_update_fn cb, void *user,
                 const lrc_invoke_options *opts, lrc_subscription **out);
 
 void lrc_inv_unref(lrc_subscription *inv);

@@ -157,7 +157,7 @@ int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update
         lrc_tg_value_clear(&in);
         return rc;
     }
-    rc = lrc_inv_new(p, q, cb, user, &o, &inv);
+    rc = lrc_inv_new(p, q, command, cb, user, &o, &inv);
     lrc_queue_unref(q);
     if (rc != LRC_OK) {
         lrc_tg_value_clear(&in);

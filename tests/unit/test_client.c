@@ -1231,8 +1231,8 @@ static void test_command_returning_after_the_bound(void **state)
     char msg[512];
     snprintf(msg, sizeof msg,
              "'%s': events that arrived before the command returned its ID were dropped "
-             "(more than %d, or later than the proxy timeout + 1 s)",
-             id, LRC_EARLY_MAX);
+             "(more than %d KiB, or later than the proxy timeout + 1 s)",
+             id, LRC_EARLY_MAX_BYTES / 1024);
     assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
     /* with nothing kept, the (young) stream brought no event for the ID:
      * lrc_invoke asked the device, which tracked the late QUEUED */
@@ -1859,6 +1859,70 @@ static void test_final_events_python_reads(void **state)
     assert_int_equal(u[0].has, LRC_HAS_ERROR);
     assert_false(u[0].final);
     assert_status(&u[1], LRC_STATUS_ABORTED, true);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* Issue 10 item 5: events before the ID is known. Other commands' traffic
+ * is not kept (ska's IDs name their command), however much of it comes;
+ * the command's own is bounded in bytes, not in events. */
+static int busy_device_handler(fake_device *d, void *user, const char *cmd,
+                               const lrc_tg_value *in, lrc_tg_value *out, lrc_error **err)
+{
+    (void)in, (void)err;
+    bool big = user != NULL;
+    char *id = fake_new_id(d, cmd);
+    fake_push_creation(d, id, false);
+    static char payload[40 * 1024];
+    memset(payload, 'x', sizeof payload - 1);
+    char *json = malloc(sizeof payload + 64);
+    assert_non_null(json);
+    snprintf(json, sizeof payload + 64, "{\"result\": \"%s\"}", payload);
+    for (int i = 0; i < (big ? 8 : 6000); i++) {
+        const char *other[] = {"1796291733.18932_57661982913396_Scan", "{\"progress\": 5}"};
+        if (big)
+            fake_push_lrc(d, id, json); /* 8 x 40 KiB of its own */
+        else if (i % 1000 == 999)
+            fake_push_lrc(d, other[0], json); /* large too */
+        else
+            fake_push_strings(d, LRC_EVENT, other, 2);
+    }
+    free(json);
+    fake_push_lrc(d, id, J_QUEUED);
+    fake_reply(out, LRC_RESULT_QUEUED, id);
+    free(id);
+    return LRC_OK;
+}
+
+static void test_early_buffer_keeps_only_its_own_bytes(void **state)
+{
+    fx *f = *state;
+    fake_add_command(f->d, "On", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, busy_device_handler,
+                     NULL);
+    fake_add_command(f->d, "Off", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, busy_device_handler,
+                     f);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    assert_true(rec_wait(&r, 2));
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "'%s': events that arrived before the command returned its ID were dropped "
+             "(more than 256 KiB, or later than the proxy timeout + 1 s)",
+             lrc_subscription_command_id(s));
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 0);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+
+    rec_init(&r, f);
+    s = invoke_ok(f, "Off", NULL, &r);
+    snprintf(msg, sizeof msg,
+             "'%s': events that arrived before the command returned its ID were dropped "
+             "(more than 256 KiB, or later than the proxy timeout + 1 s)",
+             lrc_subscription_command_id(s));
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
     lrc_subscription_free(s);
     rec_destroy(&r);
 }
@@ -2624,7 +2688,7 @@ static int flood_handler(fake_device *d, void *user, const char *cmd, const lrc_
     (void)user;
     char *id = fake_new_id(d, cmd);
     fake_push_creation(d, id, false);
-    for (int i = 1; i <= LRC_EARLY_MAX; i++) {
+    for (int i = 1; i <= 4096; i++) { /* over LRC_EARLY_MAX_BYTES */
         char json[48];
         snprintf(json, sizeof json, "{\"progress\": %d}", i % 101);
         fake_push_lrc(d, id, json);
@@ -2782,7 +2846,7 @@ static void test_lost_first_events(void **state)
      * what comes after the ID arrives */
     assert_hook_once(LRC_LOG_WARNING,
                      "'%s': events that arrived before the command returned its ID were "
-                     "dropped (more than 4096, or later than the proxy timeout + 1 s)",
+                     "dropped (more than 256 KiB, or later than the proxy timeout + 1 s)",
                      id[FLOOD]);
     assert_hook_once(LRC_LOG_WARNING,
                      "'%s': " WAIT_TEXT "; the device reports STAGING: earlier events were "
@@ -3169,6 +3233,7 @@ int main(void)
         T(test_v1_repeated_status_delivered_once),
         T(test_result_json_values),
         T(test_final_events_python_reads),
+        T(test_early_buffer_keeps_only_its_own_bytes),
         T(test_free_stops_callbacks),
         T(test_free_after_final),
         T(test_free_waits_for_the_final_unsubscribe),
