@@ -76,6 +76,7 @@ struct fake_device {
     fake_lrc *lrcs, *lrcs_tail;
     char *last_result_id, *last_result; /* longRunningCommandResult */
     int open_conns, opens;
+    bool untracked;         /* pushes do not update the table (fake_track_pushes) */
     int closes_in_callback; /* close called inside an event callback (forbidden) */
     int64_t timeout_ms;
     fake_value *values;
@@ -183,7 +184,7 @@ static bool is_terminal_name(const char *s)
  * would have). */
 static void track_push(fake_device *d, const char *attr, const lrc_tg_value *v)
 {
-    if (!v || v->type != LRC_TG_STRING_ARRAY)
+    if (!v || v->type != LRC_TG_STRING_ARRAY || d->untracked)
         return;
     if (strcasecmp(attr, "_lrcEvent") == 0 && v->ns == 2 && v->sv[0] && *v->sv[0]) {
         json_t *j = json_loads(v->sv[1] ? v->sv[1] : "", 0, NULL);
@@ -844,6 +845,13 @@ GETTER(fake_calls, calls)
 GETTER(fake_inout_calls, inout_calls)
 GETTER(fake_open_connections, open_conns)
 GETTER(fake_closes_in_callback, closes_in_callback)
+
+void fake_track_pushes(fake_device *d, bool track)
+{
+    pthread_mutex_lock(&d->mu);
+    d->untracked = !track;
+    pthread_mutex_unlock(&d->mu);
+}
 GETTER(fake_opens, opens)
 
 bool fake_wait_closed(fake_device *d, int64_t timeout_ms)
