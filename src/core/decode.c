@@ -87,6 +87,16 @@ void lrc_decode_out_clear(lrc_decode_out *out)
     memset(out, 0, sizeof *out);
 }
 
+bool lrc_decode_out_only_progress(const lrc_decode_out *out)
+{
+    if (out->nlogs > 0)
+        return false;
+    for (size_t i = 0; i < out->n; i++)
+        if (out->upd[i].has & ~(unsigned)LRC_HAS_PROGRESS)
+            return false;
+    return true;
+}
+
 void lrc_decode_state_clear(lrc_decode_state *st)
 {
     if (!st)

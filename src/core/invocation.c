@@ -191,20 +191,6 @@ static void delivery_discard(void *item, void *ctx)
 
 /* ---- routing (under p->mu, on a Tango thread or the invoking thread) ------- */
 
-/* Whether an overflowing queue may drop these updates: only progress may
- * go. A status or result (v1 sends the result as its own update, just
- * before the final status), an error or a log line is kept like the final
- * update. */
-static bool only_progress(const lrc_decode_out *out)
-{
-    if (out->nlogs > 0)
-        return false;
-    for (size_t i = 0; i < out->n; i++)
-        if (out->upd[i].has & ~(unsigned)LRC_HAS_PROGRESS)
-            return false;
-    return true;
-}
-
 static void queue_delivery(lrc_subscription *inv, lrc_decode_out *out)
 {
     delivery *d = malloc(sizeof *d);
@@ -220,7 +206,7 @@ static void queue_delivery(lrc_subscription *inv, lrc_decode_out *out)
     d->final = d->out.terminal;
     bool final = d->final;
     int rc = lrc_queue_push(inv->queue, delivery_run, delivery_discard, d, NULL,
-                            final || !only_progress(&d->out));
+                            final || !lrc_decode_out_only_progress(&d->out));
     if (rc == LRC_OK)
         return;
     lrc_log(LRC_LOG_ERROR, "'%s': callbacks cannot be queued (%s): an event was dropped",

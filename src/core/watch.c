@@ -130,7 +130,9 @@ static void queue_out(lrc_watch *w, const char *command_id, lrc_decode_out *out)
     atomic_fetch_add(&w->refs, 1);
     it->out = *out;
     memset(out, 0, sizeof *out);
-    int rc = lrc_queue_push(w->queue, item_run, item_discard, it, NULL, it->out.terminal);
+    /* overflow may drop progress only, never a status or a result */
+    int rc = lrc_queue_push(w->queue, item_run, item_discard, it, NULL,
+                            it->out.terminal || !lrc_decode_out_only_progress(&it->out));
     if (rc == LRC_OK)
         return;
     item_free(it); /* not the last reference: the handle holds one */
