@@ -137,7 +137,10 @@ typedef struct lrc_update {
     const char *result_json;  /* LRC_HAS_RESULT: the result as JSON text
                                  (any JSON value, written like Python's
                                  json.dumps: ASCII, \u escapes decode to
-                                 UTF-8)                                      */
+                                 UTF-8; like json.dumps it writes NaN,
+                                 Infinity, -Infinity and numbers beyond a
+                                 double or int64 as the device sent them,
+                                 which strict JSON parsers refuse)          */
     int result_code;          /* LRC_HAS_RESULT_CODE: ResultCode (lrc_result_code) */
     const char *result_message; /* LRC_HAS_RESULT_CODE: the result's text,
                                    UTF-8 (the device's Latin-1 converted) */
