@@ -23,6 +23,12 @@
  * events arrived; callbacks of different devices may run concurrently on a
  * scheduler with several workers.
  *
+ * Nothing is released on a Tango thread: when the last use of a proxy or
+ * of a stream ends there (a fire-and-forget invocation whose scheduler was
+ * freed, on a proxy already passed to lrc_proxy_close, ends when its next
+ * event arrives), the unsubscriptions and the closing of the connection
+ * are handed to one library thread, started on first need.
+ *
  * Event streams: a proxy holds at most one Tango subscription per LRC
  * attribute (`_lrcEvent` for v2; longRunningCommandStatus, ...Progress,
  * ...Result for v1), shared by every invocation on it and demultiplexed by
@@ -131,7 +137,10 @@ typedef struct lrc_update {
     const char *result_json;  /* LRC_HAS_RESULT: the result as JSON text
                                  (any JSON value, written like Python's
                                  json.dumps: ASCII, \u escapes decode to
-                                 UTF-8)                                      */
+                                 UTF-8; like json.dumps it writes NaN,
+                                 Infinity, -Infinity and numbers beyond a
+                                 double or int64 as the device sent them,
+                                 which strict JSON parsers refuse)          */
     int result_code;          /* LRC_HAS_RESULT_CODE: ResultCode (lrc_result_code) */
     const char *result_message; /* LRC_HAS_RESULT_CODE: the result's text,
                                    UTF-8 (the device's Latin-1 converted) */
@@ -200,7 +209,9 @@ void lrc_invoke_options_init(lrc_invoke_options *o);
  *     SKA_InvokeLrcFailed "Invocation of command '<command>' failed with
  *     args: <args>" on top of the stack; ResultCode REJECTED gives
  *     LRC_EREJECTED "<command> command rejected: <reason>"; any code but
- *     QUEUED and STARTED gives LRC_ERESULTCODE.
+ *     QUEUED and STARTED, or a string that cannot be a command ID (empty,
+ *     or with blanks or control characters, such as AbortCommands'
+ *     "Aborting commands"), gives LRC_ERESULTCODE.
  * Events that arrive before the command returns its ID are kept (at most
  * the proxy timeout + 1 s) and delivered in order once it is known. On a
  * stream subscribed less than a second ago, whose first events the device

@@ -17,7 +17,10 @@
  *    work recently (an exponentially decaying count of processed items), so a
  *    busy stream cannot starve a quiet one.
  *  - Bounded: when a queue is full, its OLDEST non-terminal item is dropped
- *    (terminal items, such as a command's final status, are never dropped);
+ *    (terminal items are never dropped: an invocation queues its statuses,
+ *    results, errors and log lines as terminal, only progress as not, so
+ *    overflow loses progress and nothing else; a queue full of terminal
+ *    items grows past its capacity);
  *    each drop is counted and logged as a rate-limited warning.
  *
  * All functions are thread-safe unless stated. Callbacks never run inside

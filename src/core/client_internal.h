@@ -139,9 +139,11 @@ int lrc_proxy_signature(lrc_proxy *p, const char *command, lrc_tg_type *in_type,
 
 /* Gives back the streams of the invocations routing ended for while
  * p->mu was held and that nobody else will detach (their callbacks could
- * not be queued: the scheduler is gone). Call right after releasing p->mu,
- * also on a Tango thread: unsubscribing from inside an event callback is
- * allowed as long as no lock of ours is held. */
+ * not be queued: the scheduler is gone). Call right after releasing p->mu.
+ * On a Tango thread (lrc_on_tango_thread) the work goes to the reaper
+ * thread: it may drop the last reference of the proxy, whose connection
+ * must not be closed inside Tango's callback (lrc_proxy_unref defers that
+ * too). */
 void lrc_proxy_reap(lrc_proxy *p);
 
 /* Negotiates the LRC protocol version with the device (section 2.2 step
@@ -244,7 +246,9 @@ typedef struct lrc_early {
     lrc_error *error;
 } lrc_early;
 
-#define LRC_EARLY_MAX 4096
+/* The early buffer of one invocation holds at most this many bytes (the
+ * strings kept plus a per-event overhead). */
+#define LRC_EARLY_MAX_BYTES (256 * 1024)
 
 struct lrc_subscription {
     lrc_listener listener; /* first: stream.c hands it back */
@@ -263,8 +267,10 @@ struct lrc_subscription {
     lrc_inv_state state;
     char *command_id;
     lrc_decode_state dec;
+    char *command;        /* the command's name (immutable once attached)   */
     lrc_early *early;
     size_t nearly, cap_early;
+    size_t early_bytes;   /* what the buffer holds, against LRC_EARLY_MAX_BYTES */
     bool early_lost;      /* the early buffer overflowed or expired */
     int64_t early_deadline_ms;
     size_t nstreams;
@@ -281,9 +287,9 @@ struct lrc_subscription {
     lrc_gate gate; /* closed by lrc_subscription_free */
 };
 
-/* A new invocation holding a reference on p and on q; state PENDING, no
- * streams yet. */
-int lrc_inv_new(lrc_proxy *p, lrc_queue *q, lrc_update_fn cb, void *user,
+/* A new invocation of `command` holding a reference on p and on q; state
+ * PENDING, no streams yet. */
+int lrc_inv_new(lrc_proxy *p, lrc_queue *q, const char *command, lrc_update_fn cb, void *user,
                 const lrc_invoke_options *opts, lrc_subscription **out);
 
 void lrc_inv_unref(lrc_subscription *inv);
@@ -333,6 +339,24 @@ void lrc_inv_abandon(lrc_subscription *inv);
 /* Logs one message for an invocation: its own logger, else the hook. */
 void lrc_inv_log(const lrc_subscription *inv, int level, const char *fmt, ...)
     LRC_PRINTF(3, 4);
+
+/* ---- releases deferred off Tango's threads (reaper.c) -------------------- */
+
+/* Marks the calling thread as inside a Tango event callback (nestable).
+ * stream.c's event entry point does it. */
+void lrc_tango_thread_enter(void);
+void lrc_tango_thread_leave(void);
+bool lrc_on_tango_thread(void);
+
+/* Runs fn(arg) on the library's reaper thread (started on first use), in
+ * order. For whatever would release Tango objects (unsubscribe, close a
+ * connection) and is reached on a Tango thread, where cppTango forbids it.
+ * Runs fn inline only when the thread cannot be had (out of resources). */
+void lrc_reaper_defer(void (*fn)(void *), void *arg);
+
+/* Waits (at most timeout_ms) until no deferred job is queued or running;
+ * true if none is. For tests and orderly exits. */
+bool lrc_reaper_wait_idle(int64_t timeout_ms);
 
 /* Monotonic milliseconds. */
 int64_t lrc_now_ms(void);

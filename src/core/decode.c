@@ -87,6 +87,16 @@ void lrc_decode_out_clear(lrc_decode_out *out)
     memset(out, 0, sizeof *out);
 }
 
+bool lrc_decode_out_only_progress(const lrc_decode_out *out)
+{
+    if (out->nlogs > 0)
+        return false;
+    for (size_t i = 0; i < out->n; i++)
+        if (out->upd[i].has & ~(unsigned)LRC_HAS_PROGRESS)
+            return false;
+    return true;
+}
+
 void lrc_decode_state_clear(lrc_decode_state *st)
 {
     if (!st)
@@ -352,6 +362,27 @@ static int decode_v2_object(lrc_decode_out *out, const char *id, json_t *obj)
     return rc;
 }
 
+/* The status of an event that is not JSON even to Python (truncated, say):
+ * the first `"status": <TaskStatus>` in the text. Losing a terminal status
+ * would leave the invocation waiting for ever; its result stays lost. */
+static bool recover_status(const char *text, lrc_status *st)
+{
+    for (const char *p = strstr(text, "\"status\""); p; p = strstr(p + 1, "\"status\"")) {
+        const char *q = p + strlen("\"status\"");
+        q += strspn(q, " \t\r\n");
+        if (*q != ':')
+            continue;
+        q++;
+        q += strspn(q, " \t\r\n");
+        if (*q >= '0' + LRC_STATUS_STAGING && *q <= '0' + LRC_STATUS_FAILED &&
+            strchr(",} \t\r\n", q[1]) && q[1]) {
+            *st = (lrc_status)(*q - '0');
+            return true;
+        }
+    }
+    return false;
+}
+
 static int decode_v2(lrc_decode_out *out, const char *id, const lrc_tg_value *v)
 {
     if (!first_is(v, id))
@@ -365,11 +396,16 @@ static int decode_v2(lrc_decode_out *out, const char *id, const lrc_tg_value *v)
     int rc = lrc_json_parse(text, &obj);
     if (rc != LRC_OK)
         return rc;
-    if (!json_is_object(obj))
+    if (!json_is_object(obj)) {
         rc = add_error_update(
             out, REASON_MALFORMED,
             lrc_asprintf("'%s' command sent a malformed event: %s", id, text));
-    else
+        lrc_decoded d = {0};
+        if (rc == LRC_OK && !obj && recover_status(text, &d.status)) {
+            d.has = LRC_HAS_STATUS; /* a final status is never swallowed */
+            rc = add_update(out, &d);
+        }
+    } else
         rc = decode_v2_object(out, id, obj);
     json_decref(obj);
     return rc;

@@ -75,6 +75,12 @@ typedef struct lrc_decode_out {
 /* Frees everything out owns and zeroes it. */
 void lrc_decode_out_clear(lrc_decode_out *out);
 
+/* True when out holds nothing but progress: the only updates an
+ * overflowing callback queue may drop. A status or result (v1 sends the
+ * result as its own update, just before the final status), an error or a
+ * log line must be kept like the final update. */
+bool lrc_decode_out_only_progress(const lrc_decode_out *out);
+
 /* Per-invocation memory of the decoder (v1 repeat suppression). Zero it
  * before the first event; free it with lrc_decode_state_clear. */
 typedef struct lrc_decode_state {

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* One queued batch of callbacks: what one event meant for one invocation. */
 typedef struct delivery {
@@ -32,12 +33,14 @@ void lrc_inv_log(const lrc_subscription *inv, int level, const char *fmt, ...)
 
 /* ---- lifetime ---------------------------------------------------------------- */
 
-int lrc_inv_new(lrc_proxy *p, lrc_queue *q, lrc_update_fn cb, void *user,
+int lrc_inv_new(lrc_proxy *p, lrc_queue *q, const char *command, lrc_update_fn cb, void *user,
                 const lrc_invoke_options *opts, lrc_subscription **out)
 {
     lrc_subscription *inv = calloc(1, sizeof *inv);
-    if (!inv)
+    if (!inv || !(inv->command = strdup(command))) {
+        free(inv);
         return LRC_ENOMEM;
+    }
     inv->listener.on_event = on_event;
     inv->p = lrc_proxy_ref(p);
     inv->queue = lrc_queue_ref(q);
@@ -64,6 +67,7 @@ static void drop_early(lrc_subscription *inv)
     free(inv->early);
     inv->early = NULL;
     inv->nearly = inv->cap_early = 0;
+    inv->early_bytes = 0;
 }
 
 static void inv_free(lrc_subscription *inv)
@@ -71,6 +75,7 @@ static void inv_free(lrc_subscription *inv)
     drop_early(inv);
     lrc_decode_state_clear(&inv->dec);
     free(inv->command_id);
+    free(inv->command);
     lrc_gate_destroy(&inv->gate);
     lrc_queue_unref(inv->queue);
     lrc_proxy_unref(inv->p);
@@ -200,7 +205,8 @@ static void queue_delivery(lrc_subscription *inv, lrc_decode_out *out)
     memset(out, 0, sizeof *out);
     d->final = d->out.terminal;
     bool final = d->final;
-    int rc = lrc_queue_push(inv->queue, delivery_run, delivery_discard, d, NULL, final);
+    int rc = lrc_queue_push(inv->queue, delivery_run, delivery_discard, d, NULL,
+                            final || !lrc_decode_out_only_progress(&d->out));
     if (rc == LRC_OK)
         return;
     lrc_log(LRC_LOG_ERROR, "'%s': callbacks cannot be queued (%s): an event was dropped",
@@ -221,8 +227,25 @@ static void queue_delivery(lrc_subscription *inv, lrc_decode_out *out)
     }
 }
 
+static void reap_deferred(void *arg)
+{
+    lrc_proxy *p = arg;
+    lrc_proxy_reap(p); /* not on a Tango thread now */
+    lrc_proxy_unref(p);
+}
+
 void lrc_proxy_reap(lrc_proxy *p)
 {
+    if (lrc_on_tango_thread()) {
+        /* Giving the streams back may drop the last reference of the
+         * proxy, whose close must not run inside Tango's callback. */
+        pthread_mutex_lock(&p->mu);
+        bool any = p->reap != NULL;
+        pthread_mutex_unlock(&p->mu);
+        if (any)
+            lrc_reaper_defer(reap_deferred, lrc_proxy_ref(p));
+        return;
+    }
     for (;;) {
         pthread_mutex_lock(&p->mu);
         lrc_subscription *inv = p->reap;
@@ -263,31 +286,109 @@ static void route(lrc_subscription *inv, lrc_stream_kind kind, const lrc_tg_even
     queue_delivery(inv, &out);
 }
 
+/* Whether an event's command ID can be that of the pending command. IDs
+ * are opaque, but ska's have the shape <time>_<number>_<Command>
+ * (protocol section 1.2): one of that shape naming another command is not
+ * ours. Any other non-empty ID may be. */
+static bool could_be_ours(const lrc_subscription *inv, const char *id)
+{
+    if (!id || !*id)
+        return false;
+    const char *c = id + strspn(id, "0123456789.");
+    if (c == id || *c != '_')
+        return true;
+    const char *n = c + 1 + strspn(c + 1, "0123456789");
+    if (n == c + 1 || *n != '_')
+        return true;
+    return strcasecmp(n + 1, inv->command) == 0;
+}
+
+/* What an event costs in the early buffer. */
+#define EARLY_OVERHEAD (sizeof(lrc_early) + 64)
+
+/* Copies into *dst the part of a string-list event that can concern the
+ * pending command (v2 and the v1 result: [id, value] as a whole; the v1
+ * status and progress lists: only the [id, value] pairs whose id could be
+ * ours), adding the bytes kept to *bytes. False when nothing can be ours:
+ * nothing is copied then. LRC_ENOMEM through *rc. */
+static bool copy_ours(const lrc_subscription *inv, lrc_stream_kind kind, const lrc_tg_value *v,
+                      lrc_tg_value *dst, size_t *bytes, int *rc)
+{
+    *rc = LRC_OK;
+    if (!v || v->type != LRC_TG_STRING_ARRAY || v->ns == 0 || !v->sv)
+        return false; /* the decoders find no ID in it */
+    bool pairs = kind == LRC_STREAM_V1_STATUS || kind == LRC_STREAM_V1_PROGRESS;
+    size_t step = pairs ? 2 : v->ns;
+    size_t keep = 0;
+    for (size_t i = 0; i < v->ns; i += step)
+        if (could_be_ours(inv, v->sv[i]))
+            keep += i + step <= v->ns ? step : v->ns - i;
+    if (keep == 0)
+        return false;
+    memset(dst, 0, sizeof *dst);
+    dst->type = LRC_TG_STRING_ARRAY;
+    if (!(dst->sv = calloc(keep, sizeof *dst->sv))) {
+        *rc = LRC_ENOMEM;
+        return false;
+    }
+    for (size_t i = 0; i < v->ns; i += step) {
+        if (!could_be_ours(inv, v->sv[i]))
+            continue;
+        for (size_t k = i; k < i + step && k < v->ns; k++) {
+            const char *s = v->sv[k] ? v->sv[k] : "";
+            if (!(dst->sv[dst->ns] = strdup(s))) {
+                lrc_tg_value_clear(dst);
+                *rc = LRC_ENOMEM;
+                return false;
+            }
+            dst->ns++;
+            *bytes += strlen(s) + 1 + sizeof(char *);
+        }
+    }
+    return true;
+}
+
+/* Keeps a copy of what of an event can concern the pending command, in a
+ * buffer bounded in bytes and in time. Other commands' traffic (a busy
+ * device's progress, say) is not copied at all. */
 static void buffer_early(lrc_subscription *inv, lrc_stream_kind kind, const lrc_tg_event *ev)
 {
     if (inv->early_lost)
         return;
-    if (lrc_now_ms() > inv->early_deadline_ms || inv->nearly == LRC_EARLY_MAX)
+    if (lrc_now_ms() > inv->early_deadline_ms)
         goto lost;
+    lrc_early e;
+    memset(&e, 0, sizeof e);
+    e.kind = kind;
+    size_t bytes = EARLY_OVERHEAD;
+    if (ev->error) {
+        if (!(e.error = lrc_error_dup(ev->error)))
+            goto lost;
+        bytes += strlen(lrc_error_message(e.error)) + 256 * lrc_error_count(e.error);
+    } else {
+        int rc;
+        if (!copy_ours(inv, kind, ev->value, &e.value, &bytes, &rc)) {
+            if (rc != LRC_OK)
+                goto lost;
+            return; /* not ours */
+        }
+    }
+    if (inv->early_bytes + bytes > LRC_EARLY_MAX_BYTES)
+        goto drop;
     if (inv->nearly == inv->cap_early) {
         size_t cap = inv->cap_early ? 2 * inv->cap_early : 8;
         lrc_early *grown = realloc(inv->early, cap * sizeof *grown);
         if (!grown)
-            goto lost;
+            goto drop;
         inv->early = grown;
         inv->cap_early = cap;
     }
-    lrc_early *e = &inv->early[inv->nearly];
-    memset(e, 0, sizeof *e);
-    e->kind = kind;
-    if (ev->error) {
-        if (!(e->error = lrc_error_dup(ev->error)))
-            goto lost;
-    } else if (lrc_value_copy(&e->value, ev->value) != LRC_OK) {
-        goto lost;
-    }
-    inv->nearly++;
+    inv->early[inv->nearly++] = e;
+    inv->early_bytes += bytes;
     return;
+drop:
+    lrc_tg_value_clear(&e.value);
+    lrc_error_free(e.error);
 lost:
     /* Reported when the ID is known (logging here would call out). */
     inv->early_lost = true;
@@ -338,8 +439,8 @@ int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
     if (lost)
         lrc_inv_log(inv, LRC_LOG_WARNING,
                     "'%s': events that arrived before the command returned its ID were "
-                    "dropped (more than %d, or later than the proxy timeout + 1 s)",
-                    id, LRC_EARLY_MAX);
+                    "dropped (more than %d KiB, or later than the proxy timeout + 1 s)",
+                    id, LRC_EARLY_MAX_BYTES / 1024);
     return LRC_OK;
 }
 

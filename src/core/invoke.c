@@ -85,6 +85,22 @@ static int prepare_argument(lrc_proxy *p, const char *command, const lrc_arg *ar
     return lrc_arg_to_tango(arg, in_type, command, in, err);
 }
 
+/* Whether the string of an accepted reply can be a command ID. ska makes
+ * `<time>_<number>_<Command>` (protocol section 1.2), but IDs are opaque
+ * and foreign devices may make others: accept any non-empty word of
+ * printable characters, reject what no device would use as a key, such as
+ * a sentence ("Aborting commands"), an empty string or control
+ * characters. */
+static bool looks_like_id(const char *s)
+{
+    if (!*s)
+        return false;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c <= ' ' || *c == 0x7f)
+            return false;
+    return true;
+}
+
 /* Steps 5 and 6: the command's reply [[ResultCode], [ID or reason]]. */
 static int check_reply(const lrc_subscription *inv, const char *command, const lrc_tg_value *r,
                        lrc_error **err)
@@ -96,10 +112,17 @@ static int check_reply(const lrc_subscription *inv, const char *command, const l
                         command, lrc_tg_type_name(r->type), r->ni, r->ns);
     int64_t code = r->iv[0];
     const char *text = r->sv[0] ? r->sv[0] : "";
-    if (code == LRC_RESULT_QUEUED || code == LRC_RESULT_STARTED)
-        return LRC_OK;
     lrc_error *e;
-    if (code == LRC_RESULT_REJECTED) {
+    if ((code == LRC_RESULT_QUEUED || code == LRC_RESULT_STARTED) && looks_like_id(text))
+        return LRC_OK;
+    if (code == LRC_RESULT_QUEUED || code == LRC_RESULT_STARTED) {
+        /* e.g. the deprecated AbortCommands: [[1], ["Aborting commands"]]
+         * did its work, but there is no command to follow */
+        e = lrc_error_new(LRC_ERESULTCODE,
+                          "Unexpected reply of %s command: '%s' is not a command ID (%s is "
+                          "not a long running command that can be followed)",
+                          command, text, command);
+    } else if (code == LRC_RESULT_REJECTED) {
         e = lrc_error_new(LRC_EREJECTED, "%s command rejected: %s", command, text);
     } else {
         const char *name = lrc_result_code_name((int)code);
@@ -134,7 +157,7 @@ int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update
         lrc_tg_value_clear(&in);
         return rc;
     }
-    rc = lrc_inv_new(p, q, cb, user, &o, &inv);
+    rc = lrc_inv_new(p, q, command, cb, user, &o, &inv);
     lrc_queue_unref(q);
     if (rc != LRC_OK) {
         lrc_tg_value_clear(&in);

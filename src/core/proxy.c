@@ -118,10 +118,16 @@ static void proxy_free(lrc_proxy *p)
     free(p);
 }
 
+static void proxy_free_deferred(void *p) { proxy_free(p); }
+
 void lrc_proxy_unref(lrc_proxy *p)
 {
-    if (p && atomic_fetch_sub(&p->refs, 1) == 1)
-        proxy_free(p);
+    if (p && atomic_fetch_sub(&p->refs, 1) == 1) {
+        if (lrc_on_tango_thread()) /* never close a connection inside its callback */
+            lrc_reaper_defer(proxy_free_deferred, p);
+        else
+            proxy_free(p);
+    }
 }
 
 void lrc_proxy_close(lrc_proxy *p)

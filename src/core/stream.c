@@ -72,6 +72,7 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
 {
     lrc_stream *s = user;
     lrc_proxy *p = s->p;
+    lrc_tango_thread_enter(); /* releases of Tango objects are deferred */
     pthread_mutex_lock(&p->mu);
     p->st.events++;
     /* A listener may unlisten itself while it is served (an invocation that
@@ -82,6 +83,7 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
     if (n > 16 && !(snap = malloc(n * sizeof *snap))) {
         lrc_log(LRC_LOG_ERROR, "%s/%s: out of memory: event dropped", p->name, s->attr);
         pthread_mutex_unlock(&p->mu);
+        lrc_tango_thread_leave();
         return;
     }
     if (n > 0) /* listeners is NULL while there are none */
@@ -92,6 +94,7 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
     if (snap != small)
         free(snap);
     lrc_proxy_reap(p);
+    lrc_tango_thread_leave();
 }
 
 static lrc_stream *find_stream(lrc_proxy *p, const char *attr)

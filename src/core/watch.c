@@ -12,6 +12,7 @@
 #include "core/client_internal.h"
 #include "core/error_build.h"
 #include "core/log_internal.h"
+#include "core/str_index.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +130,9 @@ static void queue_out(lrc_watch *w, const char *command_id, lrc_decode_out *out)
     atomic_fetch_add(&w->refs, 1);
     it->out = *out;
     memset(out, 0, sizeof *out);
-    int rc = lrc_queue_push(w->queue, item_run, item_discard, it, NULL, it->out.terminal);
+    /* overflow may drop progress only, never a status or a result */
+    int rc = lrc_queue_push(w->queue, item_run, item_discard, it, NULL,
+                            it->out.terminal || !lrc_decode_out_only_progress(&it->out));
     if (rc == LRC_OK)
         return;
     item_free(it); /* not the last reference: the handle holds one */
@@ -155,20 +158,46 @@ static void decode_for(lrc_watch *w, lrc_stream_kind kind, const char *id,
     queue_out(w, id, &out);
 }
 
-static cmd_state *cmd_find(lrc_watch *w, const char *id)
+/* One v1 list event being handled: its IDs and the watch's commands, each
+ * indexed by ID, so that a list of n commands costs O(n), not O(n^2): the
+ * lists hold every command the device still knows, and this runs on a
+ * Tango thread under the proxy's lock. */
+typedef struct v1_pass {
+    const lrc_tg_value *v;
+    lrc_str_index ids;  /* ID -> its first even index in v */
+    lrc_str_index cmds; /* ID -> index in w->cmds */
+} v1_pass;
+
+static bool pass_init(v1_pass *ps, lrc_watch *w, const lrc_tg_value *v)
 {
+    ps->v = v;
+    size_t pairs = (v->ns + 1) / 2;
+    if (!lrc_str_index_init(&ps->ids, pairs))
+        return false;
+    if (!lrc_str_index_init(&ps->cmds, w->ncmds + pairs)) {
+        lrc_str_index_free(&ps->ids);
+        return false;
+    }
+    for (size_t i = 0; i < v->ns; i += 2)
+        if (v->sv[i] && *v->sv[i])
+            lrc_str_index_add(&ps->ids, v->sv[i], i); /* the first place wins */
     for (size_t i = 0; i < w->ncmds; i++)
-        if (strcmp(w->cmds[i].id, id) == 0)
-            return &w->cmds[i];
-    return NULL;
+        lrc_str_index_add(&ps->cmds, w->cmds[i].id, i);
+    return true;
+}
+
+static void pass_free(v1_pass *ps)
+{
+    lrc_str_index_free(&ps->ids);
+    lrc_str_index_free(&ps->cmds);
 }
 
 /* The state of id, added if new (NULL: out of memory). */
-static cmd_state *cmd_get(lrc_watch *w, const char *id)
+static cmd_state *cmd_get(lrc_watch *w, v1_pass *ps, const char *id)
 {
-    cmd_state *c = cmd_find(w, id);
-    if (c)
-        return c;
+    size_t k;
+    if (lrc_str_index_get(&ps->cmds, id, &k))
+        return &w->cmds[k];
     if (w->ncmds == w->capcmds) {
         size_t cap = w->capcmds ? 2 * w->capcmds : 16;
         cmd_state *grown = realloc(w->cmds, cap * sizeof *grown);
@@ -177,21 +206,22 @@ static cmd_state *cmd_get(lrc_watch *w, const char *id)
         w->cmds = grown;
         w->capcmds = cap;
     }
-    c = &w->cmds[w->ncmds];
+    cmd_state *c = &w->cmds[w->ncmds];
     memset(c, 0, sizeof *c);
     if (!(c->id = strdup(id)))
         return NULL;
+    lrc_str_index_add(&ps->cmds, c->id, w->ncmds);
     w->ncmds++;
     return c;
 }
 
 /* Forgets the commands for which keep() is false. */
-static void cmd_prune(lrc_watch *w, bool (*keep)(const cmd_state *c, const lrc_tg_value *v),
-                      const lrc_tg_value *v)
+static void cmd_prune(lrc_watch *w, bool (*keep)(const cmd_state *c, const v1_pass *ps),
+                      const v1_pass *ps)
 {
     size_t kept = 0;
     for (size_t i = 0; i < w->ncmds; i++) {
-        if (keep(&w->cmds[i], v))
+        if (keep(&w->cmds[i], ps))
             w->cmds[kept++] = w->cmds[i];
         else
             cmd_state_clear(&w->cmds[i]);
@@ -202,34 +232,25 @@ static void cmd_prune(lrc_watch *w, bool (*keep)(const cmd_state *c, const lrc_t
 /* The ID at even index i of a v1 list, unless empty or named earlier in
  * the list (a command is decoded once per event, at its first place, as
  * decode.h finds it). */
-static const char *id_at(const lrc_tg_value *v, size_t i)
+static const char *id_at(const v1_pass *ps, size_t i)
 {
-    const char *id = v->sv[i];
-    if (!id || !*id)
+    const char *id = ps->v->sv[i];
+    size_t first;
+    if (!id || !*id || !lrc_str_index_get(&ps->ids, id, &first) || first != i)
         return NULL;
-    for (size_t j = 0; j < i; j += 2)
-        if (v->sv[j] && strcmp(v->sv[j], id) == 0)
-            return NULL;
     return id;
 }
 
-static bool in_list(const lrc_tg_value *v, const char *id)
+static bool keep_listed(const cmd_state *c, const v1_pass *ps)
 {
-    for (size_t i = 0; i < v->ns; i += 2)
-        if (v->sv[i] && strcmp(v->sv[i], id) == 0)
-            return true;
-    return false;
-}
-
-static bool keep_listed(const cmd_state *c, const lrc_tg_value *v)
-{
-    (void)v;
+    (void)ps;
     return c->listed;
 }
 
-static bool keep_listed_or_progressing(const cmd_state *c, const lrc_tg_value *v)
+static bool keep_listed_or_progressing(const cmd_state *c, const v1_pass *ps)
 {
-    return c->listed || in_list(v, c->id);
+    size_t at;
+    return c->listed || lrc_str_index_get(&ps->ids, c->id, &at);
 }
 
 /* Replaces *field with a copy of text (kept as it was if out of memory:
@@ -243,45 +264,72 @@ static void remember(char **field, const char *text)
     }
 }
 
+/* Decodes the pair at index i alone: the decoder finds the ID at once
+ * instead of searching the whole list again. */
+static void decode_pair(lrc_watch *w, lrc_stream_kind kind, const v1_pass *ps, size_t i,
+                        lrc_decode_state *st)
+{
+    const lrc_tg_value *v = ps->v;
+    lrc_tg_value pair = {.type = LRC_TG_STRING_ARRAY, .sv = &v->sv[i],
+                         .ns = i + 1 < v->ns ? 2 : 1};
+    decode_for(w, kind, v->sv[i], &pair, st);
+}
+
+static bool list_pass(v1_pass *ps, lrc_watch *w, const lrc_tg_value *v)
+{
+    if (pass_init(ps, w, v))
+        return true;
+    lrc_log(LRC_LOG_ERROR, "%s: watch: out of memory: an event was dropped", w->p->name);
+    return false;
+}
+
 /* longRunningCommandStatus [id, NAME, ...]: each command whose status
  * changed (delivered only when `deliver`, else just remembered). */
 static void on_status(lrc_watch *w, const lrc_tg_value *v, bool deliver)
 {
+    v1_pass ps;
+    if (!list_pass(&ps, w, v))
+        return;
     for (size_t i = 0; i < w->ncmds; i++)
         w->cmds[i].listed = false;
     for (size_t i = 0; i < v->ns; i += 2) {
-        const char *id = id_at(v, i);
-        cmd_state *c = id ? cmd_get(w, id) : NULL;
+        const char *id = id_at(&ps, i);
+        cmd_state *c = id ? cmd_get(w, &ps, id) : NULL;
         if (!c)
             continue;
         c->listed = true;
         if (deliver)
-            decode_for(w, LRC_STREAM_V1_STATUS, id, v, &c->dec);
+            decode_pair(w, LRC_STREAM_V1_STATUS, &ps, i, &c->dec);
         else if (i + 1 < v->ns)
             remember(&c->dec.v1_last_status, v->sv[i + 1] ? v->sv[i + 1] : "");
     }
-    cmd_prune(w, keep_listed, v);
+    cmd_prune(w, keep_listed, &ps);
+    pass_free(&ps);
 }
 
 /* longRunningCommandProgress [id, "N", ...]: each command whose progress
  * changed. */
 static void on_progress(lrc_watch *w, const lrc_tg_value *v, bool deliver)
 {
+    v1_pass ps;
+    if (!list_pass(&ps, w, v))
+        return;
     for (size_t i = 0; i < v->ns; i += 2) {
-        const char *id = id_at(v, i);
-        cmd_state *c = id ? cmd_get(w, id) : NULL;
+        const char *id = id_at(&ps, i);
+        cmd_state *c = id ? cmd_get(w, &ps, id) : NULL;
         if (!c)
             continue;
         const char *text = i + 1 < v->ns ? (v->sv[i + 1] ? v->sv[i + 1] : "") : NULL;
         if (text && c->progress && strcmp(c->progress, text) == 0)
             continue;
         if (deliver)
-            decode_for(w, LRC_STREAM_V1_PROGRESS, id, v, NULL);
+            decode_pair(w, LRC_STREAM_V1_PROGRESS, &ps, i, NULL);
         if (text)
             remember(&c->progress, text);
     }
     /* commands only progress named, and no longer does: forgotten */
-    cmd_prune(w, keep_listed_or_progressing, v);
+    cmd_prune(w, keep_listed_or_progressing, &ps);
+    pass_free(&ps);
 }
 
 static void on_error(lrc_watch *w, lrc_stream_kind kind, const lrc_error *error)

@@ -41,7 +41,8 @@ public:
         try {
             forward(ed);
         } catch (...) {
-            /* conversion failed (out of memory): drop the event */
+            /* out of memory building the event: drop it (a value of the
+             * wrong type is an error event, see event_value) */
         }
         t_push_depth--;
         active_.fetch_sub(1); /* last access to *this */
@@ -84,12 +85,9 @@ private:
         } else if (!ed->attr_value) {
             e = lrc_error_new(LRC_ETANGO, "event %s without a value", ed->event.c_str());
         } else {
-            int rc = attribute_to_value(*ed->attr_value, hint_type_, hint_format_, &vh.v, &e);
-            if (rc == NEED_HINT)
-                e = lrc_error_new(LRC_ETANGO, "%s: cannot tell the data type of an empty value",
-                                  ed->attr_name.c_str());
-            else if (rc != LRC_OK && !e)
-                e = lrc_error_new(rc, "%s: cannot convert the event value", ed->attr_name.c_str());
+            /* an error, never a lost event, when the type changed */
+            event_value(*ed->attr_value, ed->attr_name.c_str(), hint_type_, hint_format_, &vh.v,
+                        &e);
         }
         eg.reset(e);
         if (e)

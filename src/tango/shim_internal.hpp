@@ -112,6 +112,15 @@ constexpr int NEED_HINT = 1;
 int attribute_to_value(Tango::DeviceAttribute &da, int hint_type, int hint_format,
                        lrc_tg_value *out, lrc_error **err);
 
+/* The value of a change event for the C callback, converted with the
+ * attribute's type as known at subscription (hint_type / hint_format).
+ * LRC_OK with *out filled, or a failure with *err set (never neither): a
+ * value that no longer has that type (the device changed the attribute)
+ * is LRC_ETANGO "<attr>: the event value cannot be read as <type> ...",
+ * with cppTango's DevError stack, not a lost event. Never throws. */
+int event_value(Tango::DeviceAttribute &da, const char *attr, int hint_type, int hint_format,
+                lrc_tg_value *out, lrc_error **err) noexcept;
+
 } // namespace lrcshim
 
 #endif

@@ -230,7 +230,10 @@ int lrc_tg_ping(lrc_tg_proxy *p, lrc_error **err);
  * lrc_tg_read_attribute (an empty spectrum arrives as the *_ARRAY type
  * with length 0). Error events carry cppTango's stack (for example
  * API_EventTimeout from the keep-alive thread) with code LRC_ETANGO; a
- * value the shim cannot convert arrives as an error without a stack. */
+ * value the shim cannot convert arrives as an error without a stack, and
+ * one that no longer has the attribute's type as it was at subscription
+ * (the device changed it) as an error "<attr>: the event value cannot be
+ * read as <type> ..." with cppTango's stack: never a lost event. */
 typedef struct lrc_tg_event {
     const char *attr_name;      /* full name as Tango gives it (lower case) */
     const lrc_tg_value *value;  /* the attribute value, or NULL on error    */

@@ -589,4 +589,40 @@ int attribute_to_value(Tango::DeviceAttribute &da, int hint_type, int hint_forma
     return LRC_OK;
 }
 
+int event_value(Tango::DeviceAttribute &da, const char *attr, int hint_type, int hint_format,
+                lrc_tg_value *out, lrc_error **err) noexcept
+{
+    lrc_error *e = nullptr;
+    const char *type = hint_type >= 0 ? tango_type_name(hint_type) : "its type";
+    try {
+        int rc = attribute_to_value(da, hint_type, hint_format, out, &e);
+        if (rc == LRC_OK)
+            return LRC_OK;
+        if (rc == NEED_HINT) {
+            lrc_error_free(e);
+            return lrc_fail(err, LRC_ETANGO, "%s: cannot tell the data type of an empty value",
+                            attr);
+        }
+        if (!e)
+            return lrc_fail(err, rc, "%s: cannot convert the event value", attr);
+        return lrc_error_give(err, e);
+    } catch (const Tango::DevFailed &df) {
+        /* The extraction refused the type the attribute had when it was
+         * subscribed (wrongtype_flag): the device changed it since. */
+        lrc_error_free(e);
+        e = error_from_errlist(df.errors, LRC_ETANGO);
+        lrc_error_set(e, LRC_ETANGO,
+                      "%s: the event value cannot be read as %s, the attribute's type when it was "
+                      "subscribed (did the device change it? subscribe again)",
+                      attr, type);
+        return lrc_error_give(err, e);
+    } catch (const std::bad_alloc &) {
+        lrc_error_free(e);
+        return lrc_fail(err, LRC_ENOMEM, "%s: out of memory converting an event", attr);
+    } catch (...) {
+        lrc_error_free(e);
+        return lrc_fail(err, LRC_ETANGO, "%s: cannot convert the event value", attr);
+    }
+}
+
 } // namespace lrcshim

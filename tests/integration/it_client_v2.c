@@ -302,8 +302,9 @@ static void test_unknown_and_not_lrc(void **state)
     crec_clear(&r);
 }
 
-/* 35: AbortCommands answers [[STARTED], ["Aborting commands"]]: accepted,
- * never followed by events, and nothing hangs. */
+/* 35: AbortCommands answers [[STARTED], ["Aborting commands"]]: the drain
+ * starts, but that is no command ID (issue 10 item 4): lrc_invoke fails
+ * at once with LRC_ERESULTCODE, nothing stays subscribed, nothing hangs. */
 static void test_abort_commands(void **state)
 {
     fx *f = *state;
@@ -312,11 +313,14 @@ static void test_abort_commands(void **state)
     lrc_subscription *sub = NULL;
     lrc_error *err = NULL;
     assert_int_equal(lrc_invoke(f->p, "AbortCommands", NULL, crec_cb, &r, NULL, &sub, &err),
-                     LRC_OK);
-    assert_string_equal(lrc_subscription_command_id(sub), "Aborting commands");
+                     LRC_ERESULTCODE);
+    assert_null(sub);
+    assert_non_null(strstr(lrc_error_message(err),
+                           "Unexpected reply of AbortCommands command: 'Aborting commands' is "
+                           "not a command ID"));
+    lrc_error_free(err);
     barrier(f);
     assert_int_equal(r.n, 0);
-    lrc_subscription_free(sub);
     crec_clear(&r);
 }
 

@@ -76,6 +76,8 @@ struct fake_device {
     fake_lrc *lrcs, *lrcs_tail;
     char *last_result_id, *last_result; /* longRunningCommandResult */
     int open_conns, opens;
+    bool untracked;         /* pushes do not update the table (fake_track_pushes) */
+    int closes_in_callback; /* close called inside an event callback (forbidden) */
     int64_t timeout_ms;
     fake_value *values;
     char **attr_names; /* fake_set_attribute_list, or NULL */
@@ -182,7 +184,7 @@ static bool is_terminal_name(const char *s)
  * would have). */
 static void track_push(fake_device *d, const char *attr, const lrc_tg_value *v)
 {
-    if (!v || v->type != LRC_TG_STRING_ARRAY)
+    if (!v || v->type != LRC_TG_STRING_ARRAY || d->untracked)
         return;
     if (strcasecmp(attr, "_lrcEvent") == 0 && v->ns == 2 && v->sv[0] && *v->sv[0]) {
         json_t *j = json_loads(v->sv[1] ? v->sv[1] : "", 0, NULL);
@@ -270,10 +272,15 @@ static int t_open(void *ctx, const char *device, int64_t timeout_ms, void **conn
     return LRC_OK;
 }
 
+/* How many event deliveries are on this thread's stack. */
+static _Thread_local int t_in_event;
+
 static void t_close(void *conn)
 {
     fake_device *d = conn;
     pthread_mutex_lock(&d->mu);
+    if (t_in_event > 0) /* cppTango: a 5 s wait, then a freed mutex unlocked */
+        d->closes_in_callback++;
     d->open_conns--;
     pthread_cond_broadcast(&d->cv);
     pthread_mutex_unlock(&d->mu);
@@ -498,7 +505,9 @@ static void deliver_locked(fake_device *d, fake_sub *s, const lrc_tg_value *valu
     lrc_tg_event_fn fn = s->fn;
     void *user = s->user;
     pthread_mutex_unlock(&d->mu);
+    t_in_event++;
     fn(&ev, user);
+    t_in_event--;
     lrc_tg_value_clear(&copy);
     lrc_error_free(ecopy);
     pthread_mutex_lock(&d->mu);
@@ -835,6 +844,14 @@ int fake_bad_unsubscribes(fake_device *d)
 GETTER(fake_calls, calls)
 GETTER(fake_inout_calls, inout_calls)
 GETTER(fake_open_connections, open_conns)
+GETTER(fake_closes_in_callback, closes_in_callback)
+
+void fake_track_pushes(fake_device *d, bool track)
+{
+    pthread_mutex_lock(&d->mu);
+    d->untracked = !track;
+    pthread_mutex_unlock(&d->mu);
+}
 GETTER(fake_opens, opens)
 
 bool fake_wait_closed(fake_device *d, int64_t timeout_ms)

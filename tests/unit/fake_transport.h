@@ -164,6 +164,13 @@ void fake_trace_clear(fake_device *d);
 lrc_tg_value fake_last_input(fake_device *d);
 /* Connections open now / ever. */
 int fake_open_connections(fake_device *d);
+/* Connections closed from inside an event callback (which cppTango
+ * forbids: the library must defer that). */
+int fake_closes_in_callback(fake_device *d);
+/* With track false, pushed events no longer update the table of commands
+ * (its bookkeeping is linear per ID: timing tests of the library turn it
+ * off). */
+void fake_track_pushes(fake_device *d, bool track);
 int fake_opens(fake_device *d);
 /* Waits (at most timeout_ms) until no connection is open; true if none is. */
 bool fake_wait_closed(fake_device *d, int64_t timeout_ms);

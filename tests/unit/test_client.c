@@ -844,6 +844,35 @@ static void test_reply_of_wrong_shape(void **state)
     rec_destroy(&r);
 }
 
+/* Issue 10 item 4: an accepted code whose string is no command ID (the
+ * deprecated AbortCommands replies [[1], ["Aborting commands"]]) is not
+ * followed as a command. */
+static void test_reply_that_is_not_an_id(void **state)
+{
+    fx *f = *state;
+    const char *texts[] = {"Aborting commands", "", "id\twith\ttabs", "line\n"};
+    script sc = {.silent = true, .code = LRC_RESULT_STARTED};
+    set_script(f, "AbortCommands", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    for (size_t i = 0; i < COUNT(texts); i++) {
+        sc.text = texts[i];
+        sc.code = i % 2 ? LRC_RESULT_QUEUED : LRC_RESULT_STARTED;
+        lrc_error *e = invoke_fail(f, "AbortCommands", NULL, &r, LRC_ERESULTCODE);
+        assert_non_null(strstr(lrc_error_message(e), "is not a command ID"));
+        lrc_error_free(e);
+        assert_int_equal(fake_live_total(f->d), 0);
+    }
+    /* foreign shapes of IDs are still accepted */
+    sc.text = "abc-123";
+    lrc_subscription *s = invoke_ok(f, "AbortCommands", NULL, &r);
+    assert_string_equal(lrc_subscription_command_id(s), "abc-123");
+    lrc_subscription_free(s);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 0);
+    rec_destroy(&r);
+}
+
 /* 16: events pushed before the command fails are dropped with it. */
 static void test_failed_invocation_discards_early_events(void **state)
 {
@@ -1202,8 +1231,8 @@ static void test_command_returning_after_the_bound(void **state)
     char msg[512];
     snprintf(msg, sizeof msg,
              "'%s': events that arrived before the command returned its ID were dropped "
-             "(more than %d, or later than the proxy timeout + 1 s)",
-             id, LRC_EARLY_MAX);
+             "(more than %d KiB, or later than the proxy timeout + 1 s)",
+             id, LRC_EARLY_MAX_BYTES / 1024);
     assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
     /* with nothing kept, the (young) stream brought no event for the ID:
      * lrc_invoke asked the device, which tracked the late QUEUED */
@@ -1783,6 +1812,117 @@ static void test_result_json_values(void **state)
                         "Unhandled exception during execution: bo\xc3\xb6m");
     assert_string_equal(last->result_json,
                         "[3, \"Unhandled exception during execution: bo\\u00f6m\"]");
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* Issue 10 item 2: a final event that strict JSON refuses but Python reads
+ * (json.dumps writes NaN and Infinity; any number; Latin-1 bytes) ends the
+ * command with its result; one that is no JSON even to Python still ends
+ * it, with an error update and the status found in it. */
+static void test_final_events_python_reads(void **state)
+{
+    fx *f = *state;
+    struct {
+        const char *event, *result_json;
+    } cases[] = {
+        {"{\"status\": 5, \"result\": [0, NaN]}", "[0, NaN]"},
+        {"{\"status\": 5, \"result\": [Infinity, -Infinity, \"NaN\"]}",
+         "[Infinity, -Infinity, \"NaN\"]"},
+        {"{\"status\": 7, \"result\": [3, 1e400]}", "[3, 1e400]"},
+        {"{\"status\": 5, \"result\": [0, 123456789012345678901234567890]}",
+         "[0, 123456789012345678901234567890]"},
+        {"{\"status\": 5, \"result\": [0, \"caf\xe9\"]}", "[0, \"caf\\u00e9\"]"},
+    };
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        rec r;
+        rec_init(&r, f);
+        lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+        const upd *u = after_creation(&r);
+        fake_push_lrc(f->d, lrc_subscription_command_id(s), cases[i].event);
+        if (!rec_wait_final(&r))
+            fail_msg("no final update for %s", cases[i].event);
+        assert_int_equal(rec_n(&r), 2);
+        assert_true(u[0].final);
+        assert_true(u[0].has & LRC_HAS_RESULT);
+        assert_string_equal(u[0].result_json, cases[i].result_json);
+        lrc_subscription_free(s);
+        rec_destroy(&r);
+    }
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    const upd *u = after_creation(&r);
+    fake_push_lrc(f->d, lrc_subscription_command_id(s), "{\"status\": 3, \"result\": [7, \"x");
+    assert_true(rec_wait_final(&r));
+    assert_int_equal(rec_n(&r), 3);
+    assert_int_equal(u[0].has, LRC_HAS_ERROR);
+    assert_false(u[0].final);
+    assert_status(&u[1], LRC_STATUS_ABORTED, true);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* Issue 10 item 5: events before the ID is known. Other commands' traffic
+ * is not kept (ska's IDs name their command), however much of it comes;
+ * the command's own is bounded in bytes, not in events. */
+static int busy_device_handler(fake_device *d, void *user, const char *cmd,
+                               const lrc_tg_value *in, lrc_tg_value *out, lrc_error **err)
+{
+    (void)in, (void)err;
+    bool big = user != NULL;
+    char *id = fake_new_id(d, cmd);
+    fake_push_creation(d, id, false);
+    static char payload[40 * 1024];
+    memset(payload, 'x', sizeof payload - 1);
+    char *json = malloc(sizeof payload + 64);
+    assert_non_null(json);
+    snprintf(json, sizeof payload + 64, "{\"result\": \"%s\"}", payload);
+    for (int i = 0; i < (big ? 8 : 6000); i++) {
+        const char *other[] = {"1796291733.18932_57661982913396_Scan", "{\"progress\": 5}"};
+        if (big)
+            fake_push_lrc(d, id, json); /* 8 x 40 KiB of its own */
+        else if (i % 1000 == 999)
+            fake_push_lrc(d, other[0], json); /* large too */
+        else
+            fake_push_strings(d, LRC_EVENT, other, 2);
+    }
+    free(json);
+    fake_push_lrc(d, id, J_QUEUED);
+    fake_reply(out, LRC_RESULT_QUEUED, id);
+    free(id);
+    return LRC_OK;
+}
+
+static void test_early_buffer_keeps_only_its_own_bytes(void **state)
+{
+    fx *f = *state;
+    fake_add_command(f->d, "On", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, busy_device_handler,
+                     NULL);
+    fake_add_command(f->d, "Off", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, busy_device_handler,
+                     f);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    assert_true(rec_wait(&r, 2));
+    assert_status(&r.u[0], LRC_STATUS_STAGING, false);
+    assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "'%s': events that arrived before the command returned its ID were dropped "
+             "(more than 256 KiB, or later than the proxy timeout + 1 s)",
+             lrc_subscription_command_id(s));
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 0);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+
+    rec_init(&r, f);
+    s = invoke_ok(f, "Off", NULL, &r);
+    snprintf(msg, sizeof msg,
+             "'%s': events that arrived before the command returned its ID were dropped "
+             "(more than 256 KiB, or later than the proxy timeout + 1 s)",
+             lrc_subscription_command_id(s));
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
     lrc_subscription_free(s);
     rec_destroy(&r);
 }
@@ -2548,7 +2688,7 @@ static int flood_handler(fake_device *d, void *user, const char *cmd, const lrc_
     (void)user;
     char *id = fake_new_id(d, cmd);
     fake_push_creation(d, id, false);
-    for (int i = 1; i <= LRC_EARLY_MAX; i++) {
+    for (int i = 1; i <= 4096; i++) { /* over LRC_EARLY_MAX_BYTES */
         char json[48];
         snprintf(json, sizeof json, "{\"progress\": %d}", i % 101);
         fake_push_lrc(d, id, json);
@@ -2654,6 +2794,12 @@ static void test_lost_first_events(void **state)
     for (int i = 0; i < NJOBS; i++)
         pthread_join(t[i], NULL);
     for (int i = 0; i < NJOBS; i++) {
+        if (i == ABORTCMDS || i == EMPTY) {
+            /* 35, and issue 10 item 4: no command ID, no command to follow */
+            assert_int_equal(jobs[i].rc, LRC_ERESULTCODE);
+            assert_null(jobs[i].r.sub);
+            continue;
+        }
         assert_int_equal(jobs[i].rc, LRC_OK);
         assert_true(jobs[i].ms >= 900); /* each waited for a first event */
     }
@@ -2692,21 +2838,15 @@ static void test_lost_first_events(void **state)
              ", command CheckLongRunningCommandStatus");
     assert_hook_once(LRC_LOG_WARNING, fmt, id[BROKEN]);
 
-    /* 35: AbortCommands answers [[STARTED], ["Aborting commands"]], no ID:
-     * lrc_invoke succeeds, nothing hangs, and the device says NOT_FOUND. */
-    assert_string_equal(id[ABORTCMDS], "Aborting commands");
-    const char *not_found = "'%s': " WAIT_TEXT ", and the device does not know this command ID "
-                            "(NOT_FOUND): no event will come for it";
-    assert_hook_once(LRC_LOG_WARNING, not_found, "Aborting commands");
-    /* 13: an empty "ID" (v1) never matches the result's initial ["", ""] */
-    assert_string_equal(id[EMPTY], "");
-    assert_hook_once(LRC_LOG_WARNING, not_found, "");
+    /* 35: AbortCommands answers [[STARTED], ["Aborting commands"]], no ID;
+     * 13: an empty "ID" (v1) never matches the result's initial ["", ""]:
+     * both fail at once (above), nothing is followed. */
 
     /* More early events than the buffer holds: all dropped, with a warning;
      * what comes after the ID arrives */
     assert_hook_once(LRC_LOG_WARNING,
                      "'%s': events that arrived before the command returned its ID were "
-                     "dropped (more than 4096, or later than the proxy timeout + 1 s)",
+                     "dropped (more than 256 KiB, or later than the proxy timeout + 1 s)",
                      id[FLOOD]);
     assert_hook_once(LRC_LOG_WARNING,
                      "'%s': " WAIT_TEXT "; the device reports STAGING: earlier events were "
@@ -2881,13 +3021,13 @@ static void test_queue_overflow_keeps_the_final_callback(void **state)
     rec_release(&b);
     assert_true(rec_wait_final(&a));
     assert_int_equal(rec_n(&a), 4);
-    assert_progress(&a.u[0], 8);
+    assert_status(&a.u[0], LRC_STATUS_STAGING, false); /* a status is never dropped */
     assert_progress(&a.u[1], 9);
     assert_progress(&a.u[2], 10);
     assert_true(a.u[3].final);
     lrc_queue_stats st;
     lrc_scheduler_get_stats(s2, &st);
-    assert_int_equal(st.dropped, 8); /* a's creation event and progress 1-7 */
+    assert_int_equal(st.dropped, 8); /* progress 1-8 */
 
     /* the queued callbacks of a freed handle are dropped the same way */
     rec b2, c;
@@ -2909,8 +3049,8 @@ static void test_queue_overflow_keeps_the_final_callback(void **state)
     fake_push_lrc(f->d, ib2, J_DONE);
     rec_release(&b2);
     assert_true(rec_wait_final(&b2));
-    assert_int_equal(rec_n(&b2), 5);
-    assert_progress(&b2.u[1], 2);
+    assert_int_equal(rec_n(&b2), 4); /* c's creation event (a status) stays queued */
+    assert_progress(&b2.u[1], 3);
     assert_int_equal(rec_n(&c), 0);
 
     fake_push_lrc(f->d, ib, J_DONE);
@@ -2924,6 +3064,51 @@ static void test_queue_overflow_keeps_the_final_callback(void **state)
     rec_destroy(&b);
     rec_destroy(&b2);
     rec_destroy(&c);
+}
+
+/* Issue 10 item 3: v1 sends a command's result as an update of its own just
+ * before the final status; an overflowing queue drops progress only, never
+ * that result (nor a status). */
+static void test_v1_overflow_keeps_the_result(void **state)
+{
+    fx *f = *state;
+    fake_set_protocol(f->d, false, 0, 0);
+    lrc_scheduler_options so;
+    lrc_scheduler_options_init(&so);
+    so.queue_capacity = 1;
+    lrc_scheduler *s2 = NULL;
+    assert_int_equal(lrc_scheduler_new(&so, &s2, NULL), LRC_OK);
+    rec b, a;
+    rec_init(&b, f);
+    rec_init(&a, f);
+    b.block_at = 1; /* its creation event holds the worker */
+    invoke_on(f, s2, "Off", &b);
+    invoke_on(f, s2, "On", &a); /* its creation event is queued */
+    const char *ia = lrc_subscription_command_id(a.sub);
+    assert_true(rec_wait_blocked(&b));
+    PUSH(f->d, V1_PROGRESS, ia, "10");
+    PUSH(f->d, V1_PROGRESS, ia, "20");
+    PUSH(f->d, V1_RESULT, ia, "[0, \"done\"]");
+    PUSH(f->d, V1_STATUS, ia, "COMPLETED");
+    rec_release(&b);
+    assert_true(rec_wait_final(&a));
+    assert_int_equal(rec_n(&a), 3);
+    assert_status(&a.u[0], LRC_STATUS_STAGING, false);
+    assert_int_equal(a.u[1].has, LRC_HAS_RESULT | LRC_HAS_RESULT_CODE);
+    assert_string_equal(a.u[1].result_json, "[0, \"done\"]");
+    assert_status(&a.u[2], LRC_STATUS_COMPLETED, true);
+    lrc_queue_stats st;
+    lrc_scheduler_get_stats(s2, &st);
+    assert_int_equal(st.dropped, 2); /* the two progress updates */
+
+    PUSH(f->d, V1_STATUS, lrc_subscription_command_id(b.sub), "COMPLETED");
+    assert_true(rec_wait_final(&b));
+    lrc_subscription_free(a.sub);
+    lrc_subscription_free(b.sub);
+    lrc_scheduler_free(s2);
+    assert_int_equal(fake_live_total(f->d), 0);
+    rec_destroy(&a);
+    rec_destroy(&b);
 }
 
 /* A fire-and-forget invocation whose scheduler is freed before the command
@@ -2947,6 +3132,7 @@ static void test_fire_and_forget_outlives_its_scheduler(void **state)
     assert_true(rec_wait(&r, 2));
     lrc_scheduler_free(s2);
     fake_push_lrc(f->d, sc.id, J_DONE); /* nowhere to run its callback */
+    assert_true(lrc_reaper_wait_idle(WAIT_MS)); /* the event thread left it to the reaper */
     int live = fake_live_total(f->d);
     lrc_proxy_close(f->p);
     f->p = NULL;
@@ -2955,6 +3141,36 @@ static void test_fire_and_forget_outlives_its_scheduler(void **state)
     rec_destroy(&r);
     assert_int_equal(live, 0);
     assert_true(closed);
+}
+
+/* Issue 10 item 1: the same, but the proxy is closed first: the event that
+ * finds the scheduler gone arrives on a Tango thread and ends the last use
+ * of the proxy there. Its connection must be closed elsewhere (cppTango
+ * waits 5 s, then unlocks a freed mutex, when a proxy is closed inside its
+ * own event callback). */
+static void test_last_proxy_use_ends_on_a_tango_thread(void **state)
+{
+    fx *f = *state;
+    lrc_scheduler *s2 = NULL;
+    assert_int_equal(lrc_scheduler_new(NULL, &s2, NULL), LRC_OK);
+    lrc_invoke_options o = f->o;
+    o.scheduler = s2;
+    rec r;
+    rec_init(&r, f);
+    r.s = s2;
+    assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, &o, NULL, NULL), LRC_OK);
+    assert_true(rec_wait(&r, 1)); /* STAGING */
+    lrc_proxy_close(f->p); /* the invocation keeps it open */
+    f->p = NULL;
+    assert_int_equal(fake_open_connections(f->d), 1);
+    lrc_scheduler_free(s2);
+    fake_push_lrc_thread(f->d, r.u[0].id, J_IN_PROGRESS);
+    bool closed = fake_wait_closed(f->d, WAIT_MS);
+    assert_int_equal(fake_closes_in_callback(f->d), 0);
+    assert_true(closed);
+    assert_int_equal(fake_live_total(f->d), 0);
+    assert_int_equal(rec_n(&r), 1);
+    rec_destroy(&r);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2990,6 +3206,7 @@ int main(void)
         T(test_rejected_command),
         T(test_unexpected_result_codes),
         T(test_reply_of_wrong_shape),
+        T(test_reply_that_is_not_an_id),
         T(test_failed_invocation_discards_early_events),
         T(test_queued_and_started_accepted),
         T(test_no_argument_and_falsy_arguments_differ),
@@ -3015,6 +3232,8 @@ int main(void)
         T(test_two_invocations_share_one_stream),
         T(test_v1_repeated_status_delivered_once),
         T(test_result_json_values),
+        T(test_final_events_python_reads),
+        T(test_early_buffer_keeps_only_its_own_bytes),
         T(test_free_stops_callbacks),
         T(test_free_after_final),
         T(test_free_waits_for_the_final_unsubscribe),
@@ -3036,7 +3255,9 @@ int main(void)
         T(test_first_events_lost_mid_command),
         T(test_invoke_options_size_is_honoured),
         T(test_queue_overflow_keeps_the_final_callback),
+        T(test_v1_overflow_keeps_the_result),
         T(test_fire_and_forget_outlives_its_scheduler),
+        T(test_last_proxy_use_ends_on_a_tango_thread),
     };
     /* TEST_CLIENT_ONLY / TEST_CLIENT_SKIP: comma-separated fnmatch patterns
      * of test names, e.g. TEST_CLIENT_SKIP='*outlives*,*connect*'. */

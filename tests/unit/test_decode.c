@@ -494,8 +494,8 @@ static void test_v2_malformed(void **state)
     lrc_decode_out_clear(&out);
 
     static const char *const texts[] = {
-        "not json", "", "[1, 2]", "\"status\"", "5", "null", "{\"status\": 1} x",
-        "{\"status\": 1,}", "{'status': 1}", "{\"status\": NaN}",
+        "not json", "", "[1, 2]", "\"status\"", "5", "null", "{'status': 1}",
+        "{\"status\": 12,}", "{\"status\": \"5\"",
     };
     for (size_t i = 0; i < COUNT(texts); i++) {
         char msg[128];
@@ -504,6 +504,58 @@ static void test_v2_malformed(void **state)
         assert_malformed(&out, msg);
         lrc_decode_out_clear(&out);
     }
+
+    /* Not JSON even to Python, but with a status: the error, then the
+     * status, so that a final one still ends the invocation. */
+    static const struct {
+        const char *text;
+        lrc_status status;
+    } with_status[] = {
+        {"{\"status\": 1} x", LRC_STATUS_QUEUED},
+        {"{\"status\": 2,}", LRC_STATUS_IN_PROGRESS},
+        {"{\"status\": 5, \"result\": [0, \"trunc", LRC_STATUS_COMPLETED},
+        {"{\"result\": [0, x], \"status\" :7}", LRC_STATUS_FAILED},
+    };
+    for (size_t i = 0; i < COUNT(with_status); i++) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "'" ID "' command sent a malformed event: %s",
+                 with_status[i].text);
+        v2(with_status[i].text, &out);
+        assert_int_equal(out.n, 2);
+        assert_error_update(&out.upd[0], "LRC_MalformedEvent", msg);
+        assert_int_equal(out.upd[1].has, LRC_HAS_STATUS);
+        assert_int_equal(out.upd[1].status, with_status[i].status);
+        assert_int_equal(out.terminal, lrc_status_is_terminal(with_status[i].status));
+        lrc_decode_out_clear(&out);
+    }
+}
+
+/* Python's json reads what json.dumps writes for non-finite floats, and
+ * numbers of any size: they are kept as written. */
+static void test_v2_python_json(void **state)
+{
+    (void)state;
+    lrc_decode_out out;
+    v2("{\"status\": NaN}", &out); /* JSON to Python: an unknown status */
+    assert_int_equal(out.n, 2);
+    assert_int_equal(out.upd[1].has, LRC_HAS_UNKNOWN_STATUS);
+    assert_string_equal(out.upd[1].status_raw, "NaN");
+    lrc_decode_out_clear(&out);
+
+    v2("{\"progress\": 1e999, \"result\": [-Infinity, 99999999999999999999]}", &out);
+    assert_int_equal(out.n, 1);
+    assert_string_equal(out.upd[0].result_json, "[-Infinity, 99999999999999999999]");
+    assert_string_equal(out.upd[0].extra_json, "{\"progress\": 1e999}");
+    lrc_decode_out_clear(&out);
+
+    v2("{\"result\": [\"NaN\", \"a\\\"NaN\", 1.5e3, -0]}", &out); /* strict JSON untouched */
+    assert_string_equal(out.upd[0].result_json, "[\"NaN\", \"a\\\"NaN\", 1500.0, 0]");
+    lrc_decode_out_clear(&out);
+
+    v2("{\"status\": 5, \"result\": [0, \"caf\xe9\"]}", &out); /* Latin-1 */
+    assert_true(out.terminal);
+    assert_string_equal(out.upd[0].result_json, "[0, \"caf\\u00e9\"]");
+    lrc_decode_out_clear(&out);
 }
 
 /* ------------------------------------------------------------------------
@@ -955,6 +1007,7 @@ int main(void)
         cmocka_unit_test(test_v2_unknown_status_and_bad_progress),
         cmocka_unit_test(test_v2_ignored),
         cmocka_unit_test(test_v2_malformed),
+        cmocka_unit_test(test_v2_python_json),
         cmocka_unit_test(test_v1_status_lookup),
         cmocka_unit_test(test_v1_status_every_name),
         cmocka_unit_test(test_v1_status_repeats_suppressed),

@@ -1077,6 +1077,50 @@ static void test_watch_v1_follows_every_command(void **state)
     wrec_destroy(&r);
 }
 
+/* Issue 10 item 6: a v1 list of n commands costs O(n) on the Tango
+ * thread (under the proxy lock), not O(n^2): 20000 commands, as a busy
+ * device's status list, then their progress, are routed in well under a
+ * second (the quadratic version took many). */
+static void test_watch_v1_long_lists_in_linear_time(void **state)
+{
+    fx *f = *state;
+    fake_set_protocol(f->d, false, 0, 0);
+    enum { N = 20000 };
+    char **ids = calloc(N, sizeof *ids);
+    const char **sv = calloc(2 * N, sizeof *sv);
+    assert_non_null(ids);
+    assert_non_null(sv);
+    for (int i = 0; i < N; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "1796291733.18932_%014d_Scan", i);
+        ids[i] = xstrdup(id);
+    }
+    fake_track_pushes(f->d, false); /* time the library, not the fake */
+    wrec r;
+    wrec_init(&r, f);
+    lrc_watch *w = watch_ok(f, &r);
+    const char *what[] = {"STAGING", "QUEUED", "42"};
+    const char *attr[] = {V1_STATUS, V1_STATUS, V1_PROGRESS};
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < N; i++) {
+            sv[2 * i] = ids[i];
+            sv[2 * i + 1] = what[k];
+        }
+        int64_t t0 = lrc_now_ms();
+        assert_int_equal(fake_push_strings(f->d, attr[k], sv, 2 * N), 1);
+        int64_t ms = lrc_now_ms() - t0;
+        fprintf(stderr, "%s list of %d commands routed in %lld ms\n", attr[k], N, (long long)ms);
+        assert_true(ms < 1000);
+    }
+    barrier(f);
+    lrc_watch_free(w);
+    wrec_destroy(&r);
+    for (int i = 0; i < N; i++)
+        free(ids[i]);
+    free(ids);
+    free(sv);
+}
+
 /* A watch that joins streams already subscribed (here by a connected
  * interface) gets no initial value: it reads the lists instead. */
 static void test_watch_v1_joins_existing_streams(void **state)
@@ -1333,6 +1377,7 @@ int main(void)
         T(test_plain_command),
         T(test_watch_v2_follows_every_command),
         T(test_watch_v1_follows_every_command),
+        T(test_watch_v1_long_lists_in_linear_time),
         T(test_watch_v1_joins_existing_streams),
         T(test_watch_shares_streams_with_invocations),
         T(test_watch_free),
