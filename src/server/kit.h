@@ -76,8 +76,11 @@ struct lrc_device {
     lrc_task *running;   /* tasks taken by workers, not yet finished */
     size_t n_running;
     bool aborting;
-    char **pending_aborts; /* IDs of Abort commands waiting for the drain */
-    size_t n_pending_aborts;
+    /* ID of the one tracked Abort waiting for the drain (NULL: none, or
+     * only AbortCommands). Later Aborts join it, so that the IN_PROGRESS
+     * commands stay within MaxExecutingTasks + 1 (the size of lrcExecuting
+     * and longRunningCommandInProgress) however many Aborts arrive. */
+    char *abort_id;
     bool stopping;
     double next_deadline; /* monotonic; < 0: none */
     double hold_deadline; /* monotonic, when held pushes are due; < 0: none */

@@ -218,6 +218,7 @@ static void device_free(lrc_device *dev)
     kit_publish_free(dev);
     kit_executor_destroy(dev);
     lrc_tracker_free(dev->tracker);
+    free(dev->abort_id);
     for (size_t i = 0; i < dev->n_commands; i++)
         free_command(dev->commands[i]);
     free(dev->commands);
