@@ -183,7 +183,11 @@ lrc_command_def lrc_command_def_init(const char *name, lrc_arg_kind arg_kind, lr
 
 /* Adds a long running command to the device (its Tango command returns
  * DevVarLongStringArray). Call only from the init hook. The definition is
- * copied (strings too). */
+ * copied (strings too). Refuses (LRC_EINVAL, nothing added) the name of a
+ * command every kit device has (Abort, AbortCommands,
+ * CheckLongRunningCommandStatus, Init, State, Status) and the name of a
+ * command already added, compared case-insensitively as Tango compares
+ * command names: Tango would replace the first silently. */
 int lrc_device_add_command(lrc_device *dev, const lrc_command_def *def, lrc_error **err);
 
 /* ------------------------------------------------------------------------

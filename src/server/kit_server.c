@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DEFAULT_MAX_QUEUED 32
 #define DEFAULT_MAX_EXECUTING 1
@@ -91,12 +92,40 @@ static void free_command(kit_command *c)
     free(c);
 }
 
+/* Commands every kit device has: Tango's own and the kit's. Tango would let
+ * a command of the same name replace one silently (names are
+ * case-insensitive there), and then `Abort` would queue behind the running
+ * task and abort nothing. */
+static const char *const builtin_commands[] = {
+    "Abort", "AbortCommands", "CheckLongRunningCommandStatus", "Init", "State", "Status",
+};
+
+static int check_command_name(const lrc_device *dev, const char *name, lrc_error **err)
+{
+    for (size_t i = 0; i < sizeof builtin_commands / sizeof builtin_commands[0]; i++)
+        if (strcasecmp(name, builtin_commands[i]) == 0)
+            return lrc_fail(err, LRC_EINVAL,
+                            "lrc_device_add_command: \"%s\" is the name of the built-in command "
+                            "%s (Tango command names are case-insensitive)",
+                            name, builtin_commands[i]);
+    for (size_t i = 0; i < dev->n_commands; i++)
+        if (strcasecmp(name, dev->commands[i]->def.name) == 0)
+            return lrc_fail(err, LRC_EINVAL,
+                            "lrc_device_add_command: \"%s\" is the name of the command %s, "
+                            "already added (Tango command names are case-insensitive)",
+                            name, dev->commands[i]->def.name);
+    return LRC_OK;
+}
+
 int lrc_device_add_command(lrc_device *dev, const lrc_command_def *def, lrc_error **err)
 {
     if (!dev || !def || !def->name || !def->name[0] || !def->task)
         return lrc_fail(err, LRC_EINVAL, "lrc_device_add_command: name and task are required");
     if (def->size < sizeof *def)
         return lrc_fail(err, LRC_EINVAL, "lrc_device_add_command: use lrc_command_def_init()");
+    int rc = check_command_name(dev, def->name, err);
+    if (rc != LRC_OK)
+        return rc;
     kit_command *c = calloc(1, sizeof *c);
     kit_command **grown = realloc(dev->commands, (dev->n_commands + 1) * sizeof *grown);
     if (grown)
