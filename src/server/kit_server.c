@@ -316,6 +316,11 @@ int lrc_server_main(int argc, char **argv, const lrc_server_config *cfg)
         fprintf(stderr, "lrc_server_main: invalid configuration (use lrc_server_config_init)\n");
         return 1;
     }
+    if (argc < 2 || !argv || !argv[0] || !argv[1] || !argv[1][0]) {
+        fprintf(stderr, "usage: %s INSTANCE [Tango options]\n",
+                argc > 0 && argv && argv[0] ? argv[0] : "server");
+        return 1;
+    }
     lrc_tg_class_def def = {
         .class_name = cfg->class_name,
         .init_device = init_device,
