@@ -59,6 +59,7 @@ struct lrc_device {
     char **published[LRC_ATTR_COUNT]; /* last value pushed (or initial) */
     size_t published_n[LRC_ATTR_COUNT];
     bool has_published[LRC_ATTR_COUNT];
+    uint64_t published_gen[LRC_ATTR_COUNT]; /* tracker generation published */
     kit_command **commands;
     size_t n_commands;
     /* pushes held for fresh subscribers (kit_hold.c) */

@@ -137,6 +137,9 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
             }
             continue;
         }
+        uint64_t gen = lrc_tracker_generation(dev->tracker, (lrc_attr)a);
+        if (dev->has_published[a] && dev->published_gen[a] == gen)
+            continue; /* unchanged: not even rendered (lrcFinished, results) */
         char **v;
         size_t n;
         if (lrc_tracker_render(dev->tracker, (lrc_attr)a, &v, &n) != 0) {
@@ -145,6 +148,7 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
         }
         if (dev->has_published[a] && same_value(v, n, dev->published[a], dev->published_n[a])) {
             lrc_strv_free(v, n);
+            dev->published_gen[a] = gen;
             continue;
         }
         kit_push(dev, (lrc_attr)a, v, n);
@@ -152,6 +156,7 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
         dev->published[a] = v;
         dev->published_n[a] = n;
         dev->has_published[a] = true;
+        dev->published_gen[a] = gen;
     }
 }
 
@@ -159,11 +164,14 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
  * did not change is pushed. */
 static void seed_published(lrc_device *dev)
 {
-    for (int a = 0; a < LRC_ATTR_COUNT; a++)
-        if (dev->has_attr[a] && a != LRC_ATTR_EVENT && !dev->has_published[a])
-            dev->has_published[a] = lrc_tracker_render(dev->tracker, (lrc_attr)a,
-                                                       &dev->published[a],
-                                                       &dev->published_n[a]) == 0;
+    for (int a = 0; a < LRC_ATTR_COUNT; a++) {
+        if (!dev->has_attr[a] || a == LRC_ATTR_EVENT || dev->has_published[a])
+            continue;
+        dev->published_gen[a] = lrc_tracker_generation(dev->tracker, (lrc_attr)a);
+        dev->has_published[a] = lrc_tracker_render(dev->tracker, (lrc_attr)a,
+                                                   &dev->published[a],
+                                                   &dev->published_n[a]) == 0;
+    }
 }
 
 static void refresh_deadline(lrc_device *dev)
