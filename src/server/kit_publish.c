@@ -11,7 +11,9 @@
 /* What an attribute carries and how big it may get (section 5.6, 7). */
 static void attr_shape(const lrc_device *dev, lrc_attr a, lrc_tg_type *type, long *max_x)
 {
-    size_t sq = dev->status_queue_size, ex = dev->max_executing + 1; /* + the Abort slot */
+    /* + 1: the Abort slot. An Abort during an Abort joins it
+     * (kit_commands.c), so no more than this are ever IN_PROGRESS. */
+    size_t sq = dev->status_queue_size, ex = dev->max_executing + 1;
     *type = LRC_TG_STRING_ARRAY;
     switch (a) {
     case LRC_ATTR_IN_QUEUE:
