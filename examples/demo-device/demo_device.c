@@ -18,6 +18,10 @@
  *                 hardware that must stop safely (0); makes the window in
  *                 which submissions are REJECTED "Queue is being aborted"
  *                 observable.
+ *   EchoAlias     a second name for Echo (none). A name the kit refuses
+ *                 (a built-in such as Abort, or Sleep) leaves the device in
+ *                 FAULT with the kit's reason as its status: how the tests
+ *                 check lrc_device_add_command's name rules.
  */
 #include "lrc/server.h"
 
@@ -179,6 +183,14 @@ static int init_demo(lrc_device *dev, void *user, lrc_error **err)
         rc = lrc_device_add_command(dev, &fail, err);
     if (rc == LRC_OK)
         rc = lrc_device_add_command(dev, &complete, err);
+    char *alias = NULL;
+    if (rc == LRC_OK)
+        rc = lrc_device_get_property(dev, "EchoAlias", &alias, err);
+    if (rc == LRC_OK && alias) {
+        lrc_command_def def = lrc_command_def_init(alias, LRC_ARG_STRING, echo_task, NULL);
+        rc = lrc_device_add_command(dev, &def, err); /* the definition is copied */
+    }
+    free(alias);
     for (size_t i = 0; rc == LRC_OK && i < sizeof power_commands / sizeof power_commands[0]; i++) {
         const power_command *pc = &power_commands[i];
         lrc_command_def def = lrc_command_def_init(pc->name, LRC_ARG_NONE, power_task, (void *)pc);

@@ -183,7 +183,11 @@ lrc_command_def lrc_command_def_init(const char *name, lrc_arg_kind arg_kind, lr
 
 /* Adds a long running command to the device (its Tango command returns
  * DevVarLongStringArray). Call only from the init hook. The definition is
- * copied (strings too). */
+ * copied (strings too). Refuses (LRC_EINVAL, nothing added) the name of a
+ * command every kit device has (Abort, AbortCommands,
+ * CheckLongRunningCommandStatus, Init, State, Status) and the name of a
+ * command already added, compared case-insensitively as Tango compares
+ * command names: Tango would replace the first silently. */
 int lrc_device_add_command(lrc_device *dev, const lrc_command_def *def, lrc_error **err);
 
 /* ------------------------------------------------------------------------
@@ -211,7 +215,13 @@ lrc_server_config lrc_server_config_init(const char *class_name, lrc_device_init
 /* Runs the device server: argv is "EXE INSTANCE [Tango options]" (the
  * server name is the executable's base name). Blocks until the server is
  * shut down (Kill command, SIGTERM, SIGINT). Returns 0, or prints the
- * failure to stderr and returns 1: suitable as main's return value. */
+ * failure to stderr and returns 1: suitable as main's return value.
+ * Without an instance it prints "usage: EXE INSTANCE [Tango options]".
+ * Before cppTango starts, it asks the database (from a short-lived child
+ * process) what cppTango would otherwise end the process for with status
+ * 255 and no way to catch it: a database it cannot reach, an instance the
+ * database does not define, an instance already running; each prints its
+ * reason and returns 1. (With -nodb or -file= there is no such check.) */
 int lrc_server_main(int argc, char **argv, const lrc_server_config *cfg);
 
 /* Device name, e.g. "test/lrc/1". */

@@ -59,6 +59,7 @@ struct lrc_device {
     char **published[LRC_ATTR_COUNT]; /* last value pushed (or initial) */
     size_t published_n[LRC_ATTR_COUNT];
     bool has_published[LRC_ATTR_COUNT];
+    uint64_t published_gen[LRC_ATTR_COUNT]; /* tracker generation published */
     kit_command **commands;
     size_t n_commands;
     /* pushes held for fresh subscribers (kit_hold.c) */
@@ -76,8 +77,11 @@ struct lrc_device {
     lrc_task *running;   /* tasks taken by workers, not yet finished */
     size_t n_running;
     bool aborting;
-    char **pending_aborts; /* IDs of Abort commands waiting for the drain */
-    size_t n_pending_aborts;
+    /* ID of the one tracked Abort waiting for the drain (NULL: none, or
+     * only AbortCommands). Later Aborts join it, so that the IN_PROGRESS
+     * commands stay within MaxExecutingTasks + 1 (the size of lrcExecuting
+     * and longRunningCommandInProgress) however many Aborts arrive. */
+    char *abort_id;
     bool stopping;
     double next_deadline; /* monotonic; < 0: none */
     double hold_deadline; /* monotonic, when held pushes are due; < 0: none */

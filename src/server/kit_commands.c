@@ -116,23 +116,16 @@ static int submit(lrc_tg_device *tg, void *user, const lrc_tg_value *in, lrc_tg_
 }
 
 /* Starts a drain: running tasks are asked to stop, queued ones end ABORTED
- * now, in queue order. abort_id (may be NULL for AbortCommands) completes
- * when the drain is over (service thread). Device lock held. */
-static int start_drain(lrc_device *dev, const char *abort_id)
+ * now, in queue order. abort_id (NULL for AbortCommands) is the tracked
+ * Abort that completes when the drain is over (service thread); it takes
+ * ownership. Device lock held. */
+static void start_drain(lrc_device *dev, char *abort_id)
 {
-    char *id_copy = abort_id ? strdup(abort_id) : NULL;
-    if (abort_id && !id_copy)
-        return LRC_ENOMEM;
     pthread_mutex_lock(&dev->mu);
-    char **grown =
-        realloc(dev->pending_aborts, (dev->n_pending_aborts + 1) * sizeof *dev->pending_aborts);
-    if (!grown) {
-        pthread_mutex_unlock(&dev->mu);
-        free(id_copy);
-        return LRC_ENOMEM;
+    if (abort_id) {
+        free(dev->abort_id); /* NULL: callers join a tracked Abort instead */
+        dev->abort_id = abort_id;
     }
-    dev->pending_aborts = grown;
-    dev->pending_aborts[dev->n_pending_aborts++] = id_copy;
     dev->aborting = true;
     for (lrc_task *t = dev->running; t; t = t->next)
         atomic_store(&t->abort, true);
@@ -151,7 +144,16 @@ static int start_drain(lrc_device *dev, const char *abort_id)
     pthread_mutex_lock(&dev->mu);
     pthread_cond_broadcast(&dev->service_cv); /* the drain may be over already */
     pthread_mutex_unlock(&dev->mu);
-    return LRC_OK;
+}
+
+/* The ID of the tracked Abort now draining (malloc'd), or NULL. */
+static char *draining_abort(lrc_device *dev, bool *oom)
+{
+    pthread_mutex_lock(&dev->mu);
+    char *id = dev->aborting && dev->abort_id ? strdup(dev->abort_id) : NULL;
+    *oom = dev->aborting && dev->abort_id && !id;
+    pthread_mutex_unlock(&dev->mu);
+    return id;
 }
 
 static int abort_cmd(lrc_tg_device *tg, void *user, const lrc_tg_value *in, lrc_tg_value *out,
@@ -160,17 +162,34 @@ static int abort_cmd(lrc_tg_device *tg, void *user, const lrc_tg_value *in, lrc_
     lrc_device *dev = user;
     if (is_stopping(dev))
         return lrc_fail(err, LRC_ECLOSED, "Abort: the device is shutting down");
+    /* An Abort during an Abort joins it: same drain, same ID, the same
+     * COMPLETED when the drain ends. A new entry per call would let an
+     * Abort storm against a task that ignores aborts grow lrcExecuting
+     * without bound (section 7 of docs/protocol.md). The device lock keeps
+     * the drain from ending between here and the reply. */
+    bool oom = false;
+    char *joined = draining_abort(dev, &oom);
+    if (oom)
+        return lrc_fail(err, LRC_ENOMEM, "out of memory joining the abort");
+    if (joined) {
+        /* The caller may have just subscribed: hold its events as for a
+         * new command (kit_hold.c). */
+        kit_hold_command(dev, joined);
+        int rc = reply(out, LRC_RESULT_STARTED, joined, err);
+        free(joined);
+        return rc;
+    }
     const char *tracked = kit_create(dev, "Abort", NULL);
     char *id = tracked ? strdup(tracked) : NULL;
-    if (!id)
+    char *owned = id ? strdup(id) : NULL;
+    if (!owned) {
+        free(id);
         return lrc_fail(err, LRC_ENOMEM, "out of memory creating a command");
+    }
     lrc_fields running = {.has_status = true, .status = LRC_STATUS_IN_PROGRESS};
     kit_apply(dev, id, &running); /* Abort is never QUEUED */
-    int rc = start_drain(dev, id);
-    if (rc == LRC_OK)
-        rc = reply(out, LRC_RESULT_STARTED, id, err);
-    else
-        lrc_fail(err, rc, "out of memory starting the abort");
+    start_drain(dev, owned);
+    int rc = reply(out, LRC_RESULT_STARTED, id, err);
     free(id);
     return rc;
 }
@@ -181,9 +200,7 @@ static int abort_commands_cmd(lrc_tg_device *tg, void *user, const lrc_tg_value 
     lrc_device *dev = user;
     if (is_stopping(dev))
         return lrc_fail(err, LRC_ECLOSED, "AbortCommands: the device is shutting down");
-    int rc = start_drain(dev, NULL);
-    if (rc != LRC_OK)
-        return lrc_fail(err, rc, "out of memory starting the abort");
+    start_drain(dev, NULL);
     return reply(out, LRC_RESULT_STARTED, "Aborting commands", err);
 }
 

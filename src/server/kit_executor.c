@@ -45,7 +45,32 @@ void kit_task_free(lrc_task *task)
 }
 
 /* [3, "Unhandled exception during execution: <message>"], ska's result for
- * a task that raised. The message is kept whole, however long. */
+ * a task that raised. A message whose result would pass the result cap
+ * (LRC_MAX_RESULT_BYTES of JSON) is cut at a character boundary and ends
+ * with TRUNCATED_MARK (giving the message's own length), so that a failure is never refused as too large and
+ * list reads stay below the ORB's limit. */
+#define TRUNCATED_MARK "... [truncated: %zu bytes in all]"
+
+static char *capped_failure_json(const char *full, size_t msg_len)
+{
+    char *json = kit_code_message_json(LRC_RESULT_FAILED, full);
+    size_t len = strlen(full), keep = len;
+    /* Escapes make the JSON up to 6 times the text: shrink the kept part in
+     * proportion to the excess until it fits (a few rounds at most). */
+    while (json && strlen(json) > LRC_MAX_RESULT_BYTES && keep > 0) {
+        size_t json_len = strlen(json);
+        size_t target = (size_t)((double)keep * (LRC_MAX_RESULT_BYTES - 64) / (double)json_len);
+        keep = target < keep ? target : keep - 1;
+        while (keep > 0 && ((unsigned char)full[keep] & 0xC0) == 0x80)
+            keep--; /* never split a UTF-8 sequence */
+        char *cut = lrc_asprintf("%.*s" TRUNCATED_MARK, (int)keep, full, msg_len);
+        free(json);
+        json = cut ? kit_code_message_json(LRC_RESULT_FAILED, cut) : NULL;
+        free(cut);
+    }
+    return json;
+}
+
 static char *failure_json(const char *fmt, ...) LRC_PRINTF(1, 2);
 static char *failure_json(const char *fmt, ...)
 {
@@ -54,7 +79,7 @@ static char *failure_json(const char *fmt, ...)
     char *msg = lrc_vasprintf(fmt, ap);
     va_end(ap);
     char *full = msg ? lrc_asprintf("Unhandled exception during execution: %s", msg) : NULL;
-    char *json = full ? kit_code_message_json(LRC_RESULT_FAILED, full) : NULL;
+    char *json = full ? capped_failure_json(full, strlen(msg)) : NULL;
     free(msg);
     free(full);
     return json;
@@ -167,33 +192,36 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Completes every Abort waiting for the drain, if the drain is over. Called
- * without any lock. */
-static void complete_aborts(lrc_device *dev)
+/* Completes every Abort waiting for the drain, if the drain is over (or
+ * always, when `stopped`: the workers are joined, so every task has
+ * returned and the drain is over too). Device lock held. */
+static void end_aborts(lrc_device *dev, bool stopped)
 {
-    kit_lock(dev);
     pthread_mutex_lock(&dev->mu);
-    char **ids = NULL;
-    size_t n = 0;
-    if (dev->aborting && dev->n_running == 0 && !dev->queue_head) {
-        ids = dev->pending_aborts;
-        n = dev->n_pending_aborts;
-        dev->pending_aborts = NULL;
-        dev->n_pending_aborts = 0;
+    char *id = NULL;
+    bool end = dev->aborting && (stopped || (dev->n_running == 0 && !dev->queue_head));
+    if (end) {
+        id = dev->abort_id;
+        dev->abort_id = NULL;
         dev->aborting = false;
     }
     pthread_mutex_unlock(&dev->mu);
     /* Still under the device lock: no submission can slip in before the
-     * Aborts complete, so their COMPLETED comes last. */
-    char *ok = kit_code_message_json(LRC_RESULT_OK, "Abort completed OK");
-    for (size_t i = 0; i < n; i++) {
+     * Abort completes, so its COMPLETED comes last. */
+    if (id) { /* NULL: only AbortCommands, untracked */
+        char *ok = kit_code_message_json(LRC_RESULT_OK, "Abort completed OK");
         lrc_fields f = {.has_status = true, .status = LRC_STATUS_COMPLETED, .result_json = ok};
-        if (ids[i]) /* NULL: AbortCommands, untracked */
-            kit_apply(dev, ids[i], &f);
-        free(ids[i]);
+        kit_apply(dev, id, &f);
+        free(ok);
+        free(id);
     }
-    free(ok);
-    free(ids);
+}
+
+/* Called without any lock. */
+static void complete_aborts(lrc_device *dev)
+{
+    kit_lock(dev);
+    end_aborts(dev, false);
     kit_unlock(dev);
 }
 
@@ -333,13 +361,13 @@ void kit_executor_stop(lrc_device *dev)
         kit_task_free(queued);
         queued = next;
     }
+    /* An Abort still draining when the device goes (Init, shutdown) must
+     * still end: its followers wait for its final status. The joins above
+     * waited for every task to return, so its drain is over: it completes
+     * as it would have, after everything it aborted. */
+    end_aborts(dev, true);
     /* The service thread is gone: whatever a fresh subscriber's hold still
      * keeps goes out now, so subscribers see every end. */
     kit_hold_flush(dev, true);
     kit_unlock(dev);
-    for (size_t i = 0; i < dev->n_pending_aborts; i++)
-        free(dev->pending_aborts[i]);
-    free(dev->pending_aborts);
-    dev->pending_aborts = NULL;
-    dev->n_pending_aborts = 0;
 }

@@ -11,7 +11,9 @@
 /* What an attribute carries and how big it may get (section 5.6, 7). */
 static void attr_shape(const lrc_device *dev, lrc_attr a, lrc_tg_type *type, long *max_x)
 {
-    size_t sq = dev->status_queue_size, ex = dev->max_executing + 1; /* + the Abort slot */
+    /* + 1: the Abort slot. An Abort during an Abort joins it
+     * (kit_commands.c), so no more than this are ever IN_PROGRESS. */
+    size_t sq = dev->status_queue_size, ex = dev->max_executing + 1;
     *type = LRC_TG_STRING_ARRAY;
     switch (a) {
     case LRC_ATTR_IN_QUEUE:
@@ -137,6 +139,9 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
             }
             continue;
         }
+        uint64_t gen = lrc_tracker_generation(dev->tracker, (lrc_attr)a);
+        if (dev->has_published[a] && dev->published_gen[a] == gen)
+            continue; /* unchanged: not even rendered (lrcFinished, results) */
         char **v;
         size_t n;
         if (lrc_tracker_render(dev->tracker, (lrc_attr)a, &v, &n) != 0) {
@@ -145,6 +150,7 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
         }
         if (dev->has_published[a] && same_value(v, n, dev->published[a], dev->published_n[a])) {
             lrc_strv_free(v, n);
+            dev->published_gen[a] = gen;
             continue;
         }
         kit_push(dev, (lrc_attr)a, v, n);
@@ -152,6 +158,7 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
         dev->published[a] = v;
         dev->published_n[a] = n;
         dev->has_published[a] = true;
+        dev->published_gen[a] = gen;
     }
 }
 
@@ -159,11 +166,14 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
  * did not change is pushed. */
 static void seed_published(lrc_device *dev)
 {
-    for (int a = 0; a < LRC_ATTR_COUNT; a++)
-        if (dev->has_attr[a] && a != LRC_ATTR_EVENT && !dev->has_published[a])
-            dev->has_published[a] = lrc_tracker_render(dev->tracker, (lrc_attr)a,
-                                                       &dev->published[a],
-                                                       &dev->published_n[a]) == 0;
+    for (int a = 0; a < LRC_ATTR_COUNT; a++) {
+        if (!dev->has_attr[a] || a == LRC_ATTR_EVENT || dev->has_published[a])
+            continue;
+        dev->published_gen[a] = lrc_tracker_generation(dev->tracker, (lrc_attr)a);
+        dev->has_published[a] = lrc_tracker_render(dev->tracker, (lrc_attr)a,
+                                                   &dev->published[a],
+                                                   &dev->published_n[a]) == 0;
+    }
 }
 
 static void refresh_deadline(lrc_device *dev)

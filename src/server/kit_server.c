@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DEFAULT_MAX_QUEUED 32
 #define DEFAULT_MAX_EXECUTING 1
@@ -91,12 +92,40 @@ static void free_command(kit_command *c)
     free(c);
 }
 
+/* Commands every kit device has: Tango's own and the kit's. Tango would let
+ * a command of the same name replace one silently (names are
+ * case-insensitive there), and then `Abort` would queue behind the running
+ * task and abort nothing. */
+static const char *const builtin_commands[] = {
+    "Abort", "AbortCommands", "CheckLongRunningCommandStatus", "Init", "State", "Status",
+};
+
+static int check_command_name(const lrc_device *dev, const char *name, lrc_error **err)
+{
+    for (size_t i = 0; i < sizeof builtin_commands / sizeof builtin_commands[0]; i++)
+        if (strcasecmp(name, builtin_commands[i]) == 0)
+            return lrc_fail(err, LRC_EINVAL,
+                            "lrc_device_add_command: \"%s\" is the name of the built-in command "
+                            "%s (Tango command names are case-insensitive)",
+                            name, builtin_commands[i]);
+    for (size_t i = 0; i < dev->n_commands; i++)
+        if (strcasecmp(name, dev->commands[i]->def.name) == 0)
+            return lrc_fail(err, LRC_EINVAL,
+                            "lrc_device_add_command: \"%s\" is the name of the command %s, "
+                            "already added (Tango command names are case-insensitive)",
+                            name, dev->commands[i]->def.name);
+    return LRC_OK;
+}
+
 int lrc_device_add_command(lrc_device *dev, const lrc_command_def *def, lrc_error **err)
 {
     if (!dev || !def || !def->name || !def->name[0] || !def->task)
         return lrc_fail(err, LRC_EINVAL, "lrc_device_add_command: name and task are required");
     if (def->size < sizeof *def)
         return lrc_fail(err, LRC_EINVAL, "lrc_device_add_command: use lrc_command_def_init()");
+    int rc = check_command_name(dev, def->name, err);
+    if (rc != LRC_OK)
+        return rc;
     kit_command *c = calloc(1, sizeof *c);
     kit_command **grown = realloc(dev->commands, (dev->n_commands + 1) * sizeof *grown);
     if (grown)
@@ -218,6 +247,7 @@ static void device_free(lrc_device *dev)
     kit_publish_free(dev);
     kit_executor_destroy(dev);
     lrc_tracker_free(dev->tracker);
+    free(dev->abort_id);
     for (size_t i = 0; i < dev->n_commands; i++)
         free_command(dev->commands[i]);
     free(dev->commands);
@@ -284,6 +314,11 @@ int lrc_server_main(int argc, char **argv, const lrc_server_config *cfg)
 {
     if (!cfg || cfg->size < sizeof *cfg || !cfg->class_name || !cfg->init) {
         fprintf(stderr, "lrc_server_main: invalid configuration (use lrc_server_config_init)\n");
+        return 1;
+    }
+    if (argc < 2 || !argv || !argv[0] || !argv[1] || !argv[1][0]) {
+        fprintf(stderr, "usage: %s INSTANCE [Tango options]\n",
+                argc > 0 && argv && argv[0] ? argv[0] : "server");
         return 1;
     }
     lrc_tg_class_def def = {

@@ -1,6 +1,7 @@
 /* tracker.c - the command tracker: state machine and attribute rendering. */
 #include "server/tracker.h"
 
+#include "core/error_build.h"
 #include "core/json_text.h"
 #include "core/log_internal.h"
 #include "lrc/types.h"
@@ -22,6 +23,10 @@ typedef struct record {
     int progress;
     bool has_progress;
     char *result_json; /* normalised text, or NULL */
+    /* Its lrcFinished item, rendered once when it finishes (a finished
+     * command no longer changes): lists are built from these texts, never
+     * by re-parsing and re-writing results. */
+    char *item;
     double submitted;  /* wall clock */
     double started;
     bool has_started;
@@ -41,6 +46,10 @@ struct lrc_tracker {
     char *commanded_state;
     char *last_result_id; /* longRunningCommandResult: the latest result */
     char *last_result_json;
+    /* Generations (see lrc_tracker_generation): change_gen moves with every
+     * change, finished_gen and result_gen only when lrcFinished or
+     * longRunningCommandResult change. */
+    uint64_t change_gen, finished_gen, result_gen;
 };
 
 static const char *const attr_names[LRC_ATTR_COUNT] = {
@@ -91,6 +100,7 @@ static void record_free(record *r)
     free(r->name);
     free(r->commanded_state);
     free(r->result_json);
+    free(r->item);
     free(r);
 }
 
@@ -146,6 +156,7 @@ static char *dump(json_t *j)
 }
 
 static void prune_v1(lrc_tracker *t);
+static char *item_json(const record *r, lrc_attr which);
 
 static char *event_json(const lrc_fields *f, json_t *result)
 {
@@ -192,6 +203,7 @@ const char *lrc_tracker_create(lrc_tracker *t, const char *name, const char *com
     else
         t->head = r;
     t->tail = r;
+    t->change_gen++;
     /* make room before anything renders the v1 lists with the newcomer */
     prune_v1(t);
     collect_garbage(t);
@@ -228,6 +240,7 @@ static void prune_finished(lrc_tracker *t)
             break;
         oldest->in_finished = false;
         t->finished_count--;
+        t->finished_gen++;
     }
 }
 
@@ -254,6 +267,7 @@ static int set_status(lrc_tracker *t, record *r, int status, double wall_now, do
         r->v1_deadline = mono_now + t->cfg.removal_time;
         r->in_finished = true;
         t->finished_count++;
+        t->finished_gen++;
         prune_finished(t);
     }
     return 0;
@@ -287,6 +301,7 @@ int lrc_tracker_update(lrc_tracker *t, const char *id, const lrc_fields *f, doub
         free(result_text);
         return -1;
     }
+    t->change_gen++;
     if (result_text) {
         char *rid = strdup(id);
         char *rjson = strdup(result_text);
@@ -298,6 +313,7 @@ int lrc_tracker_update(lrc_tracker *t, const char *id, const lrc_fields *f, doub
         }
         free(r->result_json);
         r->result_json = result_text;
+        t->result_gen++;
         free(t->last_result_id);
         free(t->last_result_json);
         t->last_result_id = rid;
@@ -309,6 +325,13 @@ int lrc_tracker_update(lrc_tracker *t, const char *id, const lrc_fields *f, doub
     }
     if (f->has_status && set_status(t, r, f->status, wall_now, mono_now) != 0)
         return -2;
+    if (is_finished(r) && (!r->item || result_text)) {
+        /* Finished now, or a (late) result changed it: render its item once.
+         * Out of memory leaves it NULL, and rendering falls back. */
+        free(r->item);
+        r->item = item_json(r, LRC_ATTR_FINISHED);
+        t->finished_gen += r->in_finished;
+    }
     prune_v1(t);
     collect_garbage(t);
     return 0;
@@ -323,6 +346,7 @@ bool lrc_tracker_expire(lrc_tracker *t, double mono_now)
             dropped = true;
         }
     }
+    t->change_gen += dropped;
     collect_garbage(t);
     return dropped;
 }
@@ -480,13 +504,16 @@ static char *item_json(const record *r, lrc_attr which)
         if (r->has_started)
             set_time(o, "started_time", r->started);
         set_time(o, "finished_time", r->finished);
-        if (r->result_json) {
-            json_t *res = json_loads(r->result_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-            if (res)
-                json_object_set_new(o, "result", res);
-        }
     }
-    return dump(o);
+    char *text = dump(o);
+    if (!text || which != LRC_ATTR_FINISHED || !r->result_json)
+        return text;
+    /* The result is already json.dumps text: splice it in as the last key
+     * rather than parse and write it again (same bytes: one writer). */
+    size_t len = strlen(text); /* ends with '}' */
+    char *item = lrc_asprintf("%.*s, \"result\": %s}", (int)(len - 1), text, r->result_json);
+    free(text);
+    return item;
 }
 
 int lrc_tracker_render(const lrc_tracker *t, lrc_attr a, char ***out, size_t *n)
@@ -540,7 +567,8 @@ int lrc_tracker_render(const lrc_tracker *t, lrc_attr a, char ***out, size_t *n)
              : a == LRC_ATTR_EXECUTING ? collect(t, pred_executing, cmp_start, &list, &count)
                                        : collect(t, pred_finished, cmp_finish, &list, &count);
         for (size_t i = 0; rc == 0 && i < count; i++)
-            strv_add_owned(&s, item_json(list[i], a));
+            strv_add_owned(&s, a == LRC_ATTR_FINISHED && list[i]->item ? strdup(list[i]->item)
+                                                                       : item_json(list[i], a));
         break;
     default:
         rc = -1;
@@ -554,6 +582,15 @@ int lrc_tracker_render(const lrc_tracker *t, lrc_attr a, char ***out, size_t *n)
     *out = s.v;
     *n = s.n;
     return 0;
+}
+
+uint64_t lrc_tracker_generation(const lrc_tracker *t, lrc_attr a)
+{
+    switch (a) {
+    case LRC_ATTR_FINISHED: return t->finished_gen;
+    case LRC_ATTR_RESULT: return t->result_gen;
+    default: return t->change_gen;
+    }
 }
 
 void lrc_strv_free(char **v, size_t n)

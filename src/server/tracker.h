@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct lrc_tracker lrc_tracker;
 
@@ -86,6 +87,13 @@ int lrc_tracker_status(const lrc_tracker *t, const char *id);
  * malloc'd array of *n malloc'd strings (free with lrc_strv_free). A
  * scalar attribute gives n == 1. Returns 0 or -1 when out of memory. */
 int lrc_tracker_render(const lrc_tracker *t, lrc_attr a, char ***out, size_t *n);
+
+/* A number that changes whenever the value of `a` may have changed: the
+ * kit skips rendering and comparing an attribute whose generation is the
+ * one it last published. lrcFinished and longRunningCommandResult move only
+ * when they change (a command finishes or leaves lrcFinished, a result
+ * arrives), so the cost of an update does not grow with their size. */
+uint64_t lrc_tracker_generation(const lrc_tracker *t, lrc_attr a);
 
 void lrc_strv_free(char **v, size_t n);
 

@@ -246,8 +246,12 @@ extern "C" int lrc_tg_server_run(int argc, char **argv, const lrc_tg_class_def *
     if (!cls || !cls->class_name || !*cls->class_name || !cls->init_device)
         return lrc_fail(err, LRC_EINVAL, "lrc_tg_server_run: incomplete class definition");
     if (argc < 2 || !argv || !argv[0] || !argv[1])
-        return lrc_fail(err, LRC_EINVAL, "lrc_tg_server_run: usage: %s INSTANCE [options]",
+        return lrc_fail(err, LRC_EINVAL, "usage: %s INSTANCE [Tango options]",
                         argc > 0 && argv && argv[0] ? argv[0] : "server");
+    /* cppTango _exits with status 255 where it cannot start (database,
+     * registration): find those first, to fail with a message instead. */
+    if (lrcshim::server_precheck(argc, argv, err) != LRC_OK)
+        return LRC_ESTATE;
     if (lrcshim::g_server_started.exchange(true))
         return lrc_fail(err, LRC_ESTATE, "lrc_tg_server_run: a server already ran in this process");
     int rc = LRC_OK;

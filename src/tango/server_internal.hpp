@@ -54,6 +54,11 @@ bool is_lrc_command(Tango::Command *c);
  * device whose pushed attribute gains a subscriber. Idempotent. */
 void watch_subscriptions(Tango::DServer *ds);
 
+/* server_precheck.cpp: fails (with the reason) where cppTango would _exit
+ * during start-up: database unreachable, instance not defined, instance
+ * already running. Call before Tango::Util::init. */
+int server_precheck(int argc, char **argv, lrc_error **err);
+
 } // namespace lrcshim
 
 /* The C handle of a device. Its tables are guarded by the device monitor:

@@ -291,6 +291,53 @@ static void test_result_unicode(void **state)
     lrc_tracker_free(t);
 }
 
+/* Issue 10, item 11: lrcFinished and longRunningCommandResult keep their
+ * generation through updates that do not change them, so the kit neither
+ * renders nor compares them (their size no longer weighs on every update),
+ * and the finished items, rendered once, are byte for byte what a fresh
+ * json.dumps of the whole item gives. */
+static void test_generations(void **state)
+{
+    lrc_tracker *t = make(10, 66);
+    char *done = create(t, "Echo", NULL, 1);
+    lrc_fields fin = {.has_status = true, .status = LRC_STATUS_COMPLETED,
+                      .result_json = "[0,{\"k\":[1,2.5,\"caf\xc3\xa9\"],\"n\":null}]"};
+    update(t, done, status(LRC_STATUS_QUEUED), 0, "{\"status\": 1}");
+    update(t, done, status(LRC_STATUS_IN_PROGRESS), 0, "{\"status\": 2}");
+    update(t, done, fin, 0,
+           "{\"status\": 5, \"result\": [0, {\"k\": [1, 2.5, \"caf\\u00e9\"], \"n\": null}]}");
+    json_t *it = item(t, LRC_ATTR_FINISHED, 0);
+    json_t *want = json_loads("[0, {\"k\": [1, 2.5, \"caf\\u00e9\"], \"n\": null}]", 0, NULL);
+    assert_true(json_equal(json_object_get(it, "result"), want));
+    json_decref(want);
+    json_decref(it);
+    char *finished = render(t, LRC_ATTR_FINISHED);
+    assert_non_null(strstr(finished, "\"finished_time\": \""));
+    assert_non_null(strstr(finished, "\", \"result\": [0, {\"k\": [1, 2.5, \"caf\\u00e9\"], "
+                                     "\"n\": null}]}"));
+
+    uint64_t g_fin = lrc_tracker_generation(t, LRC_ATTR_FINISHED);
+    uint64_t g_res = lrc_tracker_generation(t, LRC_ATTR_RESULT);
+    uint64_t g_any = lrc_tracker_generation(t, LRC_ATTR_STATUS);
+    char *run = create(t, "Sleep", NULL, 2);
+    update(t, run, status(LRC_STATUS_QUEUED), 0, "{\"status\": 1}");
+    update(t, run, status(LRC_STATUS_IN_PROGRESS), 0, "{\"status\": 2}");
+    lrc_fields prog = {.has_progress = true, .progress = 50};
+    update(t, run, prog, 0, "{\"progress\": 50}");
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_STATUS) != g_any);
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_FINISHED) == g_fin);
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_RESULT) == g_res);
+    assert_render(t, LRC_ATTR_FINISHED, finished); /* the same text, from the cache */
+
+    update(t, run, status(LRC_STATUS_ABORTED), 0, "{\"status\": 3}");
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_FINISHED) != g_fin);
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_RESULT) == g_res);
+    free(finished);
+    free(done);
+    free(run);
+    lrc_tracker_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,7 +345,7 @@ int main(void)
         cmocka_unit_test(test_v1_order),            cmocka_unit_test(test_commanded_state),
         cmocka_unit_test(test_finished_cap),        cmocka_unit_test(test_removal_time),
         cmocka_unit_test(test_v1_pruning),          cmocka_unit_test(test_unknown_id_and_bad_result),
-        cmocka_unit_test(test_result_unicode),
+        cmocka_unit_test(test_result_unicode),      cmocka_unit_test(test_generations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
