@@ -225,6 +225,16 @@ bool cli_db_device_info(const char *device, char *server, size_t n, bool *export
  * file's path. */
 const char *cli_tango_host(const char **origin);
 
+/* When the database comes from a tangorc file, puts it into this process's
+ * TANGO_HOST (setenv), so that libtango takes it from the environment
+ * instead of reading the file again itself. Why: libtango's handling of a
+ * file-given database races at exit (ThreadSanitizer, on every `lrc` run
+ * with TANGO_HOST unset: its keep-alive thread reads its static list of
+ * database hosts while static destructors free it); with the variable set
+ * it does not. Same lookup order, same value. Call first in main, before
+ * any thread exists. */
+void cli_tango_host_export(void);
+
 /* ---- text.c ------------------------------------------------------------------- */
 
 /* s with every control character escaped (\n, \e, \x07, \u009b; bytes

@@ -74,6 +74,8 @@ int main(int argc, char **argv)
     /* Library messages below WARNING would only clutter a terminal; the
      * default hook writes the rest to stderr. */
     lrc_log_set_hook(NULL, NULL, LRC_LOG_CRITICAL + 1);
+    /* Before any Tango call, while this process has one thread. */
+    cli_tango_host_export();
 
     if (argc < 2) {
         print_help(stderr);

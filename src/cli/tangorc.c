@@ -1,9 +1,10 @@
 /* tangorc.c - which Tango database a plain device name refers to, found the
  * way cppTango 9.3.4 finds it (ApiUtil::get_env_var): the TANGO_HOST
  * environment variable, else TANGO_HOST in $HOME/.tangorc, else in
- * /etc/tangorc. libtango reads these files itself when it connects; the
- * tool only needs the answer to tell an operator where it looked, and to
- * refuse early (with a hint) when none of the three names a database. */
+ * /etc/tangorc. The tool tells an operator where it looked, refuses early
+ * (with a hint) when none of the three names a database, and hands a value
+ * found in a file to libtango through the environment
+ * (cli_tango_host_export). */
 #include "cli/cli.h"
 
 #include <stdlib.h>
@@ -65,4 +66,12 @@ const char *cli_tango_host(const char **origin)
     if (origin)
         *origin = found_where;
     return found_where ? host : NULL;
+}
+
+void cli_tango_host_export(void)
+{
+    const char *origin = NULL;
+    const char *host = cli_tango_host(&origin);
+    if (host && origin && strcmp(origin, "TANGO_HOST") != 0)
+        setenv("TANGO_HOST", host, 1);
 }
