@@ -33,7 +33,14 @@
  * attribute (`_lrcEvent` for v2; longRunningCommandStatus, ...Progress,
  * ...Result for v1), shared by every invocation on it and demultiplexed by
  * command ID. Without lrc_connect_interface a stream lives while some
- * invocation needs it. Use one lrc_proxy per device to share streams.
+ * invocation needs it, and then lingers for lrc_proxy_options.linger_ms
+ * (default 30 s): an invocation within that time reuses it without
+ * subscribing, so sequential invocations cost about what they cost on a
+ * connected interface. A lingering stream is unsubscribed when its time is
+ * up (on the library's thread), by lrc_proxy_close, and as soon as it
+ * reports an error (the device is down or restarting): the next invocation
+ * then subscribes afresh, as without lingering. Use one lrc_proxy per
+ * device to share streams.
  */
 #ifndef LRC_CLIENT_H
 #define LRC_CLIENT_H
@@ -65,7 +72,14 @@ typedef struct lrc_proxy lrc_proxy;
 typedef struct lrc_proxy_options {
     size_t size;        /* sizeof(lrc_proxy_options), set by _init             */
     int64_t timeout_ms; /* Tango client timeout of every call (0: 3000 ms)     */
+    int64_t linger_ms;  /* how long an LRC event stream stays subscribed after
+                           the last invocation that used it ended, so that the
+                           next one needs no subscription (default
+                           LRC_DEFAULT_LINGER_MS; 0: unsubscribe at once)     */
 } lrc_proxy_options;
+
+/* The default lrc_proxy_options.linger_ms. */
+#define LRC_DEFAULT_LINGER_MS 30000
 
 /* Fills *o with the defaults. */
 void lrc_proxy_options_init(lrc_proxy_options *o);
@@ -80,7 +94,8 @@ int lrc_proxy_open(const char *device, const lrc_proxy_options *opts, lrc_proxy 
                    lrc_error **err);
 
 /* Releases the caller's handle: disconnects every interface connected with
- * lrc_connect_interface and drops the handle. Invocations still running keep
+ * lrc_connect_interface, unsubscribes the streams that linger (no
+ * invocation uses them) and drops the handle. Invocations still running keep
  * the device connection alive until they end or their subscription is
  * freed; their callbacks keep coming. NULL is accepted. Must not be called
  * twice for one proxy. */
@@ -213,12 +228,17 @@ void lrc_invoke_options_init(lrc_invoke_options *o);
  *     or with blanks or control characters, such as AbortCommands'
  *     "Aborting commands"), gives LRC_ERESULTCODE.
  * Events that arrive before the command returns its ID are kept (at most
- * the proxy timeout + 1 s) and delivered in order once it is known. On a
- * stream subscribed less than a second ago, whose first events the device
- * may have published before the subscription took effect, a missing
- * STAGING makes lrc_invoke ask the device (CheckLongRunningCommandStatus,
- * waiting up to 1 s for a first event) and deliver the status, or the final
- * status and result, it reports; lrc_connect_interface avoids this. After
+ * the proxy timeout + 1 s) and delivered in order once it is known.
+ * lrc_invoke returns as soon as the command has replied; it never waits
+ * for an event. On a stream subscribed less than a second ago, whose first
+ * events the device may have published before the subscription took
+ * effect, a first event that is not STAGING, or no event within 1 s of the
+ * reply, makes the library ask the device (CheckLongRunningCommandStatus,
+ * from the callback queue, after lrc_invoke returned) and deliver the
+ * status, or the final status and result, it reports; a connected or
+ * lingering stream avoids this. The device is asked the same way after an
+ * event of the command that cannot be read at all (not even its status),
+ * which may have been the final one. After
  * any failure nothing stays subscribed for this call and cb is never
  * called; *err (if err is not NULL) tells why, and the failure is logged
  * as the Python client logs it.
@@ -261,7 +281,8 @@ void lrc_subscription_free(lrc_subscription *s);
 int lrc_connect_interface(lrc_proxy *p, lrc_scheduler *s, lrc_error **err);
 
 /* Undoes lrc_connect_interface(p, s): streams no invocation needs any more
- * are unsubscribed; invocations still running keep theirs and go on.
+ * linger (lrc_proxy_options.linger_ms) and are then unsubscribed;
+ * invocations still running keep theirs and go on.
  * LRC_ENOTFOUND if p was not connected with s. */
 int lrc_disconnect_interface(lrc_proxy *p, lrc_scheduler *s);
 

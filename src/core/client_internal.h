@@ -111,6 +111,11 @@ struct lrc_proxy {
     lrc_subscription *reap; /* ended invocations whose streams must be given
                                back once p->mu is released (lrc_proxy_reap) */
     lrc_proxy_stats st;
+    int64_t linger_ms;  /* immutable: lrc_proxy_options.linger_ms */
+    bool closed;        /* lrc_proxy_close ran: streams no longer linger */
+    bool linger_armed;  /* a sweep of lingering streams is on the timer,
+                           holding a proxy reference (stream.c) */
+    int version;        /* the protocol negotiated last; 0: none yet */
 };
 
 /* Copies the caller's options `src` (NULL: none; a struct whose first
@@ -190,9 +195,11 @@ typedef struct lrc_listener {
 int lrc_stream_acquire(lrc_proxy *p, const char *attr, lrc_listener *l, lrc_stream **out,
                        lrc_error **err);
 
-/* Removes listener l (may be NULL) and drops a reference; the last one
- * unsubscribes (a failure is logged as a
- * warning through log/log_user, NULL: the hook). Without p->mu. */
+/* Removes listener l (may be NULL) and drops a reference. The last one
+ * unsubscribes (a failure is logged as a warning through log/log_user,
+ * NULL: the hook), unless the proxy lets streams linger: the stream then
+ * stays subscribed for p->linger_ms, for the next lrc_stream_acquire, and
+ * the timer unsubscribes it after that. Without p->mu. */
 void lrc_stream_release(lrc_proxy *p, lrc_stream *s, lrc_listener *l, lrc_log_fn log,
                         void *log_user);
 
@@ -205,6 +212,16 @@ void lrc_stream_release(lrc_proxy *p, lrc_stream *s, lrc_listener *l, lrc_log_fn
 int lrc_stream_acquire_protocol(lrc_proxy *p, int version, lrc_listener *l, lrc_stream **held,
                                 size_t *n, const char *origin, lrc_error **err);
 
+/* Unsubscribes every lingering stream of p at once; none lingers
+ * afterwards (lrc_proxy_close). Without p->mu; never on a Tango thread. */
+void lrc_stream_drop_lingering(lrc_proxy *p);
+
+/* The protocol version of p's LRC streams when they are subscribed and
+ * healthy (no error event since their last value), so that negotiating
+ * again would only repeat what they were subscribed for; 0 otherwise.
+ * Takes p->mu. */
+int lrc_stream_known_version(lrc_proxy *p);
+
 /* lrc_stream_release of held[0..n). Without p->mu. */
 void lrc_stream_release_all(lrc_proxy *p, lrc_stream **held, size_t n, lrc_listener *l,
                             lrc_log_fn log, void *log_user);
@@ -215,15 +232,16 @@ void lrc_stream_unlisten(lrc_stream *s, lrc_listener *l);
 
 const char *lrc_stream_name(const lrc_stream *s);
 
-/* When the stream's Tango subscription was made (lrc_now_ms). A young
+/* When the stream's Tango subscription was made, or last came back after
+ * an error event (cppTango re-subscribes by itself) (lrc_now_ms). A young
  * stream may still miss events: ZeroMQ propagates a new subscription to the
  * device server asynchronously, and the server drops what it publishes
  * before the subscription arrives (cppTango gives no confirmation). */
 int64_t lrc_stream_live_since_ms(const lrc_stream *s);
 
-/* How young a stream is still distrusted, and how long lrc_invoke waits
- * for the first event of a command on such a stream before it asks the
- * device directly. */
+/* How young a stream is still distrusted, and how long after the command's
+ * reply the first event of a command on such a stream is awaited before
+ * the device is asked directly (recover.c; lrc_invoke does not wait). */
 #define LRC_YOUNG_STREAM_MS 1000
 #define LRC_FIRST_EVENT_WAIT_MS 1000
 
@@ -278,6 +296,8 @@ struct lrc_subscription {
     bool detached; /* stream references given back (or being given back) */
     bool detaching; /* a thread is giving them back now (lrc_inv_detach) */
     bool young_stream; /* a stream may still miss events (see stream.c)  */
+    bool confirm_pending; /* young: the first routed event is still to be
+                             checked for STAGING (recover.c)             */
     bool seen_event;   /* an event for the command ID was routed          */
     bool seen_status;  /* ... one with a status                          */
     bool seen_staging; /* ... with STAGING: the history is complete      */
@@ -307,13 +327,30 @@ void lrc_inv_detach(lrc_subscription *inv);
  * routes the later ones. Takes p->mu. */
 int lrc_inv_activate(lrc_subscription *inv, const char *command_id);
 
-/* After lrc_inv_activate, when a stream was young: waits (bounded) for the
- * first event of the command; if none came, its events were lost before
- * the subscription took effect: asks the device for the command's status
- * (CheckLongRunningCommandStatus) and, if it already ended, delivers the
- * final update from lrcFinished (v2) or longRunningCommandResult (v1).
- * Logs what it did. On the invoking thread, without locks. */
+/* After lrc_inv_activate, without locks: when a stream was young and no
+ * event of the command has been routed yet, arms the timer that asks the
+ * device if none comes within LRC_FIRST_EVENT_WAIT_MS (recover.c). Returns
+ * at once: lrc_invoke never waits for events. */
 void lrc_inv_confirm(lrc_subscription *inv);
+
+/* Takes back the timer of lrc_inv_confirm if it has not fired (the
+ * invocation is being detached). Without locks. */
+void lrc_inv_cancel_confirm(lrc_subscription *inv);
+
+/* Why the device is asked about a command (recover.c). */
+typedef enum lrc_recover_why {
+    LRC_RECOVER_NO_EVENT,    /* young stream: no event within the bound     */
+    LRC_RECOVER_NOT_STAGING, /* young stream: the first event was not STAGING */
+    LRC_RECOVER_UNREADABLE   /* an event could not be read, nor its status  */
+} lrc_recover_why;
+
+/* Queues, on the invocation's callback queue, an item that asks the device
+ * for the command's status (CheckLongRunningCommandStatus) and delivers
+ * what the events did not: a status lost on a young stream, or the final
+ * status and the result the device kept (lrcFinished for v2,
+ * longRunningCommandResult for v1). Logs what it did. Under p->mu (it only
+ * pushes); the questions run on a worker, in order with the callbacks. */
+void lrc_inv_queue_recovery(lrc_subscription *inv, lrc_recover_why why);
 
 /* The result a finished command left on the device (list_commands.c):
  * its lrcFinished item (v2; the last 100 finished) or
@@ -354,8 +391,18 @@ bool lrc_on_tango_thread(void);
  * Runs fn inline only when the thread cannot be had (out of resources). */
 void lrc_reaper_defer(void (*fn)(void *), void *arg);
 
-/* Waits (at most timeout_ms) until no deferred job is queued or running;
- * true if none is. For tests and orderly exits. */
+/* Runs fn(arg) on the reaper thread once lrc_now_ms() >= due_ms: the
+ * library's timer. fn must not block for long (it holds up the releases
+ * and the other timers). False, with nothing queued, when the thread or
+ * the memory cannot be had. */
+bool lrc_reaper_defer_at(int64_t due_ms, void (*fn)(void *), void *arg);
+
+/* Removes the first queued job fn(arg) that has not started; true if there
+ * was one (its arg is then the caller's to release). */
+bool lrc_reaper_cancel(void (*fn)(void *), void *arg);
+
+/* Waits (at most timeout_ms) until no deferred job that is due is queued
+ * or running; true if none is. For tests and orderly exits. */
 bool lrc_reaper_wait_idle(int64_t timeout_ms);
 
 /* Monotonic milliseconds. */

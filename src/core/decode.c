@@ -387,10 +387,12 @@ static int decode_v2(lrc_decode_out *out, const char *id, const lrc_tg_value *v)
 {
     if (!first_is(v, id))
         return LRC_OK;
-    if (v->ns < 2)
+    if (v->ns < 2) {
+        out->unreadable = true;
         return add_error_update(
             out, REASON_MALFORMED,
             lrc_asprintf("'%s' command has no status/progress/result value", id));
+    }
     const char *text = element(v, 1);
     json_t *obj;
     int rc = lrc_json_parse(text, &obj);
@@ -404,6 +406,8 @@ static int decode_v2(lrc_decode_out *out, const char *id, const lrc_tg_value *v)
         if (rc == LRC_OK && !obj && recover_status(text, &d.status)) {
             d.has = LRC_HAS_STATUS; /* a final status is never swallowed */
             rc = add_update(out, &d);
+        } else {
+            out->unreadable = true; /* whether it was terminal, the device knows */
         }
     } else
         rc = decode_v2_object(out, id, obj);

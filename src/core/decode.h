@@ -70,6 +70,9 @@ typedef struct lrc_decode_out {
     size_t nlogs;                               /* emitted BEFORE the updates */
     lrc_log_line logs[LRC_DECODE_MAX_LOGS];
     bool terminal; /* upd[n-1] carries a terminal status: the invocation ends */
+    bool unreadable; /* an event of this command could not be read and told
+                        no status: it may have been the terminal one, so
+                        the device must be asked */
 } lrc_decode_out;
 
 /* Frees everything out owns and zeroes it. */

@@ -139,6 +139,7 @@ void lrc_inv_detach(lrc_subscription *inv)
     pthread_mutex_unlock(&p->mu);
 
     lrc_stream_release_all(p, held, n, NULL, inv->logger, inv->logger_user);
+    lrc_inv_cancel_confirm(inv); /* nothing to confirm any more */
     pthread_mutex_lock(&p->mu);
     inv->detaching = false;
     pthread_cond_broadcast(&p->cv); /* lrc_subscription_free may wait for it */
@@ -277,13 +278,20 @@ static void route(lrc_subscription *inv, lrc_stream_kind kind, const lrc_tg_even
             inv->seen_status = true;
             inv->seen_staging = inv->seen_staging || out.upd[i].status == LRC_STATUS_STAGING;
         }
-    if (!inv->seen_event) {
-        inv->seen_event = true;
-        pthread_cond_broadcast(&inv->p->cv); /* lrc_inv_confirm waits for it */
-    }
+    inv->seen_event = true;
+    /* Ask the device (after this event's callbacks) when a young stream's
+     * first event shows that earlier ones were lost, or when this event
+     * could not be read and may have been the terminal one. */
+    bool lost = inv->confirm_pending && !inv->seen_staging && !out.terminal;
+    bool unreadable = out.unreadable && !out.terminal;
+    inv->confirm_pending = false;
     if (out.terminal)
         end_routing(inv); /* nothing after the final callback */
     queue_delivery(inv, &out);
+    if (lost)
+        lrc_inv_queue_recovery(inv, LRC_RECOVER_NOT_STAGING);
+    else if (unreadable)
+        lrc_inv_queue_recovery(inv, LRC_RECOVER_UNREADABLE);
 }
 
 /* Whether an event's command ID can be that of the pending command. IDs
@@ -415,6 +423,7 @@ int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
     bool lost = inv->early_lost;
     if (inv->state == LRC_INV_PENDING) {
         inv->state = LRC_INV_ACTIVE;
+        inv->confirm_pending = inv->young_stream; /* checked by the first event */
         /* Replay from a detached copy: routing the terminal event ends the
          * invocation, which drops whatever is still buffered. */
         lrc_early *early = inv->early;

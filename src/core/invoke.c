@@ -148,10 +148,15 @@ int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update
     if ((rc = prepare_argument(p, command, arg, &in, err)) != LRC_OK)
         return rc;
 
-    int version = 0;
+    /* Step 3, unless the device's LRC streams are subscribed and healthy
+     * (connected or lingering): they were subscribed for the version
+     * negotiated then, and a restart of the device, the only way it can
+     * change, shows on them as an error event first. */
+    int version = lrc_stream_known_version(p);
     lrc_queue *q = NULL;
     lrc_subscription *inv = NULL;
-    if ((rc = lrc_proxy_negotiate(p, o.logger, o.logger_user, &version, err)) != LRC_OK ||
+    if ((!version &&
+         (rc = lrc_proxy_negotiate(p, o.logger, o.logger_user, &version, err)) != LRC_OK) ||
         (rc = lrc_proxy_queue(p, o.scheduler ? o.scheduler : lrc_scheduler_default(), &q, err)) !=
             LRC_OK) {
         lrc_tg_value_clear(&in);
@@ -204,7 +209,8 @@ int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update
         lrc_inv_unref(inv);
         return lrc_fail(err, rc, "out of memory after the command was accepted");
     }
-    lrc_inv_confirm(inv); /* a young stream may have lost the first events */
+    lrc_inv_confirm(inv); /* a young stream may have lost the first events:
+                             the timer checks, lrc_invoke returns now */
     if (!out)
         lrc_inv_unref(inv); /* fire and forget: the streams keep it until its end */
     lrc_inv_unref(inv);

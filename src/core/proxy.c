@@ -5,6 +5,7 @@
 #include "core/log_internal.h"
 #include "core/scheduler_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,6 +27,7 @@ void lrc_proxy_options_init(lrc_proxy_options *o)
     memset(o, 0, sizeof *o);
     o->size = sizeof *o;
     o->timeout_ms = 0;
+    o->linger_ms = LRC_DEFAULT_LINGER_MS;
 }
 
 int lrc_options_copy(void *dst, size_t dst_size, const void *src, const char *fn,
@@ -57,10 +59,16 @@ int lrc_proxy_open_with(const lrc_transport *t, const char *device, const lrc_pr
             return lrc_fail(err, LRC_EINVAL, "lrc_proxy_open: options not initialised "
                                              "(call lrc_proxy_options_init)");
         o.timeout_ms = opts->timeout_ms;
+        /* a caller built before linger_ms existed gets the default */
+        if (opts->size >= offsetof(lrc_proxy_options, linger_ms) + sizeof o.linger_ms)
+            o.linger_ms = opts->linger_ms;
     }
     if (o.timeout_ms < 0)
         return lrc_fail(err, LRC_EINVAL, "lrc_proxy_open: negative timeout %lld ms",
                         (long long)o.timeout_ms);
+    if (o.linger_ms < 0)
+        return lrc_fail(err, LRC_EINVAL, "lrc_proxy_open: negative linger %lld ms",
+                        (long long)o.linger_ms);
 
     lrc_proxy *p = calloc(1, sizeof *p);
     if (!p || !(p->name = strdup(device))) {
@@ -76,6 +84,7 @@ int lrc_proxy_open_with(const lrc_transport *t, const char *device, const lrc_pr
     }
     p->t = t;
     p->timeout_ms = t->ops->timeout_ms(p->conn);
+    p->linger_ms = o.linger_ms;
     atomic_init(&p->refs, 1);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
@@ -148,6 +157,7 @@ void lrc_proxy_close(lrc_proxy *p)
             break;
         lrc_disconnect_interface(p, s);
     }
+    lrc_stream_drop_lingering(p); /* and none lingers from now on */
     lrc_proxy_unref(p);
 }
 
@@ -340,6 +350,9 @@ int lrc_proxy_negotiate(lrc_proxy *p, lrc_log_fn log, void *log_user, int *versi
         return rc;
     if (info.version != 0) {
         *version = info.version;
+        pthread_mutex_lock(&p->mu);
+        p->version = info.version; /* lrc_stream_known_version */
+        pthread_mutex_unlock(&p->mu);
         return LRC_OK;
     }
     lrc_error *e = lrc_protocol_incompatible(&info);

@@ -7,7 +7,12 @@
  * 9.3) and then unlocks a freed mutex. So the event path marks its thread,
  * and whatever would release Tango objects on a marked thread is handed to
  * one library-owned thread instead, started on first use and idle
- * otherwise. */
+ * otherwise.
+ *
+ * The same thread is the library's timer: a job may be due later
+ * (lrc_reaper_defer_at: lingering streams, the bound on a young stream's
+ * first event) and cancelled before it runs. Jobs stay in order of due
+ * time, and in order of deferral among equal times. */
 #include "core/client_internal.h"
 #include "core/log_internal.h"
 
@@ -18,13 +23,14 @@ typedef struct job {
     struct job *next;
     void (*fn)(void *);
     void *arg;
+    int64_t due_ms; /* lrc_now_ms; 0: at once */
 } job;
 
 static _Thread_local int t_tango_depth;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static job *head, *tail;
+static pthread_cond_t cv; /* on CLOCK_MONOTONIC, as lrc_now_ms (start_locked) */
+static job *head;         /* ascending due_ms */
 static bool started;
 static size_t running; /* jobs taken and not finished */
 
@@ -32,17 +38,34 @@ void lrc_tango_thread_enter(void) { t_tango_depth++; }
 void lrc_tango_thread_leave(void) { t_tango_depth--; }
 bool lrc_on_tango_thread(void) { return t_tango_depth > 0; }
 
+/* Under mu: waits until the head job is due. */
+static void wait_due(void)
+{
+    for (;;) {
+        if (!head) {
+            pthread_cond_wait(&cv, &mu);
+            continue;
+        }
+        int64_t now = lrc_now_ms();
+        if (head->due_ms <= now)
+            return;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t ns = ts.tv_nsec + (head->due_ms - now) * 1000000LL;
+        ts.tv_sec += (time_t)(ns / 1000000000LL);
+        ts.tv_nsec = (long)(ns % 1000000000LL);
+        pthread_cond_timedwait(&cv, &mu, &ts);
+    }
+}
+
 static void *reaper_main(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&mu);
     for (;;) {
-        while (!head)
-            pthread_cond_wait(&cv, &mu);
+        wait_due();
         job *j = head;
         head = j->next;
-        if (!head)
-            tail = NULL;
         running++;
         pthread_mutex_unlock(&mu);
         j->fn(j->arg);
@@ -54,48 +77,91 @@ static void *reaper_main(void *arg)
     return NULL;
 }
 
-void lrc_reaper_defer(void (*fn)(void *), void *arg)
+/* Under mu: starts the thread unless it runs. */
+static void start_locked(void)
 {
-    job *j = malloc(sizeof *j);
-    pthread_mutex_lock(&mu);
-    if (j && !started) {
+    if (!started) {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&cv, &ca);
+        pthread_condattr_destroy(&ca);
         pthread_t t;
         pthread_attr_t a;
         pthread_attr_init(&a);
         pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
         started = pthread_create(&t, &a, reaper_main, NULL) == 0;
         pthread_attr_destroy(&a);
+        if (!started)
+            pthread_cond_destroy(&cv);
     }
+}
+
+/* Queues a job; false when the thread or the memory cannot be had. */
+static bool enqueue(void (*fn)(void *), void *arg, int64_t due_ms)
+{
+    job *j = malloc(sizeof *j);
+    pthread_mutex_lock(&mu);
+    if (j)
+        start_locked();
     if (!j || !started) {
         pthread_mutex_unlock(&mu);
         free(j);
-        /* Out of resources: releasing here risks the 5 s stall, leaking
-         * would keep the device subscribed for ever. Stall. */
-        lrc_log(LRC_LOG_ERROR, "out of memory: releasing on a Tango event thread");
-        fn(arg);
-        return;
+        return false;
     }
-    *j = (job){.fn = fn, .arg = arg};
-    if (tail)
-        tail->next = j;
-    else
-        head = j;
-    tail = j;
+    *j = (job){.fn = fn, .arg = arg, .due_ms = due_ms};
+    job **pp = &head;
+    while (*pp && (*pp)->due_ms <= due_ms)
+        pp = &(*pp)->next;
+    j->next = *pp;
+    *pp = j;
     pthread_cond_broadcast(&cv);
     pthread_mutex_unlock(&mu);
+    return true;
+}
+
+void lrc_reaper_defer(void (*fn)(void *), void *arg)
+{
+    if (enqueue(fn, arg, 0))
+        return;
+    /* Out of resources: releasing here risks the 5 s stall, leaking would
+     * keep the device subscribed for ever. Stall. */
+    lrc_log(LRC_LOG_ERROR, "out of memory: releasing on a Tango event thread");
+    fn(arg);
+}
+
+bool lrc_reaper_defer_at(int64_t due_ms, void (*fn)(void *), void *arg)
+{
+    return enqueue(fn, arg, due_ms);
+}
+
+bool lrc_reaper_cancel(void (*fn)(void *), void *arg)
+{
+    pthread_mutex_lock(&mu);
+    job *j = NULL;
+    for (job **pp = &head; *pp; pp = &(*pp)->next)
+        if ((*pp)->fn == fn && (*pp)->arg == arg) {
+            j = *pp;
+            *pp = j->next;
+            break;
+        }
+    pthread_mutex_unlock(&mu);
+    free(j);
+    return j != NULL;
 }
 
 bool lrc_reaper_wait_idle(int64_t timeout_ms)
 {
     int64_t end = lrc_now_ms() + timeout_ms;
     pthread_mutex_lock(&mu);
-    while ((head || running) && lrc_now_ms() < end) {
+    /* jobs due later (timers) do not count */
+    while (((head && head->due_ms <= lrc_now_ms()) || running) && lrc_now_ms() < end) {
         pthread_mutex_unlock(&mu);
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
         pthread_mutex_lock(&mu);
     }
-    bool idle = !head && !running;
+    bool idle = !(head && head->due_ms <= lrc_now_ms()) && !running;
     pthread_mutex_unlock(&mu);
     return idle;
 }

@@ -1,6 +1,15 @@
 /* stream.c - one Tango subscription per (proxy, attribute), shared by every
  * invocation and registration on the proxy. The Tango thread only routes:
- * each listener decodes what concerns it and queues it for a worker. */
+ * each listener decodes what concerns it and queues it for a worker.
+ *
+ * A stream nobody holds any more lingers for p->linger_ms (refs 0, still
+ * listed and subscribed): subscribing costs a round trip to the device and,
+ * for a fresh subscriber, the kit's hold of its first events, which
+ * sequential invocations would otherwise pay each time. One timer job per
+ * proxy (on the reaper thread, never a Tango thread) sweeps the expired
+ * ones. A lingering stream that reports an error is swept at once: the
+ * device is down or restarting, and the next invocation subscribes afresh
+ * as it would without lingering. */
 #include "core/client_internal.h"
 #include "core/error_build.h"
 #include "core/log_internal.h"
@@ -20,10 +29,15 @@ struct lrc_stream {
     int sub_id;
     unsigned refs;
     stream_phase phase;
-    int64_t live_since_ms; /* when the subscription was made; immutable then */
+    int64_t live_since_ms; /* when the subscription was made, or last came
+                              back after an error event */
+    int64_t linger_until;  /* refs 0: when the sweep unsubscribes it */
+    bool errored;          /* an error event came after the last value */
     lrc_listener **listeners;
     size_t nlisteners, cap;
 };
+
+static void arm_sweep(lrc_proxy *p, int64_t due_ms);
 
 static const char *const v2_attrs[] = {"_lrcEvent"};
 static const char *const v1_attrs[] = {"longRunningCommandStatus", "longRunningCommandProgress",
@@ -75,6 +89,18 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
     lrc_tango_thread_enter(); /* releases of Tango objects are deferred */
     pthread_mutex_lock(&p->mu);
     p->st.events++;
+    if (ev->error) {
+        s->errored = true;
+        if (s->refs == 0 && s->phase == PHASE_LIVE) {
+            s->linger_until = 1; /* long expired: the sweep drops it now */
+            arm_sweep(p, 0);
+        }
+    } else if (s->errored) {
+        /* Back after an error: cppTango re-subscribed, and the device may
+         * have published meanwhile; as distrusted as a new subscription. */
+        s->errored = false;
+        s->live_since_ms = lrc_now_ms();
+    }
     /* A listener may unlisten itself while it is served (an invocation that
      * sees its terminal status): serve a snapshot. */
     lrc_listener *small[16];
@@ -95,6 +121,22 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
         free(snap);
     lrc_proxy_reap(p);
     lrc_tango_thread_leave();
+}
+
+static void sweep(void *arg);
+
+/* Under p->mu: makes sure a sweep runs by due_ms. A sweep already armed
+ * runs by then unless due_ms is 0 (an errored stream): that one is queued
+ * besides, so the extra job holds its own reference. */
+static void arm_sweep(lrc_proxy *p, int64_t due_ms)
+{
+    if (p->linger_armed && due_ms != 0)
+        return;
+    lrc_proxy_ref(p); /* the job's */
+    if (lrc_reaper_defer_at(due_ms, sweep, p))
+        p->linger_armed = true;
+    else
+        atomic_fetch_sub(&p->refs, 1); /* not the last: the caller holds one */
 }
 
 static lrc_stream *find_stream(lrc_proxy *p, const char *attr)
@@ -155,8 +197,8 @@ int lrc_stream_acquire(lrc_proxy *p, const char *attr, lrc_listener *l, lrc_stre
         pthread_cond_wait(&p->cv, &p->mu);
     if (s) {
         int rc = l ? lrc_stream_listen(s, l) : LRC_OK;
-        if (rc == LRC_OK)
-            s->refs++;
+        if (rc == LRC_OK && s->refs++ == 0)
+            s->linger_until = 0; /* lingering no more */
         pthread_mutex_unlock(&p->mu);
         if (rc != LRC_OK)
             return lrc_fail(err, rc, "out of memory");
@@ -192,21 +234,9 @@ int lrc_stream_acquire(lrc_proxy *p, const char *attr, lrc_listener *l, lrc_stre
     return LRC_OK;
 }
 
-void lrc_stream_release(lrc_proxy *p, lrc_stream *s, lrc_listener *l, lrc_log_fn log,
-                        void *log_user)
+/* Unsubscribes a stream already unlinked from p->streams. Without p->mu. */
+static void unsubscribe(lrc_proxy *p, lrc_stream *s, lrc_log_fn log, void *log_user)
 {
-    pthread_mutex_lock(&p->mu);
-    if (l)
-        lrc_stream_unlisten(s, l);
-    bool last = --s->refs == 0;
-    if (last) {
-        unlink_stream(p, s);
-        p->st.streams--;
-    }
-    pthread_mutex_unlock(&p->mu);
-    if (!last)
-        return;
-
     lrc_error *e = NULL;
     int rc = p->t->ops->unsubscribe(p->conn, s->sub_id, &e);
     pthread_mutex_lock(&p->mu);
@@ -217,6 +247,105 @@ void lrc_stream_release(lrc_proxy *p, lrc_stream *s, lrc_listener *l, lrc_log_fn
                    s->sub_id, lrc_error_message(e));
     lrc_error_free(e);
     free_stream(s); /* no callback after unsubscribe returns, failed or not */
+}
+
+void lrc_stream_release(lrc_proxy *p, lrc_stream *s, lrc_listener *l, lrc_log_fn log,
+                        void *log_user)
+{
+    pthread_mutex_lock(&p->mu);
+    if (l)
+        lrc_stream_unlisten(s, l);
+    bool last = --s->refs == 0;
+    if (last && p->linger_ms > 0 && !p->closed && !s->errored) {
+        s->linger_until = lrc_now_ms() + p->linger_ms;
+        arm_sweep(p, s->linger_until);
+        last = false;
+    } else if (last) {
+        unlink_stream(p, s);
+        p->st.streams--;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (last)
+        unsubscribe(p, s, log, log_user);
+}
+
+/* Under p->mu: unlinks the lingering streams due by `now` (all of them
+ * when now is INT64_MAX) into a list through their next field. */
+static lrc_stream *take_lingering(lrc_proxy *p, int64_t now)
+{
+    lrc_stream *out = NULL;
+    for (lrc_stream **pp = &p->streams; *pp;) {
+        lrc_stream *s = *pp;
+        if (s->refs == 0 && s->phase == PHASE_LIVE && s->linger_until <= now) {
+            *pp = s->next;
+            s->next = out;
+            out = s;
+            p->st.streams--;
+        } else {
+            pp = &s->next;
+        }
+    }
+    return out;
+}
+
+static void unsubscribe_list(lrc_proxy *p, lrc_stream *list)
+{
+    while (list) {
+        lrc_stream *s = list;
+        list = s->next;
+        unsubscribe(p, s, NULL, NULL);
+    }
+}
+
+/* The timer job (reaper thread): unsubscribes the expired lingering
+ * streams and re-arms for the next one. */
+static void sweep(void *arg)
+{
+    lrc_proxy *p = arg;
+    pthread_mutex_lock(&p->mu);
+    p->linger_armed = false;
+    lrc_stream *list = take_lingering(p, p->closed ? INT64_MAX : lrc_now_ms());
+    int64_t next = INT64_MAX;
+    for (lrc_stream *s = p->streams; s; s = s->next)
+        if (s->refs == 0 && s->phase == PHASE_LIVE && s->linger_until < next)
+            next = s->linger_until;
+    if (next != INT64_MAX)
+        arm_sweep(p, next);
+    pthread_mutex_unlock(&p->mu);
+    unsubscribe_list(p, list);
+    lrc_proxy_unref(p);
+}
+
+void lrc_stream_drop_lingering(lrc_proxy *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->closed = true;
+    lrc_stream *list = take_lingering(p, INT64_MAX);
+    pthread_mutex_unlock(&p->mu);
+    unsubscribe_list(p, list);
+    /* A sweep still queued would hold the proxy (and its connection) until
+     * its time: take it back. One already running holds its own. */
+    while (lrc_reaper_cancel(sweep, p)) {
+        pthread_mutex_lock(&p->mu);
+        p->linger_armed = false;
+        pthread_mutex_unlock(&p->mu);
+        atomic_fetch_sub(&p->refs, 1); /* not the last: the caller holds one */
+    }
+}
+
+int lrc_stream_known_version(lrc_proxy *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int version = p->version;
+    size_t n = 0;
+    const char *const *attrs = version ? lrc_protocol_attrs(version, &n) : NULL;
+    for (size_t i = 0; i < n && version; i++) {
+        lrc_stream *s = find_stream(p, attrs[i]);
+        if (!s || s->phase != PHASE_LIVE || s->errored)
+            version = 0;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return version;
 }
 
 void lrc_stream_release_all(lrc_proxy *p, lrc_stream **held, size_t n, lrc_listener *l,

@@ -412,7 +412,10 @@ static int fx_setup(void **state)
     lrc_scheduler_options_init(&so);
     so.name = "test-device";
     assert_int_equal(lrc_scheduler_new(&so, &f->s, NULL), LRC_OK);
-    assert_int_equal(lrc_proxy_open_with(fake_transport(f->d), DEVICE, NULL, &f->p, NULL),
+    lrc_proxy_options po;
+    lrc_proxy_options_init(&po);
+    po.linger_ms = 0; /* the tests count subscriptions: streams end with their last use */
+    assert_int_equal(lrc_proxy_open_with(fake_transport(f->d), DEVICE, &po, &f->p, NULL),
                      LRC_OK);
     logcap_init(&f->wlog);
     lrc_watch_options_init(&f->wo);
