@@ -70,7 +70,7 @@ static void add_commands(fake_device *d)
     fake_add_command(d, "State", LRC_TG_VOID, LRC_TG_STATE, NULL, NULL);
 }
 
-static int fx_setup_with_timeout(void **state, int64_t timeout_ms)
+static int fx_setup_with(void **state, int64_t timeout_ms, int64_t linger_ms)
 {
     logcap_reset(&test_hook);
     fx *f = calloc(1, sizeof *f);
@@ -85,7 +85,7 @@ static int fx_setup_with_timeout(void **state, int64_t timeout_ms)
     lrc_proxy_options po;
     lrc_proxy_options_init(&po);
     po.timeout_ms = timeout_ms;
-    po.linger_ms = 0; /* streams end with their last use; the linger tests open their own */
+    po.linger_ms = linger_ms; /* most tests: 0, streams end with their last use */
     lrc_error *err = NULL;
     assert_int_equal(lrc_proxy_open_with(fake_transport(f->d), DEVICE, &po, &f->p, &err), LRC_OK);
     assert_null(err);
@@ -95,8 +95,11 @@ static int fx_setup_with_timeout(void **state, int64_t timeout_ms)
     return 0;
 }
 
-static int fx_setup(void **state) { return fx_setup_with_timeout(state, 0); }
-static int fx_setup_short_timeout(void **state) { return fx_setup_with_timeout(state, 100); }
+static int fx_setup(void **state) { return fx_setup_with(state, 0, 0); }
+static int fx_setup_short_timeout(void **state) { return fx_setup_with(state, 100, 0); }
+/* streams linger as by default (30 s), or 500 ms */
+static int fx_setup_lingering(void **state) { return fx_setup_with(state, 0, LRC_DEFAULT_LINGER_MS); }
+static int fx_setup_short_linger(void **state) { return fx_setup_with(state, 0, 500); }
 
 /* Closes everything and checks that nothing was left behind: no live
  * subscription, the connection closed, no unsubscribe of an unknown id. */
@@ -3182,6 +3185,164 @@ static void test_last_proxy_use_ends_on_a_tango_thread(void **state)
 
 /* ------------------------------------------------------------------------ */
 
+/* ========================================================================
+ * Lingering streams (lrc_proxy_options.linger_ms)
+ * ====================================================================== */
+
+/* Waits (WAIT_MS) until attr has `live` live subscriptions. */
+static bool wait_live(fx *f, const char *attr, int live)
+{
+    for (int64_t end = lrc_now_ms() + WAIT_MS; lrc_now_ms() < end;) {
+        if (fake_live(f->d, attr) == live)
+            return true;
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    return fake_live(f->d, attr) == live;
+}
+
+/* The default: the stream outlives the invocation, the next one reuses it
+ * (no subscription, no negotiation), lrc_proxy_close drops it at once. */
+static void test_linger_reuses_the_stream(void **state)
+{
+    fx *f = *state;
+    lrc_proxy_options po;
+    lrc_proxy_options_init(&po);
+    assert_int_equal(po.linger_ms, LRC_DEFAULT_LINGER_MS);
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    assert_int_equal(run_one(f, &sc), 1); /* still subscribed in the final callback */
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
+
+    fake_trace_clear(f->d);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(run_one(f, &sc), 1);
+    assert_trace(f, "inout:On inout:On inout:On"); /* nothing but the commands */
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.subscribes, 1);
+    assert_int_equal(st.unsubscribes, 0);
+    assert_int_equal(st.streams, 1);
+    assert_int_equal(st.invocations, 4);
+
+    /* close: unsubscribed before it returns, the connection closed with it
+     * (no timer keeps the proxy) */
+    lrc_proxy_close(f->p);
+    f->p = NULL;
+    assert_int_equal(fake_live_total(f->d), 0);
+    assert_int_equal(fake_unsubscribes(f->d, LRC_EVENT), 1);
+    assert_true(fake_wait_closed(f->d, WAIT_MS));
+}
+
+/* linger_ms 0: today's behaviour, unsubscribed before the final callback. */
+static void test_linger_zero_unsubscribes_at_once(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    assert_int_equal(run_one(f, &sc), 0);
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 0);
+    assert_int_equal(run_one(f, &sc), 0);
+    assert_int_equal(fake_subscribes(f->d, LRC_EVENT), 2);
+    assert_int_equal(fake_unsubscribes(f->d, LRC_EVENT), 2);
+}
+
+/* The timer ends a lingering stream; the next invocation subscribes. */
+static void test_linger_expires(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    assert_int_equal(run_one(f, &sc), 1);
+    assert_true(wait_live(f, LRC_EVENT, 0));
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(f->p, &st);
+    assert_int_equal(st.unsubscribes, 1);
+    assert_int_equal(st.streams, 0);
+    assert_int_equal(run_one(f, &sc), 1);
+    assert_int_equal(fake_subscribes(f->d, LRC_EVENT), 2);
+}
+
+/* A lingering stream that reports an error (the device is down or
+ * restarting) is dropped at once: the next invocation subscribes and
+ * negotiates afresh, as without lingering. */
+static void test_lingering_stream_error_drops_it(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    assert_int_equal(run_one(f, &sc), 1);
+    assert_int_equal(fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout",
+                                            EVENT_TIMEOUT_DESC),
+                     1);
+    assert_true(wait_live(f, LRC_EVENT, 0));
+    assert_int_equal(fake_unsubscribes(f->d, LRC_EVENT), 1);
+
+    /* the device came back, as v1 only */
+    fake_set_protocol(f->d, false, 0, 0);
+    fake_trace_clear(f->d);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    assert_int_equal(lrc_subscription_protocol_version(s), 1);
+    char *trace = fake_trace(f->d);
+    assert_non_null(strstr(trace, "attrs sub:longRunningCommandStatus"));
+    free(trace);
+    assert_true(PUSH(f->d, V1_STATUS, sc.id, "COMPLETED") >= 1);
+    assert_true(rec_wait_final(&r));
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+    assert_int_equal(fake_live(f->d, LRC_EVENT), 0);
+}
+
+/* ========================================================================
+ * An event that cannot be read (issue 10 item 2)
+ * ====================================================================== */
+
+/* Neither JSON nor with a readable status: it may have been the final
+ * event, so the device is asked, and its final status and result are
+ * delivered; a readable later event is not needed to end. */
+static void test_unreadable_final_event_asks_the_device(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    after_creation(&r);
+    /* still running on the device: the error update, nothing else */
+    fake_push_lrc_thread(f->d, sc.id, "{\"progress\": 5, \"sta");
+    assert_true(rec_wait(&r, 2));
+    assert_true(r.u[1].has & LRC_HAS_ERROR);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 2);
+
+    /* ended on the device: its final status and result */
+    fake_set_lrc(f->d, sc.id, "COMPLETED", "[0, \"done\"]");
+    fake_push_lrc_thread(f->d, sc.id, "{\"result\": [0, \"done\"], \"st");
+    assert_true(rec_wait_final(&r));
+    assert_int_equal(rec_n(&r), 4);
+    assert_true(r.u[2].has & LRC_HAS_ERROR);
+    assert_false(r.u[2].final);
+    const upd *last = &r.u[3];
+    assert_int_equal(last->has, LRC_HAS_STATUS | LRC_HAS_RESULT | LRC_HAS_RESULT_CODE);
+    assert_int_equal(last->status, LRC_STATUS_COMPLETED);
+    assert_string_equal(last->result_json, "[0, \"done\"]");
+    assert_true(last->final);
+    assert_hook_once(LRC_LOG_WARNING,
+                     "'%s': an event could not be read; the final status COMPLETED and result "
+                     "was read from the device",
+                     sc.id);
+    /* a late readable final changes nothing */
+    fake_push_lrc(f->d, sc.id, J_DONE);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 4);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+
 /* True if name matches one of the comma-separated patterns (if_none when
  * there are none). */
 static bool matches(const char *patterns, const char *name, bool if_none)
@@ -3265,6 +3426,13 @@ int main(void)
         T(test_v1_overflow_keeps_the_result),
         T(test_fire_and_forget_outlives_its_scheduler),
         T(test_last_proxy_use_ends_on_a_tango_thread),
+        cmocka_unit_test_setup_teardown(test_linger_reuses_the_stream, fx_setup_lingering,
+                                        fx_teardown),
+        T(test_linger_zero_unsubscribes_at_once),
+        cmocka_unit_test_setup_teardown(test_linger_expires, fx_setup_short_linger, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_lingering_stream_error_drops_it, fx_setup_lingering,
+                                        fx_teardown),
+        T(test_unreadable_final_event_asks_the_device),
     };
     /* TEST_CLIENT_ONLY / TEST_CLIENT_SKIP: comma-separated fnmatch patterns
      * of test names, e.g. TEST_CLIENT_SKIP='*outlives*,*connect*'. */
