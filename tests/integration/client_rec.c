@@ -240,7 +240,12 @@ int crec_fx_setup(void **state, const char *tag, const char *versions, bool warm
     if (warm && !(f->warm = crec_warm_up(f->d->device)))
         return -1;
     lrc_error *err = NULL;
-    if (lrc_proxy_open(f->d->device, NULL, &f->p, &err) != LRC_OK) {
+    /* The tests follow each stream's life: streams end with their last use
+     * (it_client_linger tests lingering). */
+    lrc_proxy_options po;
+    lrc_proxy_options_init(&po);
+    po.linger_ms = 0;
+    if (lrc_proxy_open(f->d->device, &po, &f->p, &err) != LRC_OK) {
         fprintf(stderr, "lrc_proxy_open: %s\n", lrc_error_message(err));
         lrc_error_free(err);
         return -1;

@@ -105,7 +105,10 @@ static lrc_proxy *open_proxy(int i)
 {
     lrc_proxy *p = NULL;
     lrc_error *err = NULL;
-    if (lrc_proxy_open(g_dev[i]->device, NULL, &p, &err) != LRC_OK) {
+    lrc_proxy_options po; /* the streams end with their last use (checked) */
+    lrc_proxy_options_init(&po);
+    po.linger_ms = 0;
+    if (lrc_proxy_open(g_dev[i]->device, &po, &p, &err) != LRC_OK) {
         fprintf(stderr, "lrc_proxy_open %s: %s\n", g_dev[i]->device, lrc_error_message(err));
         lrc_error_free(err);
         fail();

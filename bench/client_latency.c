@@ -1,0 +1,285 @@
+/*
+ * client_latency.c - what the client library adds to one LRC, against the
+ * floor a raw client through the Tango shim reaches.
+ *
+ *   lrc-bench-client [--quick] [--samples N] DEVICE
+ *
+ * DEVICE: a running LRC device with an Echo(DevString) command (the demo
+ * device, or the PyTango one); TANGO_HOST from the environment. Scenarios,
+ * measured in this order in one run:
+ *
+ *   client.state_roundtrip      State through the shim: one round trip
+ *   client.raw_floor            the shim, _lrcEvent already subscribed:
+ *                               command_inout Echo, then wait (condvar) for
+ *                               the terminal _lrcEvent of its ID
+ *   client.invoke_connected     lrc_invoke Echo -> final callback, after
+ *                               lrc_connect_interface
+ *   client.invoke_unconnected   the same without connecting, sequential
+ *                               calls, streams lingering (the default)
+ *   client.invoke_unconnected_linger0
+ *                               the same with linger_ms 0: each call
+ *                               subscribes and unsubscribes
+ *
+ * Output, one JSON object per scenario and line on stdout:
+ *   {"scenario": "client.raw_floor", "label": "...", "unit": "ms",
+ *    "samples": [...]}
+ * and a median per scenario on stderr. --quick takes few samples (well
+ * under 15 s in all). Ratios are for the reader: timings on a shared
+ * machine are noisy, compare scenarios of the same run.
+ */
+#include "lrc/client.h"
+#include "lrc/types.h"
+#include "tango/tango_shim.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WAIT_S 10 /* a sample that takes longer is a failure */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void deadline(struct timespec *ts)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += WAIT_S;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void report(const char *scenario, const char *label, const double *v, size_t n)
+{
+    printf("{\"scenario\": \"%s\", \"label\": \"%s\", \"unit\": \"ms\", \"samples\": [", scenario,
+           label);
+    for (size_t i = 0; i < n; i++)
+        printf("%s%.4f", i ? ", " : "", v[i]);
+    printf("]}\n");
+    fflush(stdout);
+    double *s = malloc(n * sizeof *s);
+    if (!s || n == 0) {
+        free(s);
+        return;
+    }
+    memcpy(s, v, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_double);
+    fprintf(stderr, "%-36s median %8.3f ms  p90 %8.3f ms  (%zu samples)\n", scenario, s[n / 2],
+            s[n * 9 / 10], n);
+    free(s);
+}
+
+static void die(const char *what, lrc_error *e)
+{
+    fprintf(stderr, "lrc-bench-client: %s: %s\n", what, e ? lrc_error_message(e) : "failed");
+    lrc_error_free(e);
+    exit(1);
+}
+
+/* ---- the shim alone ------------------------------------------------------- */
+
+static void bench_state(const char *dev, double *v, size_t n, size_t warm)
+{
+    lrc_tg_proxy *p;
+    lrc_error *e = NULL;
+    if (lrc_tg_proxy_open(dev, 3000, &p, &e) != LRC_OK)
+        die("open", e);
+    lrc_tg_value in = {.type = LRC_TG_VOID};
+    for (size_t i = 0; i < warm + n; i++) {
+        lrc_tg_value out = {0};
+        double t0 = now_ms();
+        if (lrc_tg_command_inout(p, "State", &in, &out, &e) != LRC_OK)
+            die("State", e);
+        if (i >= warm)
+            v[i - warm] = now_ms() - t0;
+        lrc_tg_value_clear(&out);
+    }
+    lrc_tg_proxy_close(p);
+}
+
+/* The IDs whose terminal _lrcEvent arrived (the last few). */
+typedef struct raw_state {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char done[16][128];
+    unsigned ndone;
+} raw_state;
+
+static void raw_event(const lrc_tg_event *ev, void *user)
+{
+    raw_state *st = user;
+    const lrc_tg_value *v = ev->value;
+    if (!v || v->type != LRC_TG_STRING_ARRAY || v->ns < 2 || !v->sv[0] || !v->sv[1])
+        return;
+    json_t *obj = json_loads(v->sv[1], 0, NULL);
+    json_t *status = obj ? json_object_get(obj, "status") : NULL;
+    bool terminal = json_is_integer(status) && lrc_status_is_terminal((int)json_integer_value(status));
+    json_decref(obj);
+    if (!terminal)
+        return;
+    pthread_mutex_lock(&st->mu);
+    snprintf(st->done[st->ndone++ % 16], sizeof st->done[0], "%s", v->sv[0]);
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+static bool raw_seen(raw_state *st, const char *id)
+{
+    for (unsigned k = 0; k < 16 && k < st->ndone; k++)
+        if (strcmp(st->done[k], id) == 0)
+            return true;
+    return false;
+}
+
+static void bench_raw(const char *dev, double *v, size_t n, size_t warm)
+{
+    raw_state st = {.ndone = 0};
+    pthread_mutex_init(&st.mu, NULL);
+    pthread_cond_init(&st.cv, NULL);
+    lrc_tg_proxy *p;
+    lrc_error *e = NULL;
+    int sub;
+    if (lrc_tg_proxy_open(dev, 3000, &p, &e) != LRC_OK)
+        die("open", e);
+    if (lrc_tg_subscribe_change(p, "_lrcEvent", raw_event, &st, &sub, &e) != LRC_OK)
+        die("subscribe _lrcEvent", e);
+    lrc_tg_value in = {.type = LRC_TG_STRING, .s = "bench"};
+    for (size_t i = 0; i < warm + n; i++) {
+        lrc_tg_value out = {0};
+        double t0 = now_ms();
+        if (lrc_tg_command_inout(p, "Echo", &in, &out, &e) != LRC_OK)
+            die("Echo", e);
+        if (out.ns < 1 || !out.sv[0])
+            die("Echo replied no command ID", NULL);
+        struct timespec until;
+        deadline(&until);
+        pthread_mutex_lock(&st.mu);
+        while (!raw_seen(&st, out.sv[0]))
+            if (pthread_cond_timedwait(&st.cv, &st.mu, &until) != 0)
+                die("no terminal _lrcEvent for Echo", NULL);
+        pthread_mutex_unlock(&st.mu);
+        if (i >= warm)
+            v[i - warm] = now_ms() - t0;
+        lrc_tg_value_clear(&out);
+    }
+    lrc_tg_unsubscribe(p, sub, NULL);
+    lrc_tg_proxy_close(p);
+    pthread_cond_destroy(&st.cv);
+    pthread_mutex_destroy(&st.mu);
+}
+
+/* ---- the library ----------------------------------------------------------- */
+
+typedef struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool final;
+} waiter;
+
+static void on_update(const lrc_update *u, void *user)
+{
+    waiter *w = user;
+    if (!u->final)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->final = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* connect: lrc_connect_interface first; linger_ms for the proxy. */
+static void bench_invoke(const char *dev, bool connect, int64_t linger_ms, double *v, size_t n,
+                         size_t warm)
+{
+    waiter w = {.final = false};
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    lrc_proxy_options po;
+    lrc_proxy_options_init(&po);
+    po.linger_ms = linger_ms;
+    lrc_proxy *p;
+    lrc_error *e = NULL;
+    if (lrc_proxy_open(dev, &po, &p, &e) != LRC_OK)
+        die("lrc_proxy_open", e);
+    if (connect && lrc_connect_interface(p, NULL, &e) != LRC_OK)
+        die("lrc_connect_interface", e);
+    lrc_arg arg = lrc_arg_string("bench");
+    for (size_t i = 0; i < warm + n; i++) {
+        lrc_subscription *sub;
+        w.final = false;
+        double t0 = now_ms();
+        if (lrc_invoke(p, "Echo", &arg, on_update, &w, NULL, &sub, &e) != LRC_OK)
+            die("lrc_invoke", e);
+        struct timespec until;
+        deadline(&until);
+        pthread_mutex_lock(&w.mu);
+        while (!w.final)
+            if (pthread_cond_timedwait(&w.cv, &w.mu, &until) != 0)
+                die("no final callback for Echo", NULL);
+        pthread_mutex_unlock(&w.mu);
+        if (i >= warm)
+            v[i - warm] = now_ms() - t0;
+        lrc_subscription_free(sub);
+    }
+    lrc_proxy_close(p);
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+}
+
+int main(int argc, char **argv)
+{
+    bool quick = false;
+    long samples = 0;
+    const char *dev = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            quick = true;
+        else if (strcmp(argv[i], "--samples") == 0 && i + 1 < argc)
+            samples = strtol(argv[++i], NULL, 10);
+        else if (argv[i][0] != '-' && !dev)
+            dev = argv[i];
+        else {
+            fprintf(stderr, "usage: lrc-bench-client [--quick] [--samples N] DEVICE\n");
+            return 2;
+        }
+    }
+    if (!dev) {
+        fprintf(stderr, "usage: lrc-bench-client [--quick] [--samples N] DEVICE\n");
+        return 2;
+    }
+    size_t n = samples > 0 ? (size_t)samples : quick ? 30 : 300;
+    size_t warm = quick ? 3 : 10;
+    /* an unconnected call without lingering costs ~10 ms: fewer of those */
+    size_t n_slow = quick ? 15 : n / 3 ? n / 3 : 1;
+    double *v = malloc(n * sizeof *v);
+    if (!v)
+        return 1;
+
+    bench_state(dev, v, n, warm);
+    report("client.state_roundtrip", "State round trip through the shim", v, n);
+    bench_raw(dev, v, n, warm);
+    report("client.raw_floor",
+           "raw shim client, _lrcEvent subscribed: Echo -> terminal _lrcEvent", v, n);
+    bench_invoke(dev, true, LRC_DEFAULT_LINGER_MS, v, n, warm);
+    report("client.invoke_connected", "lrc_invoke Echo -> final callback, connected", v, n);
+    bench_invoke(dev, false, LRC_DEFAULT_LINGER_MS, v, n, warm);
+    report("client.invoke_unconnected",
+           "lrc_invoke Echo -> final callback, not connected, streams lingering (default)", v,
+           n);
+    bench_invoke(dev, false, 0, v, n_slow, 1);
+    report("client.invoke_unconnected_linger0",
+           "lrc_invoke Echo -> final callback, not connected, linger_ms 0", v, n_slow);
+    free(v);
+    return 0;
+}
