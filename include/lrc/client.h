@@ -72,9 +72,10 @@ typedef struct lrc_proxy lrc_proxy;
 typedef struct lrc_proxy_options {
     size_t size;        /* sizeof(lrc_proxy_options), set by _init             */
     int64_t timeout_ms; /* Tango client timeout of every call (0: 3000 ms)     */
-    int64_t linger_ms;  /* how long an LRC event stream stays subscribed after
-                           the last invocation that used it ended, so that the
-                           next one needs no subscription (default
+    int64_t linger_ms;  /* how long an event stream stays subscribed after
+                           its last user (invocation, connection, watch or
+                           event registration) is gone, so that the next one
+                           needs no subscription (default
                            LRC_DEFAULT_LINGER_MS; 0: unsubscribe at once)     */
 } lrc_proxy_options;
 
