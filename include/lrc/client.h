@@ -239,7 +239,9 @@ void lrc_invoke_options_init(lrc_invoke_options *o);
  * status, or the final status and result, it reports; a connected or
  * lingering stream avoids this. The device is asked the same way after an
  * event of the command that cannot be read at all (not even its status),
- * which may have been the final one. After
+ * which may have been the final one, and after an event stream came back
+ * from an error (the device restarted: what it published meanwhile is
+ * lost). After
  * any failure nothing stays subscribed for this call and cb is never
  * called; *err (if err is not NULL) tells why, and the failure is logged
  * as the Python client logs it.

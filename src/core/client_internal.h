@@ -184,6 +184,10 @@ lrc_error *lrc_protocol_incompatible(const lrc_protocol_info *info);
  * route (push onto queues), never call out. */
 typedef struct lrc_listener {
     void (*on_event)(struct lrc_listener *l, lrc_stream_kind kind, const lrc_tg_event *ev);
+    /* May be NULL. After on_event of the first value that follows an error
+     * event: cppTango re-subscribed (the device restarted, or its event
+     * channel was down), and what the device published meanwhile is lost. */
+    void (*on_resume)(struct lrc_listener *l);
 } lrc_listener;
 
 /* Takes a reference on p's stream for `attr`, subscribing it if it does not
@@ -341,7 +345,9 @@ void lrc_inv_cancel_confirm(lrc_subscription *inv);
 typedef enum lrc_recover_why {
     LRC_RECOVER_NO_EVENT,    /* young stream: no event within the bound     */
     LRC_RECOVER_NOT_STAGING, /* young stream: the first event was not STAGING */
-    LRC_RECOVER_UNREADABLE   /* an event could not be read, nor its status  */
+    LRC_RECOVER_UNREADABLE,  /* an event could not be read, nor its status  */
+    LRC_RECOVER_RESUMED      /* a stream came back after an error: events of
+                                the meantime are lost                       */
 } lrc_recover_why;
 
 /* Queues, on the invocation's callback queue, an item that asks the device

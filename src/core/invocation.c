@@ -19,6 +19,7 @@ typedef struct delivery {
 } delivery;
 
 static void on_event(lrc_listener *l, lrc_stream_kind kind, const lrc_tg_event *ev);
+static void on_resume(lrc_listener *l);
 
 void lrc_inv_log(const lrc_subscription *inv, int level, const char *fmt, ...)
 {
@@ -42,6 +43,7 @@ int lrc_inv_new(lrc_proxy *p, lrc_queue *q, const char *command, lrc_update_fn c
         return LRC_ENOMEM;
     }
     inv->listener.on_event = on_event;
+    inv->listener.on_resume = on_resume;
     inv->p = lrc_proxy_ref(p);
     inv->queue = lrc_queue_ref(q);
     inv->cb = cb;
@@ -410,6 +412,17 @@ static void on_event(lrc_listener *l, lrc_stream_kind kind, const lrc_tg_event *
         buffer_early(inv, kind, ev);
     else if (inv->state == LRC_INV_ACTIVE)
         route(inv, kind, ev);
+}
+
+/* A stream of the invocation came back after an error (the device may have
+ * restarted): its events of the meantime, the final one perhaps, are lost.
+ * The device is asked. (A pending invocation learns its outcome from the
+ * reply and the young-stream check.) */
+static void on_resume(lrc_listener *l)
+{
+    lrc_subscription *inv = (lrc_subscription *)l;
+    if (inv->state == LRC_INV_ACTIVE)
+        lrc_inv_queue_recovery(inv, LRC_RECOVER_RESUMED);
 }
 
 int lrc_inv_activate(lrc_subscription *inv, const char *command_id)

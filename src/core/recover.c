@@ -9,7 +9,9 @@
  *
  * An unreadable event: a v2 event that is no JSON object, from which no
  * status could be read either, may have been the terminal one; nothing
- * else would then end the invocation.
+ * else would then end the invocation. A stream that comes back after an
+ * error event (cppTango re-subscribed after a restart of the device) has
+ * lost what the device published meanwhile, the final event perhaps.
  *
  * Either way the device is asked directly, and what it says is delivered
  * when no event said it. lrc_invoke never waits for this: routing notices
@@ -111,20 +113,21 @@ static void recover_young(lrc_subscription *inv, bool got_event)
                     id, lrc_status_name(st), with_result ? " and result" : "");
 }
 
-/* An event of the command could not be read: it may have been the
- * terminal one. */
-static void recover_unreadable(lrc_subscription *inv)
+/* An event of the command could not be read (it may have been the
+ * terminal one), or a stream came back after an error (its events of the
+ * meantime are lost). */
+static void recover_unreadable(lrc_subscription *inv, bool resumed)
 {
     if (!still_active(inv))
         return;
     const char *id = inv->command_id;
+    const char *what = resumed ? "its event stream came back after an error"
+                               : "an event could not be read";
     lrc_status st;
     lrc_error *e = NULL;
     if (lrc_proxy_command_status(inv->p, id, &st, &e) != LRC_OK) {
-        lrc_inv_log(inv, LRC_LOG_WARNING,
-                    "'%s': an event could not be read, and the command's status cannot be "
-                    "asked: %s",
-                    id, lrc_error_message(e));
+        lrc_inv_log(inv, LRC_LOG_WARNING, "'%s': %s, and the command's status cannot be asked: %s",
+                    id, what, lrc_error_message(e));
         lrc_error_free(e);
         return;
     }
@@ -132,10 +135,8 @@ static void recover_unreadable(lrc_subscription *inv)
         return; /* still running: later events tell the rest */
     bool with_result;
     if (deliver_final_read(inv, st, &with_result))
-        lrc_inv_log(inv, LRC_LOG_WARNING,
-                    "'%s': an event could not be read; the final status %s%s was read from the "
-                    "device",
-                    id, lrc_status_name(st), with_result ? " and result" : "");
+        lrc_inv_log(inv, LRC_LOG_WARNING, "'%s': %s; the final status %s%s was read from the device",
+                    id, what, lrc_status_name(st), with_result ? " and result" : "");
 }
 
 static void recovery_free(recovery *r)
@@ -149,8 +150,8 @@ static void recovery_run(void *item, void *ctx)
 {
     (void)ctx;
     recovery *r = item;
-    if (r->why == LRC_RECOVER_UNREADABLE)
-        recover_unreadable(r->inv);
+    if (r->why == LRC_RECOVER_UNREADABLE || r->why == LRC_RECOVER_RESUMED)
+        recover_unreadable(r->inv, r->why == LRC_RECOVER_RESUMED);
     else
         recover_young(r->inv, r->why == LRC_RECOVER_NOT_STAGING);
     recovery_free(r);

@@ -95,9 +95,12 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
             s->linger_until = 1; /* long expired: the sweep drops it now */
             arm_sweep(p, 0);
         }
-    } else if (s->errored) {
-        /* Back after an error: cppTango re-subscribed, and the device may
-         * have published meanwhile; as distrusted as a new subscription. */
+    }
+    /* Back after an error: cppTango re-subscribed, and the device may have
+     * published meanwhile; as distrusted as a new subscription, and the
+     * listeners are told (after this value). */
+    bool resumed = !ev->error && s->errored;
+    if (resumed) {
         s->errored = false;
         s->live_since_ms = lrc_now_ms();
     }
@@ -116,6 +119,9 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
         memcpy(snap, s->listeners, n * sizeof *snap);
     for (size_t i = 0; i < n; i++)
         snap[i]->on_event(snap[i], s->kind, ev);
+    for (size_t i = 0; resumed && i < n; i++)
+        if (snap[i]->on_resume)
+            snap[i]->on_resume(snap[i]);
     pthread_mutex_unlock(&p->mu);
     if (snap != small)
         free(snap);

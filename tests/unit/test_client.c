@@ -3343,6 +3343,41 @@ static void test_unreadable_final_event_asks_the_device(void **state)
 }
 
 
+/* A stream that comes back after an error event (cppTango re-subscribed
+ * after the device restarted) lost what the device published meanwhile:
+ * the device is asked, and a command that ended meanwhile gets its final
+ * update. */
+static void test_stream_back_after_error_asks_the_device(void **state)
+{
+    fx *f = *state;
+    script sc = {.code = LRC_RESULT_QUEUED};
+    set_script(f, "On", LRC_TG_VOID, &sc);
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    after_creation(&r);
+    fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+    assert_true(rec_wait(&r, 2));
+    assert_true(r.u[1].has & LRC_HAS_ERROR);
+    /* the device ended it meanwhile; the stream's fresh value is another
+     * command's event */
+    fake_set_lrc(f->d, sc.id, "COMPLETED", "[0, \"done\"]");
+    const char *other[] = {"1.5_7_Off", J_IN_PROGRESS};
+    fake_push_strings_thread(f->d, LRC_EVENT, other, 2);
+    assert_true(rec_wait_final(&r));
+    assert_int_equal(rec_n(&r), 3);
+    const upd *last = &r.u[2];
+    assert_int_equal(last->status, LRC_STATUS_COMPLETED);
+    assert_string_equal(last->result_json, "[0, \"done\"]");
+    assert_true(last->final);
+    assert_hook_once(LRC_LOG_WARNING,
+                     "'%s': its event stream came back after an error; the final status "
+                     "COMPLETED and result was read from the device",
+                     sc.id);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
 /* True if name matches one of the comma-separated patterns (if_none when
  * there are none). */
 static bool matches(const char *patterns, const char *name, bool if_none)
@@ -3433,6 +3468,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lingering_stream_error_drops_it, fx_setup_lingering,
                                         fx_teardown),
         T(test_unreadable_final_event_asks_the_device),
+        T(test_stream_back_after_error_asks_the_device),
     };
     /* TEST_CLIENT_ONLY / TEST_CLIENT_SKIP: comma-separated fnmatch patterns
      * of test names, e.g. TEST_CLIENT_SKIP='*outlives*,*connect*'. */
