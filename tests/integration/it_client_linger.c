@@ -3,7 +3,8 @@
  * real device: streams that linger after an invocation serve the next ones
  * without a subscription, and lrc_invoke returns once the command replied,
  * before any event of it (the PyTango device publishes in 100 ms batches),
- * the callbacks still coming in order with exactly one final.
+ * the callbacks still coming in order with exactly one final, and a server
+ * restart while a stream lingers still ends the next invocation.
  */
 #include "client_rec.h"
 #include "it_common.h"
@@ -121,6 +122,48 @@ static void test_invoke_returns_before_the_events(void **state)
     }
 }
 
+/* Without a second client (a warm-up proxy's reconnection attempts after
+ * the restart disturb this one's, see it_client_restart.c). */
+static int setup_cold(void **state) { return crec_fx_setup(state, "lrestart", NULL, false); }
+
+/* The server restarts while the stream lingers: the stream still points at
+ * the old server until cppTango notices (10-20 s), so the events of an
+ * invocation made at once are lost; its final update still comes, read
+ * from the device once the stream is back (or, if the error came first,
+ * through a fresh subscription). */
+static void test_device_restarting_while_a_stream_lingers(void **state)
+{
+    fx *f = *state;
+    lrc_proxy *p = open_lingering(f);
+    lrc_arg a = lrc_arg_string("x");
+    crec r;
+    crec_init(&r);
+    assert_int_equal(lrc_invoke(p, "Echo", &a, crec_cb, &r, NULL, NULL, NULL), LRC_OK);
+    assert_true(crec_wait_finals(&r, 1, 20));
+    crec_clear(&r);
+    lrc_proxy_stats st;
+    lrc_proxy_get_stats(p, &st);
+    assert_int_equal(st.streams, 1); /* lingering */
+
+    assert_int_equal(lrct_server_restart(f->d->srv), 0);
+    crec_init(&r);
+    lrc_arg b = lrc_arg_string("after restart");
+    lrc_error *err = NULL;
+    if (lrc_invoke(p, "Echo", &b, crec_cb, &r, NULL, NULL, &err) != LRC_OK)
+        fail_msg("lrc_invoke after the restart: %s", lrc_error_message(err));
+    assert_true(crec_wait_finals(&r, 1, 60));
+    char *seq = crec_sequence(&r);
+    fprintf(stderr, "linger restart: %s\n", seq);
+    const char *tail = "COMPLETED result=[0, \"after restart\"] FINAL";
+    size_t ls = strlen(seq), lt = strlen(tail);
+    if (ls < lt || strcmp(seq + ls - lt, tail) != 0)
+        fail_msg("after the restart: %s", seq);
+    free(seq);
+    assert_int_equal(r.finals, 1);
+    crec_clear(&r);
+    lrc_proxy_close(p);
+}
+
 int main(int argc, char **argv)
 {
     it_init(argc, argv);
@@ -129,6 +172,8 @@ int main(int argc, char **argv)
                                         crec_fx_teardown),
         cmocka_unit_test_setup_teardown(test_invoke_returns_before_the_events, setup,
                                         crec_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_device_restarting_while_a_stream_lingers,
+                                        setup_cold, crec_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
