@@ -29,6 +29,7 @@ typedef struct sched_item {
     void *ctx;
     uint64_t seq;    /* per-queue push number: what lrc_queue_flush waits for */
     uint64_t ticket; /* scheduler-wide push number: the age for tie-breaks   */
+    uint64_t push_ns; /* CLOCK_MONOTONIC at the push: queueing delay, measured */
     bool terminal;
 } sched_item;
 
@@ -90,6 +91,15 @@ int lrc_sched_reg_add(lrc_scheduler *s, void *obj, void (*end)(void *obj), uint6
 
 /* Unregisters id and returns its object (NULL if unknown). */
 void *lrc_sched_reg_take(lrc_scheduler *s, uint64_t id);
+
+/* On a worker, inside an item's run fn: the CLOCK_MONOTONIC time (ns) at
+ * which lrc_queue_push took that item; 0 on any other thread. Lets
+ * benchmarks and diagnostics see how long an event waited between the
+ * thread that pushed it (a Tango callback) and its callback. */
+uint64_t lrc_sched_current_push_ns(void);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t lrc_sched_now_ns(void);
 
 /* Monotonic clock in milliseconds. */
 double lrc_sched_now_ms(void);
