@@ -60,7 +60,8 @@ void lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q)
     if (s->ready)
         s->ready->ready_prev = q;
     s->ready = q;
-    pthread_cond_signal(&s->work_cv);
+    if (s->sleeping)
+        pthread_cond_signal(&s->work_cv);
 }
 
 void lrc_sched_ready_remove(lrc_scheduler *s, lrc_queue *q)
@@ -168,8 +169,11 @@ static void *worker_main(void *arg)
     tls_worker_of = s;
     pthread_mutex_lock(&s->lock);
     for (;;) {
-        while (!s->closed && !s->ready)
+        while (!s->closed && !s->ready) {
+            s->sleeping++;
             pthread_cond_wait(&s->work_cv, &s->lock);
+            s->sleeping--;
+        }
         if (s->closed)
             break;
         run_one(s);

@@ -62,6 +62,7 @@ struct lrc_scheduler {
     size_t capacity;        /* immutable: default queue capacity */
     double half_life_ms;    /* immutable */
     unsigned thread_count;  /* immutable after start */
+    unsigned sleeping;      /* workers waiting on work_cv: whom a push must wake */
     pthread_t *threads;
     bool is_default;     /* immutable: the process-wide default scheduler */
     bool closed;         /* no more pushes; workers exit */
@@ -104,8 +105,10 @@ uint64_t lrc_sched_now_ns(void);
 /* Monotonic clock in milliseconds. */
 double lrc_sched_now_ms(void);
 
-/* Links q into / out of s->ready and, when linking, wakes one worker.
- * Called with s->lock held. */
+/* Links q into / out of s->ready and, when linking, wakes one sleeping
+ * worker (none when all are awake: a worker looks at s->ready before it
+ * sleeps, so signalling then would only cost the pushing thread a futex
+ * call). Called with s->lock held. */
 void lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q);
 void lrc_sched_ready_remove(lrc_scheduler *s, lrc_queue *q);
 
