@@ -123,6 +123,14 @@ static bool run_case(lrc_proxy **p, size_t n, size_t d, double sleep_s)
         double s = bench_now_ms();
         int rc = lrc_invoke(p[i % d], "Sleep", &a, on_update, &t, NULL, NULL, &err);
         bench_samples_add(&inv, bench_now_ms() - s);
+        /* The previous scenario's AbortCommands may still be at work on the
+         * device ("Queue is being aborted"): wait for it, uncounted. */
+        for (int retry = 0; rc == LRC_EREJECTED && retry < 600; retry++) {
+            lrc_error_free(err);
+            err = NULL;
+            nanosleep(&(struct timespec){0, 100000000L}, NULL);
+            rc = lrc_invoke(p[i % d], "Sleep", &a, on_update, &t, NULL, NULL, &err);
+        }
         if (rc != LRC_OK) {
             if (failed++ < 5)
                 fprintf(stderr, "lrc-bench-scale: Sleep on %s: %s\n", lrc_proxy_name(p[i % d]),
