@@ -22,10 +22,10 @@ summary() {
   fi
   echo "samples per process:"
   perf report -i "$data" --stdio -g none --no-children --sort comm 2>/dev/null |
-    grep -E '^ +[0-9.]+%' | head -n 8
+    grep -E '^ +[0-9.]+%' | head -n 8 | sed 's/[[:space:]]*$//'
   echo "top $TOP symbols (self):"
   perf report -i "$data" --stdio -g none --no-children --sort comm,dso,symbol 2>/dev/null |
-    grep -E '^ +[0-9.]+%' | head -n "$TOP" | sed 's/[[:space:]-]*$//' | cut -c1-160
+    grep -E '^ +[0-9.]+%' | head -n "$TOP" | sed -E 's/[[:space:]-]*$//; s/ {3,}/  /g' | cut -c1-160
 }
 
 case ${1:-} in

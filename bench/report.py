@@ -396,6 +396,27 @@ def read_programs(path):
     return rows
 
 
+def busiest(path):
+    """(process with its share, its top symbol) from a bench/profile.sh
+    summary, or None."""
+    if not os.path.exists(path):
+        return None
+    lines = open(path).read().splitlines()
+    try:
+        i = lines.index("samples per process:")
+        share, comm = lines[i + 1].split(None, 1)
+    except (ValueError, IndexError):
+        return None
+    comm = comm.strip()
+    top = "-"
+    for line in lines[i + 1:]:
+        f = line.split()
+        if len(f) >= 4 and f[0].endswith("%") and f[1] == comm and "[" in line:
+            top = "`%s` (%s, %s)" % (line.split("] ", 1)[-1].strip(), f[2], f[0])
+            break
+    return "%s (%s)" % (comm, share), top
+
+
 def cmd_write(a):
     goals = json.load(open(a["goals"]))
     scenarios, scen, notes = load(a["results"], goals)
@@ -506,28 +527,32 @@ def cmd_write(a):
     pdir = a["profiles"]
     if not missed:
         w("No goal was missed: no profile needed.")
+    else:
+        w("| goal | verdict | program | busiest process (share of CPU samples) | its top symbol (self) |")
+        w("|---|---|---|---|---|")
+    profiled = []
     for r in missed:
-        g = r["goal"]
-        w("### Goal %s: %s" % (g["id"], g["text"]))
+        for prog in r["programs"] or ["-"]:
+            busy = busiest(os.path.join(pdir, "%s.program.txt" % prog)) if pdir else None
+            if busy and prog not in profiled:
+                profiled.append(prog)
+            w("| %s | %s | %s | %s | %s |" % (
+                r["goal"]["id"], r["verdict"], prog,
+                busy[0] if busy else "no profile recorded (`scripts/bench --profile`)",
+                busy[1] if busy else "-"))
+    for prog in profiled:
         w("")
-        w("Verdict: %s." % r["verdict"])
-        w("")
-        shown = False
-        for prog in r["programs"]:
-            for part in ("program", "servers"):
-                f = os.path.join(pdir, "%s.%s.txt" % (prog, part)) if pdir else ""
-                if f and os.path.exists(f):
-                    w("`%s`, %s:" % (prog, "the program and its children" if part == "program"
-                                      else "the demo device servers"))
-                    w("")
-                    w("```")
-                    w(open(f).read().rstrip())
-                    w("```")
-                    w("")
-                    shown = True
-        if not shown:
-            w("No profile recorded in this run (`scripts/bench --profile`).")
-            w("")
+        w("### `%s`" % prog)
+        for part, what in (("program", "the program and its children (servers it starts included)"),
+                           ("servers", "the demo device servers scripts/bench started")):
+            f = os.path.join(pdir, "%s.%s.txt" % (prog, part))
+            if os.path.exists(f):
+                w("")
+                w("%s:" % what[0].upper() + what[1:])
+                w("")
+                w("```")
+                w(open(f).read().rstrip())
+                w("```")
     with open(md, "w") as f:
         f.write("\n".join(L).rstrip() + "\n")
     print("report.py: wrote %s (%d scenarios, %d goals: %d missed, %d not measured) and %d plots in %s"
