@@ -37,7 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Units a goal's absolute limit may be converted between.
 SCALE = {"ns": ("time", 1e-9), "us": ("time", 1e-6), "ms": ("time", 1e-3), "s": ("time", 1.0),
-         "B": ("size", 1.0), "KiB": ("size", 1024.0), "MiB": ("size", 1048576.0)}
+         "B": ("size", 1.0), "bytes": ("size", 1.0), "KiB": ("size", 1024.0), "MiB": ("size", 1048576.0)}
 STATS = ("median", "p90", "p99", "max")
 
 
@@ -138,26 +138,33 @@ def load(results, goals):
     aliases = goals.get("aliases", {})
     scen, notes = {}, []
     order = []
-    with open(results) as f:
-        for line in f:
-            obj = json.loads(line)
-            sid = aliases.get(obj["scenario"], obj["scenario"])
-            if "note" in obj:
-                notes.append((obj.get("program", ""), sid, obj["note"]))
-                continue
-            s = scen.get(sid)
-            if s is None:
-                s = scen[sid] = Scenario(sid)
-                order.append(sid)
-            s.label = obj.get("label") or s.label or sid
-            s.unit = obj.get("unit") or s.unit
-            s.program = obj.get("program", "")
-            s.x = obj.get("x", s.x)
-            s.series = obj.get("series", s.series)
-            if "samples" in obj:
-                s.samples.extend(obj["samples"])
-            else:
-                s.values.append(obj["value"])
+    objs = [json.loads(line) for line in open(results)]
+    # An id printed with several series (e.g. drops of two queues) is one
+    # scenario per series, "ID (SERIES)": their values are not one sample set.
+    series_of = {}
+    for obj in objs:
+        if "note" not in obj:
+            series_of.setdefault(aliases.get(obj["scenario"], obj["scenario"]), set()).add(obj.get("series"))
+    for obj in objs:
+        sid = aliases.get(obj["scenario"], obj["scenario"])
+        if len(series_of[sid]) > 1 and "note" not in obj:
+            sid = "%s (%s)" % (sid, obj.get("series"))
+        if "note" in obj:
+            notes.append((obj.get("program", ""), sid, obj["note"]))
+            continue
+        s = scen.get(sid)
+        if s is None:
+            s = scen[sid] = Scenario(sid)
+            order.append(sid)
+        s.label = obj.get("label") or s.label or sid
+        s.unit = obj.get("unit") or s.unit
+        s.program = obj.get("program", "")
+        s.x = obj.get("x", s.x)
+        s.series = obj.get("series", s.series)
+        if "samples" in obj:
+            s.samples.extend(obj["samples"])
+        else:
+            s.values.append(obj["value"])
     return [scen[k] for k in order], scen, notes
 
 
@@ -178,17 +185,35 @@ def fmt(v):
     return "%.3g" % v
 
 
+def matching(pattern, scen):
+    """The scenarios a goal names: the id itself, its per-series variants
+    "ID (SERIES)", or with a trailing "*" every id of that prefix."""
+    if pattern.endswith("*"):
+        return [s for k, s in scen.items() if k.startswith(pattern[:-1])]
+    return [s for k, s in scen.items() if k == pattern or k.startswith(pattern + " (")]
+
+
 def evaluate(goal, scen):
-    """Row dict: value text, baseline text, ratio, verdict."""
+    """Row dict: value text, baseline text, ratio, verdict. A goal over
+    several scenarios (a family) is judged on the worst of them."""
     m = goal["metric"]
-    ms = scen.get(m["scenario"])
     row = {"goal": goal, "metric": None, "baseline": None, "ratio": None, "verdict": "", "programs": []}
-    if ms is None:
+    found = [(s, s.stat(m["stat"])) for s in matching(m["scenario"], scen)]
+    found = [(s, v) for s, v in found if v is not None]
+    if not found:
         row["verdict"] = "not measured (%s)" % m["scenario"]
         return row
+    pick = min if goal["op"] == ">=" else max
+    ms, mv = pick(found, key=lambda sv: sv[1])
     row["programs"].append(ms.program)
-    mv = ms.stat(m["stat"])
-    row["metric"] = "%s %s%s" % (fmt(mv), ms.unit, "" if m["stat"] == "value" else " " + m["stat"])
+    stat = "" if m["stat"] == "value" else " " + m["stat"]
+    if len(found) > 1 and goal["op"] == "report":
+        lo, hi = min(v for _, v in found), max(v for _, v in found)
+        row["metric"] = "%s .. %s %s%s over %d scenarios" % (fmt(lo), fmt(hi), ms.unit, stat, len(found))
+    elif len(found) > 1:
+        row["metric"] = "%s %s%s (worst of %d: %s)" % (fmt(mv), ms.unit, stat, len(found), ms.id)
+    else:
+        row["metric"] = "%s %s%s" % (fmt(mv), ms.unit, stat)
     b = goal.get("baseline")
     op, limit = goal["op"], goal.get("limit")
     if b:
@@ -222,7 +247,7 @@ def evaluate(goal, scen):
             return row
         what, unit = "%s %s" % (fmt(val), goal.get("unit", "")), goal.get("unit", "")
     if op == "report":
-        row["verdict"] = "reported (%s)" % what
+        row["verdict"] = "reported (%s)" % what if b else "reported"
         return row
     ok = val <= limit if op == "<=" else val >= limit
     lim = "%s%s" % (fmt(limit), "x" if unit == "x" else " " + unit)
@@ -352,6 +377,9 @@ def make_plots(scenarios, png_dir, tmp):
             costs.setdefault((group_of(s.id), s.unit), {}).setdefault(series, []).append(
                 (s.x, s.stat("median")))
     for (g, unit), series in sorted(costs.items()):
+        series = {k: v for k, v in series.items() if len({p[0] for p in v}) >= 2}
+        if not series:
+            continue  # single points (e.g. per-queue counters): nothing to plot against
         plots, xs = [], []
         for i, (name, pts) in enumerate(sorted(series.items())):
             pts.sort()
@@ -496,7 +524,7 @@ def cmd_write(a):
             s.id, s.label.replace("|", "/"), s.unit, n, " | ".join(cells), b or "-", ratio))
     expected = sorted({g["metric"]["scenario"] for g in goals["goals"]} |
                       {g["baseline"]["scenario"] for g in goals["goals"] if g.get("baseline")})
-    absent = [e for e in expected if e not in scen]
+    absent = [e for e in expected if not matching(e, scen)]
     if absent:
         w("")
         w("Not measured in this run (no program printed them): %s." % ", ".join("`%s`" % e for e in absent))
