@@ -373,8 +373,12 @@ def make_plots(scenarios, png_dir, tmp):
     costs = {}
     for s in scenarios:
         if s.x is not None and s.stat("median") is not None:
-            series = s.series or re.sub(r"\.[^.]*\d[^.]*$", "", s.id)
-            costs.setdefault((group_of(s.id), s.unit), {}).setdefault(series, []).append(
+            # A line per family (the id without its parameter parts, those
+            # with digits: scale.finals_ms.n100.d10 -> scale.finals_ms) and
+            # series: families of one unit share the plot, never a line.
+            family = ".".join(p for p in s.id.split(" ")[0].split(".") if not re.search(r"\d", p))
+            line = family if not s.series or s.series in family else "%s [%s]" % (family, s.series)
+            costs.setdefault((group_of(s.id), s.unit), {}).setdefault(line, []).append(
                 (s.x, s.stat("median")))
     for (g, unit), series in sorted(costs.items()):
         series = {k: v for k, v in series.items() if len({p[0] for p in v}) >= 2}
