@@ -440,12 +440,12 @@ def busiest(path):
     except (ValueError, IndexError):
         return None
     comm = comm.strip()
-    top = "-"
-    for line in lines[i + 1:]:
-        f = line.split()
-        if len(f) >= 4 and f[0].endswith("%") and f[1] == comm and "[" in line:
-            top = "`%s` (%s, %s)" % (line.split("] ", 1)[-1].strip(), f[2], f[0])
-            break
+    # Its first user-space symbol ("[.]"): in a virtual machine the
+    # kernel's top entry is mostly where interrupts get re-enabled, noise.
+    rows = [f for f in (line.split() for line in lines[i + 1:])
+            if len(f) >= 5 and f[0].endswith("%") and f[1] == comm and f[3].startswith("[")]
+    pick = [f for f in rows if f[3] == "[.]"] or rows
+    top = "`%s` (%s, %s)" % (" ".join(pick[0][4:]), pick[0][2], pick[0][0]) if pick else "-"
     return "%s (%s)" % (comm, share), top
 
 
