@@ -453,6 +453,8 @@ def cmd_write(a):
     goals = json.load(open(a["goals"]))
     scenarios, scen, notes = load(a["results"], goals)
     md = a["md"]
+    # Before the plots replace the PNGs: the commit's state as measured.
+    facts = machine(a.get("load_start"))
     png_dir = os.path.join(os.path.dirname(os.path.abspath(md)), "perf")
     os.makedirs(png_dir, exist_ok=True)
     for old in os.listdir(png_dir):
@@ -477,7 +479,7 @@ def cmd_write(a):
     w("")
     w("| | |")
     w("|---|---|")
-    for k, v in machine(a.get("load_start")):
+    for k, v in facts:
         w("| %s | %s |" % (k, v))
     w("")
     w("## Goals")
