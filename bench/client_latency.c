@@ -12,8 +12,11 @@
  *   client.raw_floor            the shim, _lrcEvent already subscribed:
  *                               command_inout Echo, then wait (condvar) for
  *                               the terminal _lrcEvent of its ID
+ *   client.raw_command          the same command's round trip alone
  *   client.invoke_connected     lrc_invoke Echo -> final callback, after
  *                               lrc_connect_interface
+ *   client.invoke_return        how long those lrc_invoke calls took to
+ *                               return (goal: the command's round trip)
  *   client.invoke_unconnected   the same without connecting, sequential
  *                               calls, streams lingering (the default)
  *   client.invoke_unconnected_linger0
@@ -142,7 +145,8 @@ static bool raw_seen(raw_state *st, const char *id)
     return false;
 }
 
-static void bench_raw(const char *dev, double *v, size_t n, size_t warm)
+/* v: command -> terminal event; reply: the command's round trip alone. */
+static void bench_raw(const char *dev, double *v, double *reply, size_t n, size_t warm)
 {
     raw_state st = {.ndone = 0};
     pthread_mutex_init(&st.mu, NULL);
@@ -162,6 +166,8 @@ static void bench_raw(const char *dev, double *v, size_t n, size_t warm)
             die("Echo", e);
         if (out.ns < 1 || !out.sv[0])
             die("Echo replied no command ID", NULL);
+        if (i >= warm)
+            reply[i - warm] = now_ms() - t0;
         struct timespec until;
         deadline(&until);
         pthread_mutex_lock(&st.mu);
@@ -198,9 +204,10 @@ static void on_update(const lrc_update *u, void *user)
     pthread_mutex_unlock(&w->mu);
 }
 
-/* connect: lrc_connect_interface first; linger_ms for the proxy. */
-static void bench_invoke(const char *dev, bool connect, int64_t linger_ms, double *v, size_t n,
-                         size_t warm)
+/* connect: lrc_connect_interface first; linger_ms for the proxy. v: call ->
+ * final callback; ret (may be NULL): how long lrc_invoke took to return. */
+static void bench_invoke(const char *dev, bool connect, int64_t linger_ms, double *v,
+                         double *ret, size_t n, size_t warm)
 {
     waiter w = {.final = false};
     pthread_mutex_init(&w.mu, NULL);
@@ -221,6 +228,8 @@ static void bench_invoke(const char *dev, bool connect, int64_t linger_ms, doubl
         double t0 = now_ms();
         if (lrc_invoke(p, "Echo", &arg, on_update, &w, NULL, &sub, &e) != LRC_OK)
             die("lrc_invoke", e);
+        if (ret && i >= warm)
+            ret[i - warm] = now_ms() - t0;
         struct timespec until;
         deadline(&until);
         pthread_mutex_lock(&w.mu);
@@ -262,24 +271,27 @@ int main(int argc, char **argv)
     size_t warm = quick ? 3 : 10;
     /* an unconnected call without lingering costs ~10 ms: fewer of those */
     size_t n_slow = quick ? 15 : n / 3 ? n / 3 : 1;
-    double *v = malloc(n * sizeof *v);
-    if (!v)
+    double *v = malloc(n * sizeof *v), *v2 = malloc(n * sizeof *v2);
+    if (!v || !v2)
         return 1;
 
     bench_state(dev, v, n, warm);
     report("client.state_roundtrip", "State round trip through the shim", v, n);
-    bench_raw(dev, v, n, warm);
+    bench_raw(dev, v, v2, n, warm);
     report("client.raw_floor",
            "raw shim client, _lrcEvent subscribed: Echo -> terminal _lrcEvent", v, n);
-    bench_invoke(dev, true, LRC_DEFAULT_LINGER_MS, v, n, warm);
+    report("client.raw_command", "raw shim client: Echo's command round trip alone", v2, n);
+    bench_invoke(dev, true, LRC_DEFAULT_LINGER_MS, v, v2, n, warm);
     report("client.invoke_connected", "lrc_invoke Echo -> final callback, connected", v, n);
-    bench_invoke(dev, false, LRC_DEFAULT_LINGER_MS, v, n, warm);
+    report("client.invoke_return", "lrc_invoke Echo: call -> return, connected", v2, n);
+    bench_invoke(dev, false, LRC_DEFAULT_LINGER_MS, v, NULL, n, warm);
     report("client.invoke_unconnected",
            "lrc_invoke Echo -> final callback, not connected, streams lingering (default)", v,
            n);
-    bench_invoke(dev, false, 0, v, n_slow, 1);
+    bench_invoke(dev, false, 0, v, NULL, n_slow, 1);
     report("client.invoke_unconnected_linger0",
            "lrc_invoke Echo -> final callback, not connected, linger_ms 0", v, n_slow);
     free(v);
+    free(v2);
     return 0;
 }
