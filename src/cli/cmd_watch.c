@@ -78,14 +78,7 @@ static void print_line(const cli_term *t, json_t *u)
  * running (then wd->retrying; warned once); the exit status otherwise. */
 static int start_watch(watched *wd, const lrc_watch_options *wo)
 {
-    if (wd->retrying) {
-        /* a fresh proxy: the old one remembers the failed connection */
-        lrc_proxy_close(wd->p);
-        wd->p = NULL;
-        int code = cli_open(wd->device, &wd->p, NULL);
-        if (code != 0)
-            return code;
-    }
+    /* the same proxy every time: it connects once the server is up */
     lrc_error *err = NULL;
     int rc = lrc_watch_start(wd->p, on_update, wd, wo, &wd->w, &err);
     int code = CLI_EXIT_OK;

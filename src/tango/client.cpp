@@ -54,6 +54,25 @@ static char **make_strv(const std::vector<std::string> &v)
     return out;
 }
 
+/* cppTango's set_timeout_millis on a proxy that is not connected (its
+ * device was down when the proxy was made) first tries to connect, and
+ * swallows the failure. The caller's first real call then tries again
+ * within a second and gets only "The connection request was delayed"
+ * instead of the device's actual state (not exported, not running). So a
+ * proxy that is not connected only records the timeout: cppTango applies
+ * it itself when the connection is made (Connection::connect). */
+class timed_proxy : public Tango::DeviceProxy {
+  public:
+    explicit timed_proxy(std::string &name) : Tango::DeviceProxy(name) {}
+    void preset_timeout(int ms)
+    {
+        if (connection_state == CONNECTION_OK)
+            set_timeout_millis(ms);
+        else
+            timeout = ms; /* no other thread knows this proxy yet */
+    }
+};
+
 } // namespace lrcshim
 
 static void zero_value(lrc_tg_value *v)
@@ -74,9 +93,10 @@ extern "C" int lrc_tg_proxy_open(const char *name, int64_t timeout_ms, lrc_tg_pr
         std::unique_ptr<lrc_tg_proxy> p(new lrc_tg_proxy());
         p->name = name;
         std::string n(name);
-        p->dp.reset(new Tango::DeviceProxy(n));
+        lrcshim::timed_proxy *dp = new lrcshim::timed_proxy(n);
+        p->dp.reset(dp);
         if (timeout_ms > 0)
-            p->dp->set_timeout_millis(static_cast<int>(std::min<int64_t>(timeout_ms, INT_MAX)));
+            dp->preset_timeout(static_cast<int>(std::min<int64_t>(timeout_ms, INT_MAX)));
         *out = p.release();
         return LRC_OK;
     } catch (const Tango::DevFailed &e) {
@@ -126,6 +146,7 @@ extern "C" int lrc_tg_command_inout(lrc_tg_proxy *p, const char *cmd, const lrc_
         zero_value(out);
     if (!p || !cmd || !out)
         return lrc_fail(err, LRC_EINVAL, "lrc_tg_command_inout: NULL argument");
+    lrcshim::pace_connection(p);
     try {
         std::string c(cmd);
         Tango::DeviceData dout;
@@ -140,7 +161,7 @@ extern "C" int lrc_tg_command_inout(lrc_tg_proxy *p, const char *cmd, const lrc_
         }
         return lrcshim::devicedata_to_value(dout, out, err);
     } catch (...) {
-        return fail_current(err, "lrc_tg_command_inout");
+        return lrcshim::fail_call(p, err, "lrc_tg_command_inout");
     }
 }
 
@@ -149,6 +170,7 @@ extern "C" int lrc_tg_command_query(lrc_tg_proxy *p, const char *cmd, lrc_tg_typ
 {
     if (!p || !cmd)
         return lrc_fail(err, LRC_EINVAL, "lrc_tg_command_query: NULL argument");
+    lrcshim::pace_connection(p);
     try {
         Tango::CommandInfo ci = p->dp->command_query(std::string(cmd));
         if (in_type)
@@ -157,11 +179,11 @@ extern "C" int lrc_tg_command_query(lrc_tg_proxy *p, const char *cmd, lrc_tg_typ
             *out_type = static_cast<lrc_tg_type>(ci.out_type);
         return LRC_OK;
     } catch (const Tango::DevFailed &e) {
-        bool unknown = lrcshim::has_reason(e.errors, "API_CommandNotFound");
-        return lrc_error_give(err, lrcshim::error_from_devfailed(
-                                       e, unknown ? LRC_ENOTFOUND : LRC_ETANGO));
+        if (!lrcshim::has_reason(e.errors, "API_CommandNotFound"))
+            return lrcshim::fail_call(p, err, "lrc_tg_command_query");
+        return lrc_error_give(err, lrcshim::error_from_devfailed(e, LRC_ENOTFOUND));
     } catch (...) {
-        return fail_current(err, "lrc_tg_command_query");
+        return lrcshim::fail_call(p, err, "lrc_tg_command_query");
     }
 }
 
@@ -170,6 +192,7 @@ extern "C" int lrc_tg_attribute_query(lrc_tg_proxy *p, const char *attr, lrc_tg_
 {
     if (!p || !attr || !info)
         return lrc_fail(err, LRC_EINVAL, "lrc_tg_attribute_query: NULL argument");
+    lrcshim::pace_connection(p);
     try {
         Tango::AttributeInfoEx ai = p->dp->get_attribute_config(std::string(attr));
         info->data_type = static_cast<lrc_tg_type>(ai.data_type);
@@ -179,12 +202,12 @@ extern "C" int lrc_tg_attribute_query(lrc_tg_proxy *p, const char *attr, lrc_tg_
         info->writable = ai.writable != Tango::READ;
         return LRC_OK;
     } catch (const Tango::DevFailed &e) {
-        bool unknown = lrcshim::has_reason(e.errors, "API_AttrNotFound") ||
-                       lrcshim::has_reason(e.errors, "API_AttributeNotFound");
-        return lrc_error_give(err, lrcshim::error_from_devfailed(
-                                       e, unknown ? LRC_ENOTFOUND : LRC_ETANGO));
+        if (!lrcshim::has_reason(e.errors, "API_AttrNotFound") &&
+            !lrcshim::has_reason(e.errors, "API_AttributeNotFound"))
+            return lrcshim::fail_call(p, err, "lrc_tg_attribute_query");
+        return lrc_error_give(err, lrcshim::error_from_devfailed(e, LRC_ENOTFOUND));
     } catch (...) {
-        return fail_current(err, "lrc_tg_attribute_query");
+        return lrcshim::fail_call(p, err, "lrc_tg_attribute_query");
     }
 }
 
@@ -194,6 +217,7 @@ extern "C" int lrc_tg_command_list(lrc_tg_proxy *p, char ***names, size_t *count
         return lrc_fail(err, LRC_EINVAL, "lrc_tg_command_list: NULL argument");
     *names = nullptr;
     *count = 0;
+    lrcshim::pace_connection(p);
     try {
         std::unique_ptr<Tango::CommandInfoList> l(p->dp->command_list_query());
         std::vector<std::string> v;
@@ -204,7 +228,7 @@ extern "C" int lrc_tg_command_list(lrc_tg_proxy *p, char ***names, size_t *count
         *count = v.size();
         return LRC_OK;
     } catch (...) {
-        return fail_current(err, "lrc_tg_command_list");
+        return lrcshim::fail_call(p, err, "lrc_tg_command_list");
     }
 }
 
@@ -215,7 +239,17 @@ extern "C" int lrc_tg_attribute_list(lrc_tg_proxy *p, char ***names, size_t *cou
         return lrc_fail(err, LRC_EINVAL, "lrc_tg_attribute_list: NULL argument");
     *names = nullptr;
     *count = 0;
+    lrcshim::pace_connection(p);
     try {
+        /* cppTango names "all attributes" by the device's IDL version
+         * before it connects: a proxy that has never reached its device
+         * (made while the device was down) asks an IDL 5 device for "All
+         * attributes", which it does not know (API_AttrNotFound), instead
+         * of "All attributes_3". Connect first (ping), so the proxy works
+         * once the device comes up; a device still down fails here with
+         * its real error. */
+        if (p->dp->get_idl_version() == 0)
+            p->dp->ping();
         std::unique_ptr<std::vector<std::string>> l(p->dp->get_attribute_list());
         std::vector<std::string> empty;
         const std::vector<std::string> &v = l ? *l : empty;
@@ -223,7 +257,7 @@ extern "C" int lrc_tg_attribute_list(lrc_tg_proxy *p, char ***names, size_t *cou
         *count = v.size();
         return LRC_OK;
     } catch (...) {
-        return fail_current(err, "lrc_tg_attribute_list");
+        return lrcshim::fail_call(p, err, "lrc_tg_attribute_list");
     }
 }
 
@@ -243,6 +277,7 @@ extern "C" int lrc_tg_read_attribute(lrc_tg_proxy *p, const char *attr, lrc_tg_v
         zero_value(out);
     if (!p || !attr || !out)
         return lrc_fail(err, LRC_EINVAL, "lrc_tg_read_attribute: NULL argument");
+    lrcshim::pace_connection(p);
     try {
         std::string a(attr);
         Tango::DeviceAttribute da = p->dp->read_attribute(a);
@@ -257,7 +292,7 @@ extern "C" int lrc_tg_read_attribute(lrc_tg_proxy *p, const char *attr, lrc_tg_v
         }
         return rc;
     } catch (...) {
-        return fail_current(err, "lrc_tg_read_attribute");
+        return lrcshim::fail_call(p, err, "lrc_tg_read_attribute");
     }
 }
 
@@ -265,10 +300,11 @@ extern "C" int lrc_tg_ping(lrc_tg_proxy *p, lrc_error **err)
 {
     if (!p)
         return lrc_fail(err, LRC_EINVAL, "lrc_tg_ping: NULL proxy");
+    lrcshim::pace_connection(p);
     try {
         p->dp->ping();
         return LRC_OK;
     } catch (...) {
-        return fail_current(err, "lrc_tg_ping");
+        return lrcshim::fail_call(p, err, "lrc_tg_ping");
     }
 }

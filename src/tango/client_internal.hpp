@@ -6,6 +6,7 @@
 
 #include "tango/shim_internal.hpp"
 
+#include <chrono>
 #include <list>
 #include <map>
 #include <memory>
@@ -30,6 +31,10 @@ struct lrc_tg_proxy {
     std::map<int, lrcshim::Subscription *> live; /* by Tango event id */
     /* Attribute data type and format (lower-case name), for empty values. */
     std::map<std::string, std::pair<int, int>> attr_info;
+    /* The last call failed to reach the device, at that time
+     * (connect_errors.cpp). */
+    bool conn_failed = false;
+    std::chrono::steady_clock::time_point conn_failed_at;
 
     lrc_tg_proxy();
     ~lrc_tg_proxy();
@@ -39,6 +44,17 @@ namespace lrcshim {
 
 /* Data type and format of an attribute (cached attribute_query). Throws
  * DevFailed if the device cannot tell. */
+/* connect_errors.cpp: call before each call on p's DeviceProxy. When the
+ * last call failed to reach the device less than a second ago, sleeps out
+ * the rest of the second, so that cppTango really tries to connect again
+ * instead of answering "connection request was delayed". Takes p->mu. */
+void pace_connection(lrc_tg_proxy *p) noexcept;
+
+/* fail_current for a call on p that failed; notes for pace_connection
+ * whether it failed to reach the device. Call only inside a catch block.
+ * Takes p->mu. */
+int fail_call(lrc_tg_proxy *p, lrc_error **err, const char *where) noexcept;
+
 void attr_info(lrc_tg_proxy *p, const std::string &attr, int *type, int *format);
 
 /* events.cpp: ends every live subscription (callbacks stop before it

@@ -227,6 +227,7 @@ extern "C" int lrc_tg_subscribe_change(lrc_tg_proxy *p, const char *attr, lrc_tg
         return lrc_fail(err, LRC_EINVAL, "lrc_tg_subscribe_change: NULL argument");
     *sub_id = -1;
     lrcshim::sweep_subscriptions(p);
+    lrcshim::pace_connection(p);
     try {
         std::string a(attr);
         /* The type of an empty value is not in the event: learn it now
@@ -275,7 +276,7 @@ extern "C" int lrc_tg_subscribe_change(lrc_tg_proxy *p, const char *attr, lrc_tg
         *sub_id = id;
         return LRC_OK;
     } catch (...) {
-        return lrcshim::fail_current(err, "lrc_tg_subscribe_change");
+        return lrcshim::fail_call(p, err, "lrc_tg_subscribe_change");
     }
 }
 

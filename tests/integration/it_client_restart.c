@@ -5,9 +5,16 @@
  * an error update that is not final, nothing crashes, freeing the handle is
  * safe and prompt, and once the server is restarted a new invocation on the
  * same lrc_proxy runs to COMPLETED.
+ *
+ * Also a device that is down when its proxy is made (issue 10 item 16, and
+ * `lrc watch` waiting for a late server): one clear error naming the real
+ * cause, never cppTango's "connection request was delayed", and the same
+ * proxy works once the server is up and again after a restart.
  */
 #include "client_rec.h"
 #include "it_common.h"
+
+#include "lrc/device.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -233,6 +240,125 @@ static void test_server_killed_and_restarted(void **state)
     free(dead);
 }
 
+/* The error of a call on a device that is down: cppTango's reason of the
+ * failed connection attempt, `reason`, in the stack, nothing in the stack
+ * about a refused (delayed) second attempt. */
+static void expect_down_error(int rc, lrc_error *err, const char *reason, const char *what)
+{
+    bool delayed = false, found = false;
+    for (size_t i = 0; i < lrc_error_count(err); i++) {
+        found = found || strcmp(lrc_error_at(err, i)->reason, reason) == 0;
+        fprintf(stderr, "  %s [%zu] %s: %s\n", what, i, lrc_error_at(err, i)->reason,
+                lrc_error_at(err, i)->desc);
+        delayed = delayed || strstr(lrc_error_at(err, i)->desc, "delayed");
+    }
+    assert_int_equal(rc, LRC_ETANGO);
+    assert_true(found);
+    assert_false(delayed);
+    assert_null(strstr(lrc_error_message(err), "delayed"));
+}
+
+/* Invokes Echo(text) on p until the watch recorder w has seen a final
+ * update (a fresh stream may lose its first events, it_client_load.c);
+ * true when it did. Each Echo must complete. */
+static bool echo_seen_by_watch(lrc_proxy *p, crec *w, const char *text)
+{
+    for (int k = 0; k < 5; k++) {
+        crec r;
+        crec_init(&r);
+        lrc_error *err = NULL;
+        lrc_arg a = lrc_arg_string(text);
+        int rc = lrc_invoke(p, "Echo", &a, crec_cb, &r, NULL, NULL, &err);
+        if (rc != LRC_OK)
+            fprintf(stderr, "restart: Echo: %s\n", lrc_error_message(err));
+        lrc_error_free(err);
+        bool done = rc == LRC_OK && crec_wait_finals(&r, 1, 20);
+        crec_clear(&r);
+        if (!done)
+            return false;
+        if (crec_wait_finals(w, 1, 5))
+            return true;
+    }
+    return false;
+}
+
+/* Issue 10 item 16 and `lrc watch`: a proxy made while its device's server
+ * has not been started fails with one clear error (API_DeviceNotExported,
+ * no "delayed" second attempt), then serves a watch and invocations once
+ * the server is up, and again after the server was killed and restarted.
+ * A new proxy to the killed (still exported) device fails cleanly too. */
+static void test_proxy_before_server(void **state)
+{
+    (void)state;
+    char *inst = lrct_unique_name("cbefore");
+    char dev[160], server[200];
+    snprintf(dev, sizeof dev, "test/%s/%s", g_impl == IT_IMPL_PY ? "skalrc" : "lrcdemo", inst);
+    snprintf(server, sizeof server, "%s/%s",
+             g_impl == IT_IMPL_PY ? "SkaLrcDevice" : "lrc-demo-device", inst);
+    const char *reg[] = {"tango_admin", "--add-server", server,
+                         g_impl == IT_IMPL_PY ? "SkaLrcDevice" : "LrcDemo", dev, NULL};
+    assert_int_equal(lrct_run(reg, 10000, NULL), 0);
+
+    lrc_proxy *p = NULL;
+    lrc_error *err = NULL;
+    assert_int_equal(lrc_proxy_open(dev, NULL, &p, &err), LRC_OK);
+    crec *dead = calloc(1, sizeof *dead), *w = calloc(1, sizeof *w);
+    crec_init(dead);
+    crec_init(w);
+    lrc_arg e = lrc_arg_string("nobody home");
+    int rc = lrc_invoke(p, "Echo", &e, crec_cb, dead, NULL, NULL, &err);
+    expect_down_error(rc, err, "API_DeviceNotExported", "invoke, never started");
+    assert_string_equal(lrc_error_at(err, lrc_error_count(err) - 1)->reason,
+                        "SKA_InvokeLrcFailed");
+    lrc_error_free(err);
+    err = NULL;
+    lrc_watch *watch = NULL;
+    rc = lrc_watch_start(p, crec_cb, w, NULL, &watch, &err);
+    assert_null(watch);
+    expect_down_error(rc, err, "API_DeviceNotExported", "watch, never started");
+    lrc_error_free(err);
+    err = NULL;
+
+    /* the server comes up: the same proxy watches and invokes */
+    const char *devs[] = {dev, NULL};
+    lrct_server *srv = it_server_start(inst, devs, NULL);
+    assert_non_null(srv);
+    rc = lrc_watch_start(p, crec_cb, w, NULL, &watch, &err);
+    if (rc != LRC_OK)
+        fail_msg("watch on the proxy made before the server: %s", lrc_error_message(err));
+    assert_true(echo_seen_by_watch(p, w, "first life"));
+    lrc_watch_free(watch);
+    watch = NULL;
+
+    /* killed: a new proxy to the exported-but-dead device fails at once,
+     * cleanly; then the server is back and the first proxy works again */
+    lrct_server_kill(srv);
+    lrc_proxy *p2 = NULL;
+    assert_int_equal(lrc_proxy_open(dev, NULL, &p2, &err), LRC_OK);
+    rc = lrc_invoke(p2, "Echo", &e, crec_cb, dead, NULL, NULL, &err);
+    expect_down_error(rc, err, "API_CantConnectToDevice", "invoke, killed");
+    lrc_error_free(err);
+    err = NULL;
+    lrc_proxy_close(p2);
+
+    assert_int_equal(lrct_server_restart(srv), 0);
+    crec_clear(w);
+    crec_init(w);
+    rc = lrc_watch_start(p, crec_cb, w, NULL, &watch, &err);
+    if (rc != LRC_OK)
+        fail_msg("watch after the restart: %s", lrc_error_message(err));
+    assert_true(echo_seen_by_watch(p, w, "second life"));
+    lrc_watch_free(watch);
+    assert_int_equal(dead->n, 0);
+    lrc_proxy_close(p);
+    assert_int_equal(lrct_server_stop(srv), 0);
+    crec_clear(dead);
+    crec_clear(w);
+    free(dead);
+    free(w);
+    free(inst);
+}
+
 int main(int argc, char **argv)
 {
     it_init(argc, argv);
@@ -243,6 +369,7 @@ int main(int argc, char **argv)
     g_example = argv[2];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_server_killed_and_restarted, setup, teardown),
+        cmocka_unit_test(test_proxy_before_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
