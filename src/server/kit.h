@@ -66,6 +66,7 @@ struct lrc_device {
     struct kit_held *held_head, *held_tail;
     struct kit_held_cmd *held_cmds; /* commands whose _lrcEvent waits */
     double held_list_release;       /* last held list push's time; < 0 none */
+    double held_due;                /* earliest release of held_head..; < 0 none */
 
     /* guarded by mu */
     pthread_mutex_t mu;

@@ -81,6 +81,10 @@ struct lrc_tg_device {
     /* by client ("PID@HOST"), per attribute; stamps over a minute old are
      * dropped when the attribute is subscribed to again */
     std::map<std::string, std::map<std::string, int64_t>> subscribed_by;
+    /* The latest of subscribed_at_ns (-1: none yet), readable without
+     * sub_mu: one atomic load tells the kit, on every push, that no
+     * subscription is young (lrc_tg_device_last_subscribed_at). */
+    std::atomic<int64_t> last_subscribed_at_ns{-1};
 };
 
 namespace lrcshim {

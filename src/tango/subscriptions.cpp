@@ -106,6 +106,7 @@ private:
             int64_t now = mono_ns();
             std::lock_guard<std::mutex> l(dev->handle.sub_mu);
             dev->handle.subscribed_at_ns[name] = now;
+            dev->handle.last_subscribed_at_ns.store(now, std::memory_order_release);
             if (!who.empty()) {
                 std::map<std::string, int64_t> &by = dev->handle.subscribed_by[name];
                 for (auto it = by.begin(); it != by.end();) /* keep it small */
@@ -166,4 +167,12 @@ extern "C" double lrc_tg_device_caller_subscribed_at(lrc_tg_device *dev, const c
     } catch (...) {
         return -1;
     }
+}
+
+extern "C" double lrc_tg_device_last_subscribed_at(lrc_tg_device *dev)
+{
+    if (!dev)
+        return -1;
+    int64_t at = dev->last_subscribed_at_ns.load(std::memory_order_acquire);
+    return at < 0 ? -1 : static_cast<double>(at) / 1e9;
 }

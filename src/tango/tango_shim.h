@@ -396,6 +396,12 @@ int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lrc_tg_value 
  * (subscriptions.cpp). Any thread, no lock needed. */
 double lrc_tg_device_subscribed_at(lrc_tg_device *dev, const char *attr);
 
+/* The latest lrc_tg_device_subscribed_at over all the device's pushed
+ * attributes, or -1 if none was ever subscribed to: one atomic load, so
+ * that a caller can rule out every young subscription at once before
+ * asking attribute by attribute. Any thread, no lock needed. */
+double lrc_tg_device_last_subscribed_at(lrc_tg_device *dev);
+
 /* The same, for subscriptions made by the client whose request the calling
  * thread serves (call from a command handler): -1 if that client never
  * subscribed to `attr` (within the last minute). Clients are told apart by
