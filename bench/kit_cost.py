@@ -12,7 +12,10 @@ stops it and unregisters it:
   COST   default settings (MaxQueuedTasks 32, lrcFinished keeps the last
          100). For each history H (0, 100, 10000; --quick: 0, 100), in one
          interleaved loop: a `State` round trip (of the idle FLOOD device,
-         whose lock the COST device's pushes never hold), the reply of an Echo
+         whose lock the COST device's pushes never hold), an AbortCommands
+         round trip of that idle device (the floor of a command with Echo's
+         DevVarLongStringArray reply: nothing to abort, nothing pushed),
+         the reply of an Echo
          submission, and Echo invoke -> COMPLETED seen on `_lrcEvent` by a
          raw PyTango client subscribed long before. The next call starts
          only after the previous command's COMPLETED arrived. "h0" covers
@@ -123,11 +126,14 @@ def ms(samples):
 
 
 def measure(proxy, ref, stream, calls, history, tag, label):
-    state, sub, done = [], [], []
+    state, dvlsa, sub, done = [], [], [], []
     for _ in range(calls):
         t0 = time.perf_counter()
         ref.command_inout("State")
         state.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ref.command_inout("AbortCommands")
+        dvlsa.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         _, (cid,) = proxy.command_inout("Echo", "x")
         sub.append(time.perf_counter() - t0)
@@ -135,6 +141,9 @@ def measure(proxy, ref, stream, calls, history, tag, label):
     extra = {"x": history} if tag == "" else {}
     emit(scenario="kit.state_rtt.%sh%d" % (tag, history), label="State round trip, " + label,
          unit="ms", samples=ms(state), series=tag + "state", **extra)
+    emit(scenario="kit.dvlsa_rtt.%sh%d" % (tag, history),
+         label="AbortCommands round trip (idle, DevVarLongStringArray reply), " + label,
+         unit="ms", samples=ms(dvlsa), series=tag + "dvlsa", **extra)
     emit(scenario="kit.echo_submit.%sh%d" % (tag, history),
          label="Echo submission reply, " + label, unit="ms", samples=ms(sub),
          series=tag + "echo_submit", **extra)
@@ -145,9 +154,14 @@ def measure(proxy, ref, stream, calls, history, tag, label):
     emit(scenario="kit.echo_submit_vs_state.%sh%d" % (tag, history),
          label="Echo submission reply / State round trip (medians), " + label, unit="ratio",
          value=round(ratio, 3), series=tag + "submit_vs_state", **extra)
-    log("%-28s State %.3f ms, submit %.3f ms (x%.2f), complete %.3f ms (medians)"
-        % (label, statistics.median(state) * 1e3, statistics.median(sub) * 1e3, ratio,
-           statistics.median(done) * 1e3))
+    floor = statistics.median(dvlsa) / statistics.median(state)
+    emit(scenario="kit.dvlsa_vs_state.%sh%d" % (tag, history),
+         label="AbortCommands round trip / State round trip (medians), " + label, unit="ratio",
+         value=round(floor, 3), series=tag + "dvlsa_vs_state", **extra)
+    log("%-28s State %.3f ms, AbortCommands %.3f ms (x%.2f), submit %.3f ms (x%.2f), "
+        "complete %.3f ms (medians)"
+        % (label, statistics.median(state) * 1e3, statistics.median(dvlsa) * 1e3, floor,
+           statistics.median(sub) * 1e3, ratio, statistics.median(done) * 1e3))
 
 
 def events_per_s(proxy, stream, n):
