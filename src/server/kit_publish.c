@@ -125,12 +125,41 @@ void kit_push_now(lrc_device *dev, lrc_attr a, char **v, size_t n)
     }
 }
 
-/* Pushes every attribute whose value changed, and the _lrcEvent payload if
- * given, in push order. */
-static void publish(lrc_device *dev, const char *id, const char *event_json)
+/* Which attributes anyone ever subscribed to, asked once per update. The
+ * others are neither rendered nor compared nor pushed (the shim would send
+ * their events to nobody), and their cached value is dropped: it would be
+ * stale by the time someone subscribes. Such a subscriber reads the value
+ * first, under the device lock this update holds, so it reads the value
+ * after this update and needs no event of it; the next update seeds the
+ * cache with the value before it (seed_published), which is what the
+ * subscriber read, and compares against that as usual. _lrcEvent always
+ * goes to kit_push: it reads empty, so a subscription stamped during this
+ * update must still get (or have held) its events, and it costs nothing to
+ * render. */
+static void watched_now(lrc_device *dev, bool watched[LRC_ATTR_COUNT])
+{
+    bool any = lrc_tg_device_last_subscribed_at(dev->tg) >= 0;
+    for (int a = 0; a < LRC_ATTR_COUNT; a++) {
+        const char *name = lrc_attr_name((lrc_attr)a);
+        watched[a] = dev->has_attr[a] &&
+                     (a == LRC_ATTR_EVENT ||
+                      (any && lrc_tg_device_subscribed_at(dev->tg, name) >= 0));
+        if (!watched[a] && dev->has_published[a]) {
+            lrc_strv_free(dev->published[a], dev->published_n[a]);
+            dev->published[a] = NULL;
+            dev->published_n[a] = 0;
+            dev->has_published[a] = false;
+        }
+    }
+}
+
+/* Pushes every watched attribute whose value changed, and the _lrcEvent
+ * payload if given, in push order. */
+static void publish(lrc_device *dev, const bool watched[LRC_ATTR_COUNT], const char *id,
+                    const char *event_json)
 {
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
-        if (!dev->has_attr[a])
+        if (!watched[a])
             continue;
         if (a == LRC_ATTR_EVENT) {
             if (event_json) {
@@ -162,12 +191,12 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
     }
 }
 
-/* The first publish compares against the initial values, so nothing that
- * did not change is pushed. */
-static void seed_published(lrc_device *dev)
+/* A watched attribute's first publish compares against its value before
+ * the update, so nothing that did not change is pushed. */
+static void seed_published(lrc_device *dev, const bool watched[LRC_ATTR_COUNT])
 {
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
-        if (!dev->has_attr[a] || a == LRC_ATTR_EVENT || dev->has_published[a])
+        if (!watched[a] || a == LRC_ATTR_EVENT || dev->has_published[a])
             continue;
         dev->published_gen[a] = lrc_tracker_generation(dev->tracker, (lrc_attr)a);
         dev->has_published[a] = lrc_tracker_render(dev->tracker, (lrc_attr)a,
@@ -189,12 +218,14 @@ static void refresh_deadline(lrc_device *dev)
 
 const char *kit_create(lrc_device *dev, const char *name, const char *commanded_state)
 {
-    seed_published(dev);
+    bool watched[LRC_ATTR_COUNT];
+    watched_now(dev, watched);
+    seed_published(dev, watched);
     char *event = NULL;
     const char *id = lrc_tracker_create(dev->tracker, name, commanded_state, lrc_wall_now(), &event);
     if (id) {
         kit_hold_command(dev, id);
-        publish(dev, id, event);
+        publish(dev, watched, id, event);
     }
     free(event);
     return id;
@@ -202,23 +233,27 @@ const char *kit_create(lrc_device *dev, const char *name, const char *commanded_
 
 void kit_apply(lrc_device *dev, const char *id, const lrc_fields *f)
 {
-    seed_published(dev);
+    bool watched[LRC_ATTR_COUNT];
+    watched_now(dev, watched);
+    seed_published(dev, watched);
     char *event = NULL;
     int rc = lrc_tracker_update(dev->tracker, id, f, lrc_wall_now(), lrc_mono_now(), &event);
     if (rc == -2)
         lrc_log(LRC_LOG_ERROR, "%s: update of %s failed (out of memory or invalid result)",
                 lrc_tg_device_name(dev->tg), id);
     if (event)
-        publish(dev, id, event);
+        publish(dev, watched, id, event);
     free(event);
     refresh_deadline(dev);
 }
 
 void kit_expire(lrc_device *dev)
 {
-    seed_published(dev);
+    bool watched[LRC_ATTR_COUNT];
+    watched_now(dev, watched);
+    seed_published(dev, watched);
     if (lrc_tracker_expire(dev->tracker, lrc_mono_now()))
-        publish(dev, NULL, NULL);
+        publish(dev, watched, NULL, NULL);
     refresh_deadline(dev);
 }
 
