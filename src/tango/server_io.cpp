@@ -545,13 +545,19 @@ extern "C" int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lr
             return lrc_fail(err, LRC_EINVAL, "%s/%s: pushed a %s to a %s attribute",
                             dev->name.c_str(), attr, lrc_tg_type_name(v->type),
                             lrc_tg_type_name(e.type));
-        /* Nobody ever subscribed: cppTango would send nothing, and a later
-         * subscriber reads the current value first. Skipping the push
-         * saves converting and copying whole lists (lrcFinished can hold
-         * 100 results of 64 KB) on every update of an unwatched device. */
+        /* Nobody ever subscribed to this kind of event: cppTango would
+         * send nothing, and a later subscriber reads the current value
+         * first. Skipping the push saves converting and copying whole lists
+         * (lrcFinished can hold 100 results of 64 KB) on every update of an
+         * unwatched device, and the archive half of every push when only
+         * change events are watched (cppTango copies the value for each). */
         {
             std::lock_guard<std::mutex> l(dev->sub_mu);
-            if (dev->subscribed_at_ns.find(it->first) == dev->subscribed_at_ns.end())
+            auto k = dev->subscribed_kinds.find(it->first);
+            unsigned kinds = k == dev->subscribed_kinds.end() ? 0 : k->second;
+            change = change && (kinds & SUB_CHANGE);
+            archive = archive && (kinds & SUB_ARCHIVE);
+            if (!change && !archive)
                 return LRC_OK;
         }
         std::string &n = e.name;
