@@ -60,6 +60,7 @@ struct lrc_device {
     size_t published_n[LRC_ATTR_COUNT];
     bool has_published[LRC_ATTR_COUNT];
     uint64_t published_gen[LRC_ATTR_COUNT]; /* tracker generation published */
+    bool batching; /* kit_batch_begin: lists wait for kit_batch_end */
     kit_command **commands;
     size_t n_commands;
     /* pushes held for fresh subscribers (kit_hold.c) */
@@ -106,6 +107,16 @@ void kit_apply(lrc_device *dev, const char *id, const lrc_fields *f);
 /* Creates a STAGING command and pushes its events; returns the ID (owned by
  * the tracker) or NULL. Device lock held. */
 const char *kit_create(lrc_device *dev, const char *name, const char *commanded_state);
+
+/* A batch of updates (a drain ending many queued commands): until
+ * kit_batch_end, each update pushes only its own events (_lrcEvent and
+ * longRunningCommandResult, which v1 clients need per command); the lists,
+ * whose size grows with the queue, are pushed once by kit_batch_end with
+ * their value after the batch. Without it, ending N queued commands pushes
+ * N lists of up to N items each. Device lock held for both calls and in
+ * between. */
+void kit_batch_begin(lrc_device *dev);
+void kit_batch_end(lrc_device *dev);
 
 /* Pushes what changed after the removal timer ran. Device lock held. */
 void kit_expire(lrc_device *dev);

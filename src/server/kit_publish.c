@@ -161,6 +161,8 @@ static void publish(lrc_device *dev, const bool watched[LRC_ATTR_COUNT], const c
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
         if (!watched[a])
             continue;
+        if (dev->batching && a != LRC_ATTR_RESULT && a != LRC_ATTR_EVENT)
+            continue; /* kit_batch_end pushes it, compared with its value before */
         if (a == LRC_ATTR_EVENT) {
             if (event_json) {
                 char *ev[2] = {(char *)id, (char *)event_json};
@@ -244,6 +246,22 @@ void kit_apply(lrc_device *dev, const char *id, const lrc_fields *f)
     if (event)
         publish(dev, watched, id, event);
     free(event);
+    if (!dev->batching)
+        refresh_deadline(dev);
+}
+
+void kit_batch_begin(lrc_device *dev)
+{
+    dev->batching = true;
+}
+
+void kit_batch_end(lrc_device *dev)
+{
+    dev->batching = false;
+    bool watched[LRC_ATTR_COUNT];
+    watched_now(dev, watched);
+    seed_published(dev, watched);
+    publish(dev, watched, NULL, NULL);
     refresh_deadline(dev);
 }
 
