@@ -56,7 +56,16 @@ struct lrc_tracker {
      * reports progress (lrcExecuting, longRunningCommandInProgress,
      * longRunningCommandProgress, commandedState). */
     uint64_t change_gen, finished_gen, result_gen, queue_gen, exec_gen;
+    /* The "Status queue too big" warning is logged once per crossing of
+     * status_queue_size (ska logs it per removed item, which under load is
+     * every submission and a sixth of the handler); the removals after the
+     * first are counted and reported when the lists are within the size
+     * again, or every PRUNE_REPORT_EVERY removals while they are not. */
+    bool v1_full;
+    size_t v1_pruned; /* removals of this crossing not reported yet */
 };
+
+#define PRUNE_REPORT_EVERY 1000
 
 static const char *const attr_names[LRC_ATTR_COUNT] = {
     "longRunningCommandsInQueue",   "longRunningCommandIDsInQueue", "longRunningCommandResult",
@@ -222,6 +231,14 @@ const char *lrc_tracker_create(lrc_tracker *t, const char *name, const char *com
 static void prune_v1(lrc_tracker *t)
 {
     size_t count = lrc_tracker_v1_count(t);
+    if (t->v1_full && count < t->cfg.status_queue_size) {
+        if (t->v1_pruned)
+            lrc_log(LRC_LOG_WARNING,
+                    "Status queue too big: %zu more items removed before it went below %zu",
+                    t->v1_pruned, t->cfg.status_queue_size);
+        t->v1_full = false;
+        t->v1_pruned = 0;
+    }
     while (count > t->cfg.status_queue_size) {
         record *oldest = NULL;
         for (record *r = t->head; r; r = r->next)
@@ -229,7 +246,14 @@ static void prune_v1(lrc_tracker *t)
                 oldest = r;
         if (!oldest)
             break; /* only live commands: nothing may be dropped */
-        lrc_log(LRC_LOG_WARNING, "Status queue too big: removing item %s", oldest->id);
+        if (!t->v1_full) {
+            lrc_log(LRC_LOG_WARNING, "Status queue too big: removing item %s", oldest->id);
+            t->v1_full = true;
+        } else if (++t->v1_pruned == PRUNE_REPORT_EVERY) {
+            lrc_log(LRC_LOG_WARNING, "Status queue too big: %zu more items removed",
+                    t->v1_pruned);
+            t->v1_pruned = 0;
+        }
         oldest->in_v1 = false;
         count--;
     }
@@ -359,6 +383,8 @@ bool lrc_tracker_expire(lrc_tracker *t, double mono_now)
         }
     }
     t->change_gen += dropped;
+    if (dropped)
+        prune_v1(t); /* reports the end of a crossing (never removes here) */
     collect_garbage(t);
     return dropped;
 }

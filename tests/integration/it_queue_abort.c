@@ -553,7 +553,9 @@ static void test_abort_long_queue(void **state)
     json_decref(seen);
     json_decref(want);
 
-    /* the lists' last pushed values: nothing queued, nothing executing */
+    /* the lists' last pushed values: nothing queued, nothing executing
+     * (Abort leaving lrcExecuting is pushed after its final _lrcEvent) */
+    assert_true(lrct_wait_events(d->rec, (size_t)fa, "lrcExecuting", 1, 5));
     json_t *q = it_last_json(d, "lrcQueue");
     assert_int_equal(json_array_size(q), 0);
     json_decref(q);
