@@ -61,6 +61,8 @@ struct lrc_device {
     bool has_published[LRC_ATTR_COUNT];
     uint64_t published_gen[LRC_ATTR_COUNT]; /* tracker generation published */
     bool batching; /* kit_batch_begin: lists wait for kit_batch_end */
+    char **batch_ev; /* _lrcEvent pairs (id, payload) waiting for the v1 lists */
+    size_t batch_n, batch_cap;
     kit_command **commands;
     size_t n_commands;
     /* pushes held for fresh subscribers (kit_hold.c) */
@@ -109,10 +111,12 @@ void kit_apply(lrc_device *dev, const char *id, const lrc_fields *f);
 const char *kit_create(lrc_device *dev, const char *name, const char *commanded_state);
 
 /* A batch of updates (a drain ending many queued commands): until
- * kit_batch_end, each update pushes only its own events (_lrcEvent and
- * longRunningCommandResult, which v1 clients need per command); the lists,
- * whose size grows with the queue, are pushed once by kit_batch_end with
- * their value after the batch. Without it, ending N queued commands pushes
+ * kit_batch_end, each update pushes only longRunningCommandResult (v1
+ * clients need it per command); kit_batch_end pushes the lists before
+ * _lrcEvent once, then every update's _lrcEvent, then the lists after it
+ * once, so each command still sees the order of section 1.5 while the
+ * lists, whose size grows with the queue, go out once with their value
+ * after the batch. Without it, ending N queued commands pushes
  * N lists of up to N items each. Device lock held for both calls and in
  * between. */
 void kit_batch_begin(lrc_device *dev);

@@ -153,17 +153,49 @@ static void watched_now(lrc_device *dev, bool watched[LRC_ATTR_COUNT])
     }
 }
 
-/* Pushes every watched attribute whose value changed, and the _lrcEvent
- * payload if given, in push order. */
-static void publish(lrc_device *dev, const bool watched[LRC_ATTR_COUNT], const char *id,
-                    const char *event_json)
+#define PUSH_BEFORE 1 /* the attributes before _lrcEvent in push order */
+#define PUSH_AFTER 2  /* and those after it */
+#define PUSH_ALL (PUSH_BEFORE | PUSH_AFTER)
+
+/* Keeps a batched update's _lrcEvent for kit_batch_end; false if out of
+ * memory (then it is pushed now). */
+static bool batch_event(lrc_device *dev, const char *id, const char *event_json)
+{
+    if (dev->batch_n + 2 > dev->batch_cap) {
+        size_t cap = dev->batch_cap ? 2 * dev->batch_cap : 64;
+        char **v = realloc(dev->batch_ev, cap * sizeof *v);
+        if (!v)
+            return false;
+        dev->batch_ev = v;
+        dev->batch_cap = cap;
+    }
+    char *i = strdup(id), *j = strdup(event_json);
+    if (!i || !j) {
+        free(i);
+        free(j);
+        return false;
+    }
+    dev->batch_ev[dev->batch_n++] = i;
+    dev->batch_ev[dev->batch_n++] = j;
+    return true;
+}
+
+/* Pushes every watched attribute whose value changed (those of `mask`),
+ * and the _lrcEvent payload if given, in push order. */
+static void publish_some(lrc_device *dev, const bool watched[LRC_ATTR_COUNT], const char *id,
+                         const char *event_json, int mask)
 {
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
         if (!watched[a])
             continue;
         if (dev->batching && a != LRC_ATTR_RESULT && a != LRC_ATTR_EVENT)
             continue; /* kit_batch_end pushes it, compared with its value before */
+        if ((a < LRC_ATTR_EVENT && !(mask & PUSH_BEFORE)) ||
+            (a > LRC_ATTR_EVENT && !(mask & PUSH_AFTER)))
+            continue;
         if (a == LRC_ATTR_EVENT) {
+            if (event_json && dev->batching && batch_event(dev, id, event_json))
+                continue;
             if (event_json) {
                 char *ev[2] = {(char *)id, (char *)event_json};
                 kit_push(dev, LRC_ATTR_EVENT, ev, 2);
@@ -191,6 +223,12 @@ static void publish(lrc_device *dev, const bool watched[LRC_ATTR_COUNT], const c
         dev->has_published[a] = true;
         dev->published_gen[a] = gen;
     }
+}
+
+static void publish(lrc_device *dev, const bool watched[LRC_ATTR_COUNT], const char *id,
+                    const char *event_json)
+{
+    publish_some(dev, watched, id, event_json, PUSH_ALL);
 }
 
 /* A watched attribute's first publish compares against its value before
@@ -261,7 +299,17 @@ void kit_batch_end(lrc_device *dev)
     bool watched[LRC_ATTR_COUNT];
     watched_now(dev, watched);
     seed_published(dev, watched);
-    publish(dev, watched, NULL, NULL);
+    publish_some(dev, watched, NULL, NULL, PUSH_BEFORE);
+    for (size_t k = 0; k + 1 < dev->batch_n; k += 2) {
+        if (watched[LRC_ATTR_EVENT]) {
+            char *ev[2] = {dev->batch_ev[k], dev->batch_ev[k + 1]};
+            kit_push(dev, LRC_ATTR_EVENT, ev, 2);
+        }
+        free(dev->batch_ev[k]);
+        free(dev->batch_ev[k + 1]);
+    }
+    dev->batch_n = 0;
+    publish_some(dev, watched, NULL, NULL, PUSH_AFTER);
     refresh_deadline(dev);
 }
 
@@ -277,6 +325,9 @@ void kit_expire(lrc_device *dev)
 
 void kit_publish_free(lrc_device *dev)
 {
+    free(dev->batch_ev); /* empty: every batch ends */
+    dev->batch_ev = NULL;
+    dev->batch_cap = 0;
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
         lrc_strv_free(dev->published[a], dev->published_n[a]);
         dev->published[a] = NULL;
