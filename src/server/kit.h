@@ -60,12 +60,16 @@ struct lrc_device {
     size_t published_n[LRC_ATTR_COUNT];
     bool has_published[LRC_ATTR_COUNT];
     uint64_t published_gen[LRC_ATTR_COUNT]; /* tracker generation published */
+    bool batching; /* kit_batch_begin: lists wait for kit_batch_end */
+    char **batch_ev; /* _lrcEvent pairs (id, payload) waiting for the v1 lists */
+    size_t batch_n, batch_cap;
     kit_command **commands;
     size_t n_commands;
     /* pushes held for fresh subscribers (kit_hold.c) */
     struct kit_held *held_head, *held_tail;
     struct kit_held_cmd *held_cmds; /* commands whose _lrcEvent waits */
     double held_list_release;       /* last held list push's time; < 0 none */
+    double held_due;                /* earliest release of held_head..; < 0 none */
 
     /* guarded by mu */
     pthread_mutex_t mu;
@@ -105,6 +109,18 @@ void kit_apply(lrc_device *dev, const char *id, const lrc_fields *f);
 /* Creates a STAGING command and pushes its events; returns the ID (owned by
  * the tracker) or NULL. Device lock held. */
 const char *kit_create(lrc_device *dev, const char *name, const char *commanded_state);
+
+/* A batch of updates (a drain ending many queued commands): until
+ * kit_batch_end, each update pushes only longRunningCommandResult (v1
+ * clients need it per command); kit_batch_end pushes the lists before
+ * _lrcEvent once, then every update's _lrcEvent, then the lists after it
+ * once, so each command still sees the order of section 1.5 while the
+ * lists, whose size grows with the queue, go out once with their value
+ * after the batch. Without it, ending N queued commands pushes
+ * N lists of up to N items each. Device lock held for both calls and in
+ * between. */
+void kit_batch_begin(lrc_device *dev);
+void kit_batch_end(lrc_device *dev);
 
 /* Pushes what changed after the removal timer ran. Device lock held. */
 void kit_expire(lrc_device *dev);

@@ -135,12 +135,14 @@ static void start_drain(lrc_device *dev, char *abort_id)
     pthread_cond_broadcast(&dev->abort_cv);
     pthread_mutex_unlock(&dev->mu);
 
+    kit_batch_begin(dev); /* O(N) for N queued, not N pushes of N-item lists */
     while (queued) {
         lrc_task *next = queued->next;
         kit_finish_task(dev, queued, LRC_STATUS_ABORTED);
         kit_task_free(queued);
         queued = next;
     }
+    kit_batch_end(dev);
     pthread_mutex_lock(&dev->mu);
     pthread_cond_broadcast(&dev->service_cv); /* the drain may be over already */
     pthread_mutex_unlock(&dev->mu);

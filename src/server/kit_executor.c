@@ -355,12 +355,14 @@ void kit_executor_stop(lrc_device *dev)
     dev->service_started = false;
 
     kit_lock(dev);
+    kit_batch_begin(dev); /* see start_drain */
     while (queued) {
         lrc_task *next = queued->next;
         kit_finish_task(dev, queued, LRC_STATUS_ABORTED);
         kit_task_free(queued);
         queued = next;
     }
+    kit_batch_end(dev);
     /* An Abort still draining when the device goes (Init, shutdown) must
      * still end: its followers wait for its final status. The joins above
      * waited for every task to return, so its drain is over: it completes

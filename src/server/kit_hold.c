@@ -48,13 +48,10 @@ struct kit_held_cmd {
     struct kit_held_cmd *next;
 };
 
-/* Tells the service thread when the next held push is due (< 0: none). */
-static void set_deadline(lrc_device *dev)
+/* Tells the service thread when the next held push is due: `due` (< 0:
+ * none). */
+static void set_deadline(lrc_device *dev, double due)
 {
-    double due = -1;
-    for (struct kit_held *h = dev->held_head; h; h = h->next)
-        if (due < 0 || h->release < due)
-            due = h->release;
     pthread_mutex_lock(&dev->mu);
     if (due != dev->hold_deadline) {
         dev->hold_deadline = due;
@@ -88,6 +85,11 @@ static double hold_end(lrc_device *dev, lrc_attr a)
 static double list_release(lrc_device *dev)
 {
     double release = dev->held_list_release;
+    /* One atomic load rules out every young subscription: the common case
+     * (nobody subscribed within the hold) asks no attribute one by one. */
+    double last = lrc_tg_device_last_subscribed_at(dev->tg);
+    if (last < 0 || last + dev->subscriber_hold <= lrc_mono_now())
+        return release;
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
         if (a == LRC_ATTR_EVENT || !dev->has_attr[a])
             continue;
@@ -158,7 +160,13 @@ void kit_hold_flush(lrc_device *dev, bool all)
     }
     if (all || dev->held_list_release <= now)
         dev->held_list_release = -1;
-    set_deadline(dev);
+    /* The flush walked the queue anyway: find the earliest release here. */
+    double due = -1;
+    for (struct kit_held *h = dev->held_head; h; h = h->next)
+        if (due < 0 || h->release < due)
+            due = h->release;
+    dev->held_due = due;
+    set_deadline(dev, due);
 }
 
 void kit_push(lrc_device *dev, lrc_attr a, char **v, size_t n)
@@ -204,7 +212,12 @@ void kit_push(lrc_device *dev, lrc_attr a, char **v, size_t n)
     else
         dev->held_head = h;
     dev->held_tail = h;
-    set_deadline(dev);
+    /* Appending moves the earliest release only if this one is earlier:
+     * no walk over what is held. */
+    if (dev->held_due < 0 || release < dev->held_due) {
+        dev->held_due = release;
+        set_deadline(dev, release);
+    }
 }
 
 void kit_hold_free(lrc_device *dev)
@@ -216,6 +229,7 @@ void kit_hold_free(lrc_device *dev)
         free(h);
     }
     dev->held_tail = NULL;
+    dev->held_due = -1;
     while (dev->held_cmds) {
         struct kit_held_cmd *c = dev->held_cmds;
         dev->held_cmds = c->next;

@@ -125,14 +125,77 @@ void kit_push_now(lrc_device *dev, lrc_attr a, char **v, size_t n)
     }
 }
 
-/* Pushes every attribute whose value changed, and the _lrcEvent payload if
- * given, in push order. */
-static void publish(lrc_device *dev, const char *id, const char *event_json)
+/* Which attributes anyone ever subscribed to, asked once per update. The
+ * others are neither rendered nor compared nor pushed (the shim would send
+ * their events to nobody), and their cached value is dropped: it would be
+ * stale by the time someone subscribes. Such a subscriber reads the value
+ * first, under the device lock this update holds, so it reads the value
+ * after this update and needs no event of it; the next update seeds the
+ * cache with the value before it (seed_published), which is what the
+ * subscriber read, and compares against that as usual. _lrcEvent always
+ * goes to kit_push: it reads empty, so a subscription stamped during this
+ * update must still get (or have held) its events, and it costs nothing to
+ * render. */
+static void watched_now(lrc_device *dev, bool watched[LRC_ATTR_COUNT])
+{
+    bool any = lrc_tg_device_last_subscribed_at(dev->tg) >= 0;
+    for (int a = 0; a < LRC_ATTR_COUNT; a++) {
+        const char *name = lrc_attr_name((lrc_attr)a);
+        watched[a] = dev->has_attr[a] &&
+                     (a == LRC_ATTR_EVENT ||
+                      (any && lrc_tg_device_subscribed_at(dev->tg, name) >= 0));
+        if (!watched[a] && dev->has_published[a]) {
+            lrc_strv_free(dev->published[a], dev->published_n[a]);
+            dev->published[a] = NULL;
+            dev->published_n[a] = 0;
+            dev->has_published[a] = false;
+        }
+    }
+}
+
+#define PUSH_BEFORE 1 /* the attributes before _lrcEvent in push order */
+#define PUSH_AFTER 2  /* and those after it */
+#define PUSH_ALL (PUSH_BEFORE | PUSH_AFTER)
+
+/* Keeps a batched update's _lrcEvent for kit_batch_end; false if out of
+ * memory (then it is pushed now). */
+static bool batch_event(lrc_device *dev, const char *id, const char *event_json)
+{
+    if (dev->batch_n + 2 > dev->batch_cap) {
+        size_t cap = dev->batch_cap ? 2 * dev->batch_cap : 64;
+        char **v = realloc(dev->batch_ev, cap * sizeof *v);
+        if (!v)
+            return false;
+        dev->batch_ev = v;
+        dev->batch_cap = cap;
+    }
+    char *i = strdup(id), *j = strdup(event_json);
+    if (!i || !j) {
+        free(i);
+        free(j);
+        return false;
+    }
+    dev->batch_ev[dev->batch_n++] = i;
+    dev->batch_ev[dev->batch_n++] = j;
+    return true;
+}
+
+/* Pushes every watched attribute whose value changed (those of `mask`),
+ * and the _lrcEvent payload if given, in push order. */
+static void publish_some(lrc_device *dev, const bool watched[LRC_ATTR_COUNT], const char *id,
+                         const char *event_json, int mask)
 {
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
-        if (!dev->has_attr[a])
+        if (!watched[a])
+            continue;
+        if (dev->batching && a != LRC_ATTR_RESULT && a != LRC_ATTR_EVENT)
+            continue; /* kit_batch_end pushes it, compared with its value before */
+        if ((a < LRC_ATTR_EVENT && !(mask & PUSH_BEFORE)) ||
+            (a > LRC_ATTR_EVENT && !(mask & PUSH_AFTER)))
             continue;
         if (a == LRC_ATTR_EVENT) {
+            if (event_json && dev->batching && batch_event(dev, id, event_json))
+                continue;
             if (event_json) {
                 char *ev[2] = {(char *)id, (char *)event_json};
                 kit_push(dev, LRC_ATTR_EVENT, ev, 2);
@@ -162,12 +225,18 @@ static void publish(lrc_device *dev, const char *id, const char *event_json)
     }
 }
 
-/* The first publish compares against the initial values, so nothing that
- * did not change is pushed. */
-static void seed_published(lrc_device *dev)
+static void publish(lrc_device *dev, const bool watched[LRC_ATTR_COUNT], const char *id,
+                    const char *event_json)
+{
+    publish_some(dev, watched, id, event_json, PUSH_ALL);
+}
+
+/* A watched attribute's first publish compares against its value before
+ * the update, so nothing that did not change is pushed. */
+static void seed_published(lrc_device *dev, const bool watched[LRC_ATTR_COUNT])
 {
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
-        if (!dev->has_attr[a] || a == LRC_ATTR_EVENT || dev->has_published[a])
+        if (!watched[a] || a == LRC_ATTR_EVENT || dev->has_published[a])
             continue;
         dev->published_gen[a] = lrc_tracker_generation(dev->tracker, (lrc_attr)a);
         dev->has_published[a] = lrc_tracker_render(dev->tracker, (lrc_attr)a,
@@ -189,12 +258,14 @@ static void refresh_deadline(lrc_device *dev)
 
 const char *kit_create(lrc_device *dev, const char *name, const char *commanded_state)
 {
-    seed_published(dev);
+    bool watched[LRC_ATTR_COUNT];
+    watched_now(dev, watched);
+    seed_published(dev, watched);
     char *event = NULL;
     const char *id = lrc_tracker_create(dev->tracker, name, commanded_state, lrc_wall_now(), &event);
     if (id) {
         kit_hold_command(dev, id);
-        publish(dev, id, event);
+        publish(dev, watched, id, event);
     }
     free(event);
     return id;
@@ -202,28 +273,61 @@ const char *kit_create(lrc_device *dev, const char *name, const char *commanded_
 
 void kit_apply(lrc_device *dev, const char *id, const lrc_fields *f)
 {
-    seed_published(dev);
+    bool watched[LRC_ATTR_COUNT];
+    watched_now(dev, watched);
+    seed_published(dev, watched);
     char *event = NULL;
     int rc = lrc_tracker_update(dev->tracker, id, f, lrc_wall_now(), lrc_mono_now(), &event);
     if (rc == -2)
         lrc_log(LRC_LOG_ERROR, "%s: update of %s failed (out of memory or invalid result)",
                 lrc_tg_device_name(dev->tg), id);
     if (event)
-        publish(dev, id, event);
+        publish(dev, watched, id, event);
     free(event);
+    if (!dev->batching)
+        refresh_deadline(dev);
+}
+
+void kit_batch_begin(lrc_device *dev)
+{
+    dev->batching = true;
+}
+
+void kit_batch_end(lrc_device *dev)
+{
+    dev->batching = false;
+    bool watched[LRC_ATTR_COUNT];
+    watched_now(dev, watched);
+    seed_published(dev, watched);
+    publish_some(dev, watched, NULL, NULL, PUSH_BEFORE);
+    for (size_t k = 0; k + 1 < dev->batch_n; k += 2) {
+        if (watched[LRC_ATTR_EVENT]) {
+            char *ev[2] = {dev->batch_ev[k], dev->batch_ev[k + 1]};
+            kit_push(dev, LRC_ATTR_EVENT, ev, 2);
+        }
+        free(dev->batch_ev[k]);
+        free(dev->batch_ev[k + 1]);
+    }
+    dev->batch_n = 0;
+    publish_some(dev, watched, NULL, NULL, PUSH_AFTER);
     refresh_deadline(dev);
 }
 
 void kit_expire(lrc_device *dev)
 {
-    seed_published(dev);
+    bool watched[LRC_ATTR_COUNT];
+    watched_now(dev, watched);
+    seed_published(dev, watched);
     if (lrc_tracker_expire(dev->tracker, lrc_mono_now()))
-        publish(dev, NULL, NULL);
+        publish(dev, watched, NULL, NULL);
     refresh_deadline(dev);
 }
 
 void kit_publish_free(lrc_device *dev)
 {
+    free(dev->batch_ev); /* empty: every batch ends */
+    dev->batch_ev = NULL;
+    dev->batch_cap = 0;
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
         lrc_strv_free(dev->published[a], dev->published_n[a]);
         dev->published[a] = NULL;

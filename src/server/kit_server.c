@@ -263,6 +263,7 @@ static int init_device(lrc_tg_device *tg, void *class_user, lrc_error **err)
     dev->tg = tg;
     dev->cfg = cfg;
     dev->held_list_release = -1;
+    dev->held_due = -1;
     kit_executor_init(dev);
     int rc = read_config(dev, err);
     if (rc == LRC_OK) {

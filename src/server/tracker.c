@@ -27,6 +27,9 @@ typedef struct record {
      * command no longer changes): lists are built from these texts, never
      * by re-parsing and re-writing results. */
     char *item;
+    /* Its lrcQueue item, rendered when it is queued (it never changes
+     * there): a long queue is not re-rendered by each submission. */
+    char *queue_item;
     double submitted;  /* wall clock */
     double started;
     bool has_started;
@@ -48,9 +51,21 @@ struct lrc_tracker {
     char *last_result_json;
     /* Generations (see lrc_tracker_generation): change_gen moves with every
      * change, finished_gen and result_gen only when lrcFinished or
-     * longRunningCommandResult change. */
-    uint64_t change_gen, finished_gen, result_gen;
+     * longRunningCommandResult change, queue_gen when a command enters or
+     * leaves QUEUED, exec_gen when one enters or leaves IN_PROGRESS or
+     * reports progress (lrcExecuting, longRunningCommandInProgress,
+     * longRunningCommandProgress, commandedState). */
+    uint64_t change_gen, finished_gen, result_gen, queue_gen, exec_gen;
+    /* The "Status queue too big" warning is logged once per crossing of
+     * status_queue_size (ska logs it per removed item, which under load is
+     * every submission and a sixth of the handler); the removals after the
+     * first are counted and reported when the lists are within the size
+     * again, or every PRUNE_REPORT_EVERY removals while they are not. */
+    bool v1_full;
+    size_t v1_pruned; /* removals of this crossing not reported yet */
 };
+
+#define PRUNE_REPORT_EVERY 1000
 
 static const char *const attr_names[LRC_ATTR_COUNT] = {
     "longRunningCommandsInQueue",   "longRunningCommandIDsInQueue", "longRunningCommandResult",
@@ -101,6 +116,7 @@ static void record_free(record *r)
     free(r->commanded_state);
     free(r->result_json);
     free(r->item);
+    free(r->queue_item);
     free(r);
 }
 
@@ -215,6 +231,14 @@ const char *lrc_tracker_create(lrc_tracker *t, const char *name, const char *com
 static void prune_v1(lrc_tracker *t)
 {
     size_t count = lrc_tracker_v1_count(t);
+    if (t->v1_full && count < t->cfg.status_queue_size) {
+        if (t->v1_pruned)
+            lrc_log(LRC_LOG_WARNING,
+                    "Status queue too big: %zu more items removed before it went below %zu",
+                    t->v1_pruned, t->cfg.status_queue_size);
+        t->v1_full = false;
+        t->v1_pruned = 0;
+    }
     while (count > t->cfg.status_queue_size) {
         record *oldest = NULL;
         for (record *r = t->head; r; r = r->next)
@@ -222,7 +246,14 @@ static void prune_v1(lrc_tracker *t)
                 oldest = r;
         if (!oldest)
             break; /* only live commands: nothing may be dropped */
-        lrc_log(LRC_LOG_WARNING, "Status queue too big: removing item %s", oldest->id);
+        if (!t->v1_full) {
+            lrc_log(LRC_LOG_WARNING, "Status queue too big: removing item %s", oldest->id);
+            t->v1_full = true;
+        } else if (++t->v1_pruned == PRUNE_REPORT_EVERY) {
+            lrc_log(LRC_LOG_WARNING, "Status queue too big: %zu more items removed",
+                    t->v1_pruned);
+            t->v1_pruned = 0;
+        }
         oldest->in_v1 = false;
         count--;
     }
@@ -246,6 +277,8 @@ static void prune_finished(lrc_tracker *t)
 
 static int set_status(lrc_tracker *t, record *r, int status, double wall_now, double mono_now)
 {
+    t->queue_gen += (r->status == LRC_STATUS_QUEUED) != (status == LRC_STATUS_QUEUED);
+    t->exec_gen += (r->status == LRC_STATUS_IN_PROGRESS) != (status == LRC_STATUS_IN_PROGRESS);
     if (status == LRC_STATUS_IN_PROGRESS && r->status != LRC_STATUS_IN_PROGRESS) {
         r->started = wall_now;
         r->has_started = true;
@@ -260,6 +293,8 @@ static int set_status(lrc_tracker *t, record *r, int status, double wall_now, do
     }
     bool was_finished = is_finished(r);
     r->status = status;
+    if (status == LRC_STATUS_QUEUED && !r->queue_item)
+        r->queue_item = item_json(r, LRC_ATTR_QUEUE); /* NULL: rendered when read */
     if (is_finished(r) && !was_finished) {
         r->finished = wall_now;
         r->finish_seq = ++t->seq;
@@ -322,6 +357,7 @@ int lrc_tracker_update(lrc_tracker *t, const char *id, const lrc_fields *f, doub
     if (f->has_progress && !is_finished(r)) {
         r->progress = f->progress;
         r->has_progress = true;
+        t->exec_gen++;
     }
     if (f->has_status && set_status(t, r, f->status, wall_now, mono_now) != 0)
         return -2;
@@ -347,6 +383,8 @@ bool lrc_tracker_expire(lrc_tracker *t, double mono_now)
         }
     }
     t->change_gen += dropped;
+    if (dropped)
+        prune_v1(t); /* reports the end of a crossing (never removes here) */
     collect_garbage(t);
     return dropped;
 }
@@ -425,14 +463,17 @@ static int cmp_finish(const void *a, const void *b)
 static int collect(const lrc_tracker *t, record_pred pred, int (*cmp)(const void *, const void *),
                    const record ***list, size_t *n)
 {
-    size_t start = *n;
+    size_t start = *n, cap = *n;
     for (const record *r = t->head; r; r = r->next) {
         if (!pred(r))
             continue;
-        const record **grown = realloc(*list, (*n + 1) * sizeof *grown);
-        if (!grown)
-            return -1;
-        *list = grown;
+        if (*n == cap) { /* doubling: not one realloc per record */
+            cap = cap ? 2 * cap : 16;
+            const record **grown = realloc(*list, cap * sizeof *grown);
+            if (!grown)
+                return -1;
+            *list = grown;
+        }
         (*list)[(*n)++] = r;
     }
     if (cmp && *n - start > 1)
@@ -452,7 +493,7 @@ static int collect_v1(const lrc_tracker *t, const record ***list, size_t *n)
 
 typedef struct strv {
     char **v;
-    size_t n;
+    size_t n, cap;
     bool failed;
 } strv;
 
@@ -463,13 +504,17 @@ static void strv_add_owned(strv *s, char *str)
         s->failed = true;
         return;
     }
-    char **grown = realloc(s->v, (s->n + 1) * sizeof *grown);
-    if (!grown) {
-        free(str);
-        s->failed = true;
-        return;
+    if (s->n == s->cap) { /* doubling: not one realloc per string */
+        size_t cap = s->cap ? 2 * s->cap : 16;
+        char **grown = realloc(s->v, cap * sizeof *grown);
+        if (!grown) {
+            free(str);
+            s->failed = true;
+            return;
+        }
+        s->v = grown;
+        s->cap = cap;
     }
-    s->v = grown;
     s->v[s->n++] = str;
 }
 
@@ -568,7 +613,9 @@ int lrc_tracker_render(const lrc_tracker *t, lrc_attr a, char ***out, size_t *n)
                                        : collect(t, pred_finished, cmp_finish, &list, &count);
         for (size_t i = 0; rc == 0 && i < count; i++)
             strv_add_owned(&s, a == LRC_ATTR_FINISHED && list[i]->item ? strdup(list[i]->item)
-                                                                       : item_json(list[i], a));
+                               : a == LRC_ATTR_QUEUE && list[i]->queue_item
+                                   ? strdup(list[i]->queue_item)
+                                   : item_json(list[i], a));
         break;
     default:
         rc = -1;
@@ -589,6 +636,11 @@ uint64_t lrc_tracker_generation(const lrc_tracker *t, lrc_attr a)
     switch (a) {
     case LRC_ATTR_FINISHED: return t->finished_gen;
     case LRC_ATTR_RESULT: return t->result_gen;
+    case LRC_ATTR_QUEUE: return t->queue_gen;
+    case LRC_ATTR_EXECUTING:
+    case LRC_ATTR_IN_PROGRESS:
+    case LRC_ATTR_PROGRESS:
+    case LRC_ATTR_COMMANDED_STATE: return t->exec_gen;
     default: return t->change_gen;
     }
 }

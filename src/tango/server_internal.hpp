@@ -20,6 +20,9 @@ namespace lrcshim {
 
 class LrcDevice;
 
+/* Event kinds a client subscribed to (lrc_tg_device::subscribed_kinds). */
+enum : unsigned { SUB_CHANGE = 1u, SUB_ARCHIVE = 2u };
+
 struct CmdEntry {
     lrc_tg_type in_type;
     lrc_tg_type out_type;
@@ -78,9 +81,16 @@ struct lrc_tg_device {
      * device (subscriptions.cpp), read by any thread. */
     std::mutex sub_mu;
     std::map<std::string, int64_t> subscribed_at_ns; /* by anyone */
+    /* Which event kinds anyone ever subscribed to, per attribute (SUB_*
+     * bits): a push of a kind nobody asked for is skipped. */
+    std::map<std::string, unsigned> subscribed_kinds;
     /* by client ("PID@HOST"), per attribute; stamps over a minute old are
      * dropped when the attribute is subscribed to again */
     std::map<std::string, std::map<std::string, int64_t>> subscribed_by;
+    /* The latest of subscribed_at_ns (-1: none yet), readable without
+     * sub_mu: one atomic load tells the kit, on every push, that no
+     * subscription is young (lrc_tg_device_last_subscribed_at). */
+    std::atomic<int64_t> last_subscribed_at_ns{-1};
 };
 
 namespace lrcshim {

@@ -428,6 +428,34 @@ public:
 
 } // namespace lrcshim
 
+/* Pure ASCII text is its own Latin-1 form: a string value made only of it
+ * (the kit's JSON is, as json.dumps escapes everything else) is pushed from
+ * the caller's strings, without converting or copying each one. Fills
+ * `ptrs` (never empty: cppTango rejects NULL data even for length 0) and
+ * returns true, or false when a conversion is needed. */
+static bool borrow_ascii(const lrc_tg_value *v, std::vector<char *> &ptrs)
+{
+    static char empty[] = "";
+    if (v->type != LRC_TG_STRING && v->type != LRC_TG_STRING_ARRAY)
+        return false;
+    size_t n = v->type == LRC_TG_STRING ? 1 : v->ns;
+    if (v->type == LRC_TG_STRING_ARRAY && n > 0 && !v->sv)
+        return false; /* the general path reports it */
+    ptrs.reserve(n ? n : 1);
+    for (size_t k = 0; k < n; k++) {
+        char *s = v->type == LRC_TG_STRING ? v->s : v->sv[k];
+        if (!s)
+            s = empty;
+        for (const unsigned char *c = reinterpret_cast<const unsigned char *>(s); *c; c++)
+            if (*c >= 0x80)
+                return false;
+        ptrs.push_back(s);
+    }
+    if (ptrs.empty())
+        ptrs.push_back(empty);
+    return true;
+}
+
 using namespace lrcshim;
 
 extern "C" int lrc_tg_device_add_command(lrc_tg_device *dev, const char *name, lrc_tg_type in_type,
@@ -517,20 +545,41 @@ extern "C" int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lr
             return lrc_fail(err, LRC_EINVAL, "%s/%s: pushed a %s to a %s attribute",
                             dev->name.c_str(), attr, lrc_tg_type_name(v->type),
                             lrc_tg_type_name(e.type));
+        /* Nobody ever subscribed to this kind of event: cppTango would
+         * send nothing, and a later subscriber reads the current value
+         * first. Skipping the push saves converting and copying whole lists
+         * (lrcFinished can hold 100 results of 64 KB) on every update of an
+         * unwatched device, and the archive half of every push when only
+         * change events are watched (cppTango copies the value for each). */
+        {
+            std::lock_guard<std::mutex> l(dev->sub_mu);
+            auto k = dev->subscribed_kinds.find(it->first);
+            unsigned kinds = k == dev->subscribed_kinds.end() ? 0 : k->second;
+            change = change && (kinds & SUB_CHANGE);
+            archive = archive && (kinds & SUB_ARCHIVE);
+            if (!change && !archive)
+                return LRC_OK;
+        }
+        std::string &n = e.name;
+        Tango::DeviceImpl *impl = dev->impl;
+        auto push = [&](auto *p, long len) {
+            if (change)
+                impl->push_change_event(n, p, len, 0, false);
+            if (archive)
+                impl->push_archive_event(n, p, len, 0, false);
+        };
+        std::vector<char *> borrowed;
+        if (borrow_ascii(v, borrowed)) { /* cppTango copies during the push */
+            push(borrowed.data(), v->type == LRC_TG_STRING ? 1L : static_cast<long>(v->ns));
+            return LRC_OK;
+        }
         ValueHolder wire;
-        std::string n = e.name;
         std::string what = "value pushed to " + dev->name + "/" + n;
         int rc = value_to_wire(v, wire, what.c_str(), err);
         if (rc != LRC_OK)
             return rc;
         AttrStore tmp; /* alive during the pushes, which copy the data */
-        Tango::DeviceImpl *impl = dev->impl;
-        with_data(e.type, wire.v, tmp, [&](auto *p, long len) {
-            if (change)
-                impl->push_change_event(n, p, len, 0, false);
-            if (archive)
-                impl->push_archive_event(n, p, len, 0, false);
-        });
+        with_data(e.type, wire.v, tmp, push);
         return LRC_OK;
     } catch (...) {
         return fail_current(err, "lrc_tg_device_push");

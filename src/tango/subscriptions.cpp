@@ -55,6 +55,20 @@ std::string client_key(Tango::DeviceImpl *impl)
     return std::to_string(static_cast<long long>(ca->client_pid)) + "@" + host;
 }
 
+/* SUB_CHANGE or SUB_ARCHIVE for the event name a client subscribes with
+ * ("change", or "idl5_change" from clients of IDL 5 and later), else 0. */
+unsigned event_kind(const std::string &event)
+{
+    static const char idl5[] = "idl5_";
+    std::string e = event.compare(0, sizeof idl5 - 1, idl5) == 0 ? event.substr(sizeof idl5 - 1)
+                                                                 : event;
+    if (e == "change")
+        return SUB_CHANGE;
+    if (e == "archive")
+        return SUB_ARCHIVE;
+    return 0;
+}
+
 class SubscriptionWatch : public Tango::Command {
 public:
     explicit SubscriptionWatch(Tango::Command *original)
@@ -104,8 +118,11 @@ private:
             std::string name = lower((*args)[1].in());
             std::string who = client_key(Tango::Util::instance()->get_dserver_device());
             int64_t now = mono_ns();
+            unsigned kind = args->length() > 3 ? event_kind((*args)[3].in()) : 0;
             std::lock_guard<std::mutex> l(dev->handle.sub_mu);
             dev->handle.subscribed_at_ns[name] = now;
+            dev->handle.subscribed_kinds[name] |= kind;
+            dev->handle.last_subscribed_at_ns.store(now, std::memory_order_release);
             if (!who.empty()) {
                 std::map<std::string, int64_t> &by = dev->handle.subscribed_by[name];
                 for (auto it = by.begin(); it != by.end();) /* keep it small */
@@ -166,4 +183,12 @@ extern "C" double lrc_tg_device_caller_subscribed_at(lrc_tg_device *dev, const c
     } catch (...) {
         return -1;
     }
+}
+
+extern "C" double lrc_tg_device_last_subscribed_at(lrc_tg_device *dev)
+{
+    if (!dev)
+        return -1;
+    int64_t at = dev->last_subscribed_at_ns.load(std::memory_order_acquire);
+    return at < 0 ? -1 : static_cast<double>(at) / 1e9;
 }

@@ -382,8 +382,11 @@ int lrc_tg_device_add_attribute(lrc_tg_device *dev, const char *name, lrc_tg_typ
  * attribute added with those events enabled. The caller holds the device
  * lock. v is only read (cppTango copies it during the call) and must have
  * the attribute's type; 0-length spectra are pushed as such (clients see
- * an empty value). Unknown attribute: LRC_ENOTFOUND; wrong type or events
- * not declared: LRC_EINVAL; cppTango failures: LRC_ETANGO. */
+ * an empty value). An event of a kind (change, archive) nobody ever
+ * subscribed to for this attribute is not pushed (cppTango would send it to
+ * nobody; a later subscriber reads the value first). Unknown attribute:
+ * LRC_ENOTFOUND; wrong type or events not declared: LRC_EINVAL; cppTango
+ * failures: LRC_ETANGO. */
 int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lrc_tg_value *v, bool change,
                        bool archive, lrc_error **err);
 
@@ -395,6 +398,12 @@ int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lrc_tg_value 
  * asynchronously; events pushed before that are lost for that client
  * (subscriptions.cpp). Any thread, no lock needed. */
 double lrc_tg_device_subscribed_at(lrc_tg_device *dev, const char *attr);
+
+/* The latest lrc_tg_device_subscribed_at over all the device's pushed
+ * attributes, or -1 if none was ever subscribed to: one atomic load, so
+ * that a caller can rule out every young subscription at once before
+ * asking attribute by attribute. Any thread, no lock needed. */
+double lrc_tg_device_last_subscribed_at(lrc_tg_device *dev);
 
 /* The same, for subscriptions made by the client whose request the calling
  * thread serves (call from a command handler): -1 if that client never

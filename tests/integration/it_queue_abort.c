@@ -492,6 +492,88 @@ static void test_abort_commands(void **state)
         free(ids[k]);
 }
 
+/* A long queue (the scale benchmark's case): 1,000 queued Sleeps behind a
+ * running one, then Abort. Every one must end ABORTED with the aborted
+ * result, Abort COMPLETED after all of them, and the lists must end empty
+ * (they are pushed once after the drain, not once per aborted command).
+ * The time is printed, never asserted (shared machine). */
+#define LONG_QUEUE 1000
+static const char *const k_long_props[] = {"RemovalTime=600", "MaxQueuedTasks=1000", NULL};
+
+static void test_abort_long_queue(void **state)
+{
+    it_dev *d = *state;
+    assert_true(it_dev_start(d, "qlong", k_long_props));
+    assert_true(it_dev_record(d, k_all_v2_attrs, true, true));
+    char **ids = calloc(LONG_QUEUE + 1, sizeof *ids);
+    assert_non_null(ids);
+    fill(d, ids, LONG_QUEUE);
+    size_t mark = lrct_recorder_count(d->rec);
+    int64_t code = -1;
+    char *a = NULL;
+    double t0 = lrct_now_real();
+    assert_true(it_call_void(d, "Abort", &code, &a));
+    double t_reply = lrct_now_real();
+    assert_int_equal(code, RC_STARTED);
+    assert_true(lrct_wait_lrc_status(d->rec, a, TS_COMPLETED, 60));
+    double t_done = lrct_now_real();
+    print_message("Abort of %d queued + 1 running: reply %.3f s, COMPLETED after %.3f s\n",
+                  LONG_QUEUE, t_reply - t0, t_done - t0);
+    long fa = expect_abort_completed(d, a);
+
+    /* one pass: the final _lrcEvent of every command, and where it came */
+    json_t *want = json_pack("{s:i,s:[i,s]}", "status", 3, "result", 7, "Command has been aborted");
+    json_t *seen = json_object(); /* id -> seq of its ABORTED event */
+    size_t n = 0;
+    const lrct_event **v = lrct_recorder_snapshot(d->rec, mark, &n);
+    for (size_t k = 0; k < n; k++) {
+        json_t *o = NULL;
+        if (!lrct_lrc_event(v[k], NULL, &o))
+            continue;
+        json_t *st = json_object_get(o, "status");
+        if (st && json_integer_value(st) == TS_ABORTED) {
+            if (!json_equal(o, want)) {
+                char *g = lrct_json_str(o);
+                fail_msg("final _lrcEvent of %s: %s", v[k]->value.sv[0], g);
+            }
+            if (json_object_get(seen, v[k]->value.sv[0]))
+                fail_msg("two ABORTED events for %s", v[k]->value.sv[0]);
+            json_object_set_new(seen, v[k]->value.sv[0], json_integer((json_int_t)v[k]->seq));
+        }
+        json_decref(o);
+    }
+    free(v);
+    for (int k = 0; k <= LONG_QUEUE; k++) {
+        json_t *seq = json_object_get(seen, ids[k]);
+        if (!seq)
+            fail_msg("command %d (%s) has no ABORTED event", k, ids[k]);
+        assert_true(json_integer_value(seq) < fa);
+    }
+    assert_int_equal(json_object_size(seen), LONG_QUEUE + 1);
+    json_decref(seen);
+    json_decref(want);
+
+    /* the lists' last pushed values: nothing queued, nothing executing
+     * (Abort leaving lrcExecuting is pushed after its final _lrcEvent) */
+    assert_true(lrct_wait_events(d->rec, (size_t)fa, "lrcExecuting", 1, 5));
+    json_t *q = it_last_json(d, "lrcQueue");
+    assert_int_equal(json_array_size(q), 0);
+    json_decref(q);
+    json_t *x = it_last_json(d, "lrcExecuting");
+    assert_int_equal(json_array_size(x), 0);
+    json_decref(x);
+    assert_true(lrct_wait_events(d->rec, (size_t)fa, "lrcFinished", 1, 5));
+    json_t *fin = it_last_json(d, "lrcFinished");
+    assert_int_equal(json_array_size(fin), 100);
+    json_decref(fin);
+    expect_echo_ok(d, "after the long abort");
+    assert_true(it_check_invariants(d));
+    for (int k = 0; k <= LONG_QUEUE; k++)
+        free(ids[k]);
+    free(ids);
+    free(a);
+}
+
 int main(int argc, char **argv)
 {
     it_init(argc, argv);
@@ -500,6 +582,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_abort_drain, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_abort_twice, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_abort_commands, it_setup, it_teardown),
+        cmocka_unit_test_setup_teardown(test_abort_long_queue, it_setup, it_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,6 +33,17 @@ double lrc_tg_device_subscribed_at(lrc_tg_device *dev, const char *attr)
     return -1;
 }
 
+/* The latest stamp of any attribute, as the shim keeps it. */
+double lrc_tg_device_last_subscribed_at(lrc_tg_device *dev)
+{
+    (void)dev;
+    double last = -1;
+    for (int a = 0; a < LRC_ATTR_COUNT; a++)
+        if (g_sub_at[a] > last)
+            last = g_sub_at[a];
+    return last;
+}
+
 /* The caller's own subscription to _lrcEvent; -1: none. */
 static double g_caller_sub_at;
 
@@ -69,6 +80,7 @@ static int setup(void **state)
     pthread_cond_init(&dev->service_cv, NULL);
     dev->hold_deadline = -1;
     dev->held_list_release = -1;
+    dev->held_due = -1;
     dev->subscriber_hold = 0.1;
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
         dev->has_attr[a] = true;

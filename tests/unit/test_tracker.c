@@ -338,6 +338,54 @@ static void test_generations(void **state)
     lrc_tracker_free(t);
 }
 
+/* lrcQueue and the executing attributes move only when a command enters or
+ * leaves QUEUED / IN_PROGRESS or reports progress: a submission does not
+ * re-render lrcExecuting, progress does not re-render lrcQueue. A rendered
+ * lrcQueue stays the same text while other commands come and go. */
+static void test_queue_and_executing_generations(void **state)
+{
+    lrc_tracker *t = make(10, 66);
+    uint64_t g_q = lrc_tracker_generation(t, LRC_ATTR_QUEUE);
+    uint64_t g_x = lrc_tracker_generation(t, LRC_ATTR_EXECUTING);
+    char *a = create(t, "Sleep", NULL, 1);
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_QUEUE) == g_q); /* STAGING: not shown */
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_EXECUTING) == g_x);
+    update(t, a, status(LRC_STATUS_QUEUED), 0, "{\"status\": 1}");
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_QUEUE) != g_q);
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_EXECUTING) == g_x);
+    char *queue = render(t, LRC_ATTR_QUEUE);
+    assert_non_null(strstr(queue, "\"name\": \"Sleep\""));
+
+    char *b = create(t, "Echo", NULL, 2);
+    g_q = lrc_tracker_generation(t, LRC_ATTR_QUEUE);
+    update(t, a, status(LRC_STATUS_IN_PROGRESS), 0, "{\"status\": 2}");
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_QUEUE) != g_q);
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_EXECUTING) != g_x);
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_IN_PROGRESS) ==
+                lrc_tracker_generation(t, LRC_ATTR_EXECUTING));
+    assert_render(t, LRC_ATTR_QUEUE, "");
+
+    g_q = lrc_tracker_generation(t, LRC_ATTR_QUEUE);
+    g_x = lrc_tracker_generation(t, LRC_ATTR_EXECUTING);
+    lrc_fields prog = {.has_progress = true, .progress = 40};
+    update(t, a, prog, 0, "{\"progress\": 40}");
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_QUEUE) == g_q);
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_EXECUTING) != g_x);
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_PROGRESS) ==
+                lrc_tracker_generation(t, LRC_ATTR_EXECUTING));
+
+    update(t, b, status(LRC_STATUS_QUEUED), 0, "{\"status\": 1}");
+    assert_true(lrc_tracker_generation(t, LRC_ATTR_QUEUE) != g_q);
+    char *queue_b = render(t, LRC_ATTR_QUEUE);
+    assert_non_null(strstr(queue_b, "\"name\": \"Echo\""));
+    assert_null(strstr(queue_b, "Sleep"));
+    free(queue);
+    free(queue_b);
+    free(a);
+    free(b);
+    lrc_tracker_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_finished_cap),        cmocka_unit_test(test_removal_time),
         cmocka_unit_test(test_v1_pruning),          cmocka_unit_test(test_unknown_id_and_bad_result),
         cmocka_unit_test(test_result_unicode),      cmocka_unit_test(test_generations),
+        cmocka_unit_test(test_queue_and_executing_generations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

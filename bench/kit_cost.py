@@ -1,0 +1,243 @@
+#!/usr/bin/python3
+"""What an update of a kit device costs, against how much history it has
+(issue 11): does a submission cost the same with 0, 100 and 10,000 commands
+behind it, and with large results among them?
+
+  bench/kit_cost.py [--quick] DEMO_DEVICE_EXE
+
+Starts one demo device server with two devices (by PID, via
+scripts/devserver, on the test database: scripts/tango-db up), measures,
+stops it and unregisters it:
+
+  COST   default settings (MaxQueuedTasks 32, lrcFinished keeps the last
+         100). For each history H (0, 100, 10000; --quick: 0, 100), in one
+         interleaved loop: a `State` round trip (of the idle FLOOD device,
+         whose lock the COST device's pushes never hold), an AbortCommands
+         round trip of that idle device (the floor of a command with Echo's
+         DevVarLongStringArray reply: nothing to abort, nothing pushed),
+         the reply of an Echo
+         submission, and Echo invoke -> COMPLETED seen on `_lrcEvent` by a
+         raw PyTango client subscribed long before. The next call starts
+         only after the previous command's COMPLETED arrived. "h0" covers
+         the first calls of a fresh device (its history grows from 0 while
+         it is measured). Then the same after 100 Echos of 64 KB ("big"),
+         and once more with a second client subscribed to every other LRC
+         attribute ("watched": the lists are then pushed and sent).
+  FLOOD  MaxQueuedTasks 1000: _lrcEvent events/s one device pushes to a
+         subscribed client while it runs a burst of Echos; submissions/s it
+         accepts while its worker is busy, until the queue is full.
+
+Output: one JSON object per line on stdout (the bench harness collects
+them): {"scenario", "label", "unit": "ms", "samples": [...]} or
+{"scenario", "label", "unit", "value"}; points of a cost-vs-history plot
+carry "x" (the history) and "series". Progress goes to stderr. Time ratios
+are taken against `State` measured in the same run (the machine is shared:
+absolute times are noisy).
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+# Tango drops events beyond the ZeroMQ high-water mark (1000 by default).
+os.environ.setdefault("TANGO_EVENT_BUFFER_HWM", "100000")
+os.environ.setdefault("TANGO_DS_EVENT_BUFFER_HWM", "100000")
+
+import tango  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TAG = "kitcost%d" % os.getpid()
+FINAL = (3, 5, 6, 7)
+WATCHED = ("lrcQueue", "lrcExecuting", "lrcFinished", "longRunningCommandStatus",
+           "longRunningCommandProgress", "longRunningCommandResult",
+           "longRunningCommandsInQueue", "longRunningCommandIDsInQueue",
+           "longRunningCommandInProgress", "commandedState")  # ABORTED, COMPLETED, FAILED, REJECTED
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def emit(**point):
+    print(json.dumps(point), flush=True)
+
+
+def devserver(*args):
+    subprocess.run([os.path.join(ROOT, "scripts", "devserver")] + list(args), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class Stream:
+    """A raw pre-subscribed _lrcEvent client: when each command ended."""
+
+    def __init__(self, proxy):
+        self.proxy = proxy
+        self.cv = threading.Condition()
+        self.final = {}
+        self.count = 0
+        self.sub = proxy.subscribe_event("_lrcEvent", tango.EventType.CHANGE_EVENT, self.cb)
+
+    def cb(self, ev):
+        now = time.perf_counter()
+        if ev.err or ev.attr_value is None or ev.attr_value.value is None:
+            return
+        cid, text = ev.attr_value.value
+        with self.cv:
+            self.count += 1
+            if json.loads(text).get("status") in FINAL:
+                self.final[cid] = now
+                self.cv.notify_all()
+
+    def wait(self, cid, timeout=30):
+        with self.cv:
+            if not self.cv.wait_for(lambda: cid in self.final, timeout):
+                raise RuntimeError("no final event for " + cid)
+            return self.final.pop(cid)
+
+    def close(self):
+        self.proxy.unsubscribe_event(self.sub)
+
+
+def submit(proxy, arg):
+    """Echo(arg), again while the queue is full; returns the ID."""
+    while True:
+        (code,), (cid,) = proxy.command_inout("Echo", arg)
+        if code != 5:  # REJECTED: the queue is full
+            return cid
+        time.sleep(0.002)
+
+
+def fill(proxy, stream, n, arg="x"):
+    """Runs n Echos as fast as the queue takes them; waits for the last."""
+    cid = None
+    for _ in range(n):
+        cid = submit(proxy, arg)
+    if cid:
+        stream.wait(cid, 120)
+    with stream.cv:
+        stream.final.clear()
+
+
+def ms(samples):
+    return [round(s * 1e3, 4) for s in samples]
+
+
+def measure(proxy, ref, stream, calls, history, tag, label):
+    state, dvlsa, sub, done = [], [], [], []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        ref.command_inout("State")
+        state.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ref.command_inout("AbortCommands")
+        dvlsa.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        _, (cid,) = proxy.command_inout("Echo", "x")
+        sub.append(time.perf_counter() - t0)
+        done.append(stream.wait(cid) - t0)
+    extra = {"x": history} if tag == "" else {}
+    emit(scenario="kit.state_rtt.%sh%d" % (tag, history), label="State round trip, " + label,
+         unit="ms", samples=ms(state), series=tag + "state", **extra)
+    emit(scenario="kit.dvlsa_rtt.%sh%d" % (tag, history),
+         label="AbortCommands round trip (idle, DevVarLongStringArray reply), " + label,
+         unit="ms", samples=ms(dvlsa), series=tag + "dvlsa", **extra)
+    emit(scenario="kit.echo_submit.%sh%d" % (tag, history),
+         label="Echo submission reply, " + label, unit="ms", samples=ms(sub),
+         series=tag + "echo_submit", **extra)
+    emit(scenario="kit.echo_complete.%sh%d" % (tag, history),
+         label="Echo invoke -> COMPLETED on a pre-subscribed client, " + label, unit="ms",
+         samples=ms(done), series=tag + "echo_complete", **extra)
+    ratio = statistics.median(sub) / statistics.median(state)
+    emit(scenario="kit.echo_submit_vs_state.%sh%d" % (tag, history),
+         label="Echo submission reply / State round trip (medians), " + label, unit="ratio",
+         value=round(ratio, 3), series=tag + "submit_vs_state", **extra)
+    floor = statistics.median(dvlsa) / statistics.median(state)
+    emit(scenario="kit.dvlsa_vs_state.%sh%d" % (tag, history),
+         label="AbortCommands round trip / State round trip (medians), " + label, unit="ratio",
+         value=round(floor, 3), series=tag + "dvlsa_vs_state", **extra)
+    log("%-28s State %.3f ms, AbortCommands %.3f ms (x%.2f), submit %.3f ms (x%.2f), "
+        "complete %.3f ms (medians)"
+        % (label, statistics.median(state) * 1e3, statistics.median(dvlsa) * 1e3, floor,
+           statistics.median(sub) * 1e3, ratio, statistics.median(done) * 1e3))
+
+
+def events_per_s(proxy, stream, n):
+    with stream.cv:
+        stream.count = 0
+    t0 = time.perf_counter()
+    fill(proxy, stream, n)
+    elapsed = time.perf_counter() - t0
+    with stream.cv:
+        count = stream.count
+    emit(scenario="kit.events_per_s", label="_lrcEvent events/s one device pushes (Echo burst)",
+         unit="events/s", value=round(count / elapsed, 1))
+    log("events/s: %d events in %.3f s" % (count, elapsed))
+
+
+def submissions_per_s(proxy, stream):
+    _, (blocker,) = proxy.command_inout("Sleep", 30.0)
+    time.sleep(0.2)  # the worker took it: the queue is empty
+    accepted = 0
+    t0 = time.perf_counter()
+    while True:
+        (code,), _ = proxy.command_inout("Echo", "x")
+        if code == 5:
+            break
+        accepted += 1
+    elapsed = time.perf_counter() - t0
+    proxy.command_inout("Abort")
+    stream.wait(blocker)
+    emit(scenario="kit.submissions_per_s", label="Echo submissions/s accepted until the queue "
+         "is full (%d queued)" % accepted, unit="submissions/s", value=round(accepted / elapsed, 1))
+    log("submissions/s: %d accepted in %.3f s" % (accepted, elapsed))
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "--quick"]
+    quick = "--quick" in sys.argv[1:]
+    if len(args) != 1:
+        sys.exit(__doc__.split("\n\n")[1])
+    exe = os.path.abspath(args[0])
+    cost, flood = "test/kitcost/%s-c" % TAG, "test/kitcost/%s-f" % TAG
+    devserver("start", exe, TAG, "LrcDemo", cost + "," + flood, flood + ":MaxQueuedTasks=1000")
+    try:
+        proxies = {d: tango.DeviceProxy(d) for d in (cost, flood)}
+        for p in proxies.values():
+            p.set_timeout_millis(30000)
+        streams = {d: Stream(p) for d, p in proxies.items()}
+        time.sleep(1.5)  # past the fresh-subscriber hold: nothing is held
+        p, s, ref = proxies[cost], streams[cost], proxies[flood]
+        calls = 30 if quick else 300
+        measure(p, ref, s, 100 if not quick else 30, 0, "", "0 behind")
+        fill(p, s, 100 - (100 if not quick else 30))
+        measure(p, ref, s, calls, 100, "", "100 behind")
+        if not quick:
+            fill(p, s, 10000 - 400)
+            measure(p, ref, s, calls, 10000, "", "10,000 behind")
+        fill(p, s, 100, "y" * 65000)
+        measure(p, ref, s, calls, 100, "big.", "100 x 64 KB behind")
+        watcher = tango.DeviceProxy(cost)
+        subs = [watcher.subscribe_event(a, tango.EventType.CHANGE_EVENT, lambda e: None)
+                for a in WATCHED]
+        time.sleep(1.5)  # past the fresh-subscriber hold
+        measure(p, ref, s, calls // 3, 100, "big.watched.",
+                "100 x 64 KB behind, every list watched")
+        for i in subs:
+            watcher.unsubscribe_event(i)
+        fp, fs = proxies[flood], streams[flood]
+        events_per_s(fp, fs, 200 if quick else 2000)
+        submissions_per_s(fp, fs)
+        for st in streams.values():
+            st.close()
+    finally:
+        devserver("stop", exe, TAG)
+        subprocess.run(["tango_admin", "--delete-server",
+                        "%s/%s" % (os.path.basename(exe), TAG)], check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    main()
