@@ -28,8 +28,20 @@
 /* The scheduler whose worker the current thread is (NULL elsewhere). */
 static _Thread_local const lrc_scheduler *tls_worker_of;
 
+/* The push time of the item the current worker runs (0 between items). */
+static _Thread_local uint64_t tls_push_ns;
+
 /* Numbers the automatic names "lrc-sched-N". */
 static atomic_uint sched_counter;
+
+uint64_t lrc_sched_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t lrc_sched_current_push_ns(void) { return tls_push_ns; }
 
 double lrc_sched_now_ms(void)
 {
@@ -48,7 +60,8 @@ void lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q)
     if (s->ready)
         s->ready->ready_prev = q;
     s->ready = q;
-    pthread_cond_signal(&s->work_cv);
+    if (s->sleeping)
+        pthread_cond_signal(&s->work_cv);
 }
 
 void lrc_sched_ready_remove(lrc_scheduler *s, lrc_queue *q)
@@ -132,7 +145,9 @@ static void run_one(lrc_scheduler *s)
     q->score_ms = now;
     pthread_mutex_unlock(&s->lock);
 
+    tls_push_ns = it->push_ns;
     it->run(it->item, it->ctx);
+    tls_push_ns = 0;
     free(it);
 
     pthread_mutex_lock(&s->lock);
@@ -154,8 +169,11 @@ static void *worker_main(void *arg)
     tls_worker_of = s;
     pthread_mutex_lock(&s->lock);
     for (;;) {
-        while (!s->closed && !s->ready)
+        while (!s->closed && !s->ready) {
+            s->sleeping++;
             pthread_cond_wait(&s->work_cv, &s->lock);
+            s->sleeping--;
+        }
         if (s->closed)
             break;
         run_one(s);

@@ -29,6 +29,7 @@ typedef struct sched_item {
     void *ctx;
     uint64_t seq;    /* per-queue push number: what lrc_queue_flush waits for */
     uint64_t ticket; /* scheduler-wide push number: the age for tie-breaks   */
+    uint64_t push_ns; /* CLOCK_MONOTONIC at the push: queueing delay, measured */
     bool terminal;
 } sched_item;
 
@@ -61,6 +62,7 @@ struct lrc_scheduler {
     size_t capacity;        /* immutable: default queue capacity */
     double half_life_ms;    /* immutable */
     unsigned thread_count;  /* immutable after start */
+    unsigned sleeping;      /* workers waiting on work_cv: whom a push must wake */
     pthread_t *threads;
     bool is_default;     /* immutable: the process-wide default scheduler */
     bool closed;         /* no more pushes; workers exit */
@@ -91,11 +93,22 @@ int lrc_sched_reg_add(lrc_scheduler *s, void *obj, void (*end)(void *obj), uint6
 /* Unregisters id and returns its object (NULL if unknown). */
 void *lrc_sched_reg_take(lrc_scheduler *s, uint64_t id);
 
+/* On a worker, inside an item's run fn: the CLOCK_MONOTONIC time (ns) at
+ * which lrc_queue_push took that item; 0 on any other thread. Lets
+ * benchmarks and diagnostics see how long an event waited between the
+ * thread that pushed it (a Tango callback) and its callback. */
+uint64_t lrc_sched_current_push_ns(void);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t lrc_sched_now_ns(void);
+
 /* Monotonic clock in milliseconds. */
 double lrc_sched_now_ms(void);
 
-/* Links q into / out of s->ready and, when linking, wakes one worker.
- * Called with s->lock held. */
+/* Links q into / out of s->ready and, when linking, wakes one sleeping
+ * worker (none when all are awake: a worker looks at s->ready before it
+ * sleeps, so signalling then would only cost the pushing thread a futex
+ * call). Called with s->lock held. */
 void lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q);
 void lrc_sched_ready_remove(lrc_scheduler *s, lrc_queue *q);
 

@@ -185,7 +185,7 @@ int lrc_queue_push(lrc_queue *q, lrc_item_fn run, lrc_item_fn discard, void *ite
     if (!it)
         return LRC_ENOMEM;
     *it = (sched_item){.run = run, .discard = discard, .item = item, .ctx = ctx,
-                       .terminal = terminal};
+                       .push_ns = lrc_sched_now_ns(), .terminal = terminal};
 
     lrc_scheduler *s = q->s;
     pthread_mutex_lock(&s->lock);

@@ -4,6 +4,7 @@
  * Synchronisation is by conditions (gates, rendezvous, lrc_queue_flush) with
  * generous bounds; the only sleep tests the one-second warning rate limit. */
 #define _GNU_SOURCE /* pthread_getname_np */
+#include "core/scheduler_internal.h" /* lrc_sched_current_push_ns */
 #include "lrc/log.h"
 #include "lrc/scheduler.h"
 
@@ -1120,6 +1121,89 @@ static void test_stats_add_up(void **state)
     rec_destroy(&r);
 }
 
+/* ---- wake-ups: a push signals only sleeping workers ------------------------ */
+
+static void count_run(void *item, void *ctx)
+{
+    (void)ctx;
+    atomic_fetch_add((atomic_int *)item, 1);
+}
+
+/* Every push to an idle scheduler must wake a sleeping worker, also while
+ * another worker is busy (no signal is owed to an awake worker, but one is
+ * to each sleeper): a lost wake-up shows as a flush timing out. */
+static void test_sleeping_workers_are_woken(void **state)
+{
+    (void)state;
+    enum { ROUNDS = 400 };
+    lrc_scheduler *s = make_sched(4, 1024, "t-wake");
+    lrc_queue *qs[4] = {make_queue(s, 0), make_queue(s, 0), make_queue(s, 0), make_queue(s, 0)};
+    atomic_int runs;
+    atomic_init(&runs, 0);
+    for (int i = 0; i < ROUNDS; i++) { /* one at a time: the workers sleep in between */
+        assert_int_equal(lrc_queue_push(qs[i % 4], count_run, NULL, &runs, NULL, true), LRC_OK);
+        assert_int_equal(lrc_queue_flush(qs[i % 4], WAIT_MS), LRC_OK);
+        assert_int_equal(atomic_load(&runs), i + 1);
+    }
+
+    /* Worker 1 held in a callback; the others still wake for other queues. */
+    gate g;
+    gate_init(&g);
+    assert_int_equal(lrc_queue_push(qs[0], gate_run, NULL, &g, NULL, true), LRC_OK);
+    gate_await(&g, &g.reached);
+    for (int i = 0; i < ROUNDS; i++) {
+        lrc_queue *q = qs[1 + i % 3];
+        assert_int_equal(lrc_queue_push(q, count_run, NULL, &runs, NULL, true), LRC_OK);
+        assert_int_equal(lrc_queue_flush(q, WAIT_MS), LRC_OK);
+    }
+    assert_int_equal(atomic_load(&runs), 2 * ROUNDS);
+    gate_open(&g);
+    assert_int_equal(lrc_queue_flush(qs[0], WAIT_MS), LRC_OK);
+    assert_false(g.timed_out);
+    for (int i = 0; i < 4; i++)
+        lrc_queue_unref(qs[i]);
+    lrc_scheduler_free(s);
+    gate_destroy(&g);
+}
+
+/* ---- the push time an item's run fn sees -------------------------------------- */
+
+typedef struct stamp {
+    uint64_t seen;
+} stamp;
+
+static void stamp_run(void *item, void *ctx)
+{
+    (void)ctx;
+    ((stamp *)item)->seen = lrc_sched_current_push_ns();
+}
+
+static void test_run_sees_its_push_time(void **state)
+{
+    (void)state;
+    lrc_scheduler *s = make_sched(1, 1024, "t-stamp");
+    lrc_queue *q = make_queue(s, 0);
+    assert_int_equal(lrc_sched_current_push_ns(), 0); /* not a worker */
+    gate g;
+    gate_init(&g);
+    assert_int_equal(lrc_queue_push(q, gate_run, NULL, &g, NULL, true), LRC_OK);
+    gate_await(&g, &g.reached); /* the next item waits behind the gate */
+    stamp st[2] = {{0}, {0}};
+    uint64_t t0 = lrc_sched_now_ns();
+    assert_int_equal(lrc_queue_push(q, stamp_run, NULL, &st[0], NULL, true), LRC_OK);
+    uint64_t t1 = lrc_sched_now_ns();
+    assert_int_equal(lrc_queue_push(q, stamp_run, NULL, &st[1], NULL, true), LRC_OK);
+    uint64_t t2 = lrc_sched_now_ns();
+    gate_open(&g);
+    assert_int_equal(lrc_queue_flush(q, WAIT_MS), LRC_OK);
+    /* each item its own stamp, not the time it ran */
+    assert_true(st[0].seen >= t0 && st[0].seen <= t1);
+    assert_true(st[1].seen >= t1 && st[1].seen <= t2);
+    lrc_queue_unref(q);
+    lrc_scheduler_free(s);
+    gate_destroy(&g);
+}
+
 int main(void)
 {
     pthread_mutex_init(&cap_log.m, NULL);
@@ -1140,6 +1224,8 @@ int main(void)
         cmocka_unit_test(test_thread_names),
         cmocka_unit_test(test_flush_timeout_and_worker_misuse),
         cmocka_unit_test(test_stats_add_up),
+        cmocka_unit_test(test_sleeping_workers_are_woken),
+        cmocka_unit_test(test_run_sees_its_push_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,419 @@
+/*
+ * sched.c - lrc-bench-sched: what the callback scheduler costs per event
+ * and how it shares its workers (issue 11, goal 6).
+ *
+ *   lrc-bench-sched [--quick] [DEVICE...]
+ *
+ * In-process (no Tango: a producer thread pushes through lrc_queue_push,
+ * the call the stream router makes on the Tango event thread):
+ *   sched.latency_inproc      push -> run start, one event at a time, the
+ *                             worker asleep between events (wake-up included)
+ *   sched.latency_inproc_busy the same while the worker is kept busy by a
+ *                             second stream (no wake-up needed)
+ *   sched.push_cost           time inside lrc_queue_push (the Tango thread's share)
+ *   sched.events_per_s.wN     throughput with N = 1, 2, 4 workers, 8 queues
+ *   sched.quiet_idle          a quiet queue's latency, nothing else queued
+ *   sched.quiet_while_flood   the same while another queue floods the worker
+ *   sched.quiet_ratio         median while flood / median idle (goal <= 2)
+ *   sched.drops               overflow drops of the flooded queue (only
+ *                             progress: its items are non-terminal) and of
+ *                             the quiet one (must be 0)
+ * End to end, when a demo device (examples/demo-device, Sleep) is named:
+ *   sched.latency_e2e         push in the Tango callback -> the user's
+ *                             callback start, for every update of Sleep LRCs
+ *
+ * Prints one JSON object per line (bench_out.h). Timings are what this
+ * machine did in this run; compare ratios, not absolute numbers.
+ */
+#define _GNU_SOURCE
+
+#include "bench_out.h"
+#include "core/scheduler_internal.h"
+#include "lrc/client.h"
+#include "lrc/arg.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static bool quick;
+
+static void sleep_us(long us)
+{
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static lrc_scheduler *new_sched(unsigned workers, size_t capacity)
+{
+    lrc_scheduler_options o;
+    lrc_scheduler_options_init(&o);
+    o.thread_count = workers;
+    o.name = "bench";
+    if (capacity)
+        o.queue_capacity = capacity;
+    lrc_scheduler *s = NULL;
+    lrc_error *err = NULL;
+    if (lrc_scheduler_new(&o, &s, &err) != LRC_OK) {
+        fprintf(stderr, "lrc-bench-sched: %s\n", lrc_error_message(err));
+        exit(1);
+    }
+    return s;
+}
+
+static lrc_queue *new_queue(lrc_scheduler *s, size_t capacity)
+{
+    lrc_queue *q = NULL;
+    if (lrc_queue_new(s, capacity, &q, NULL) != LRC_OK) {
+        fprintf(stderr, "lrc-bench-sched: lrc_queue_new failed\n");
+        exit(1);
+    }
+    return q;
+}
+
+/* ---- latency recording ------------------------------------------------------ */
+
+/* Latencies (us) recorded on a worker; read after a flush. */
+typedef struct recorder {
+    pthread_mutex_t mu;
+    bench_samples lat;
+    atomic_ulong runs;
+} recorder;
+
+static void recorder_init(recorder *r)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->mu, NULL);
+}
+
+static void recorder_destroy(recorder *r)
+{
+    bench_samples_free(&r->lat);
+    pthread_mutex_destroy(&r->mu);
+}
+
+/* An item: its push time is the scheduler's own stamp. */
+static void record_run(void *item, void *ctx)
+{
+    (void)item;
+    recorder *r = ctx;
+    uint64_t now = lrc_sched_now_ns();
+    double us = (double)(now - lrc_sched_current_push_ns()) / 1e3;
+    pthread_mutex_lock(&r->mu);
+    bench_samples_add(&r->lat, us);
+    pthread_mutex_unlock(&r->mu);
+    atomic_fetch_add(&r->runs, 1);
+}
+
+/* The cheapest item: counts. */
+static void count_run(void *item, void *ctx)
+{
+    (void)item;
+    atomic_fetch_add((atomic_ulong *)ctx, 1);
+}
+
+/* An item that keeps the worker busy ~busy_us, like a callback that does a
+ * little work. */
+static void busy_run(void *item, void *ctx)
+{
+    (void)ctx;
+    uint64_t until = lrc_sched_now_ns() + (uint64_t)(uintptr_t)item * 1000u;
+    while (lrc_sched_now_ns() < until)
+        ;
+}
+
+/* Pushes n recorded events onto q, gap_us apart; *push_cost (if not NULL)
+ * gets the time of each lrc_queue_push call. */
+static void paced(lrc_queue *q, recorder *r, size_t n, long gap_us, bench_samples *push_cost)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t t0 = bench_now_ns();
+        lrc_queue_push(q, record_run, NULL, NULL, r, true);
+        uint64_t t1 = bench_now_ns();
+        if (push_cost)
+            bench_samples_add(push_cost, (double)(t1 - t0) / 1e3);
+        sleep_us(gap_us);
+    }
+    lrc_queue_flush(q, -1);
+}
+
+/* ---- a flooding producer ----------------------------------------------------- */
+
+typedef struct flood {
+    lrc_queue *q;
+    atomic_bool stop;
+    uintptr_t busy_us; /* per item */
+    bool terminal;
+    pthread_t thread;
+} flood;
+
+static void *flood_main(void *arg)
+{
+    flood *f = arg;
+    while (!atomic_load(&f->stop)) {
+        for (int i = 0; i < 64; i++)
+            lrc_queue_push(f->q, busy_run, NULL, (void *)f->busy_us, NULL, f->terminal);
+        sched_yield(); /* a Tango thread also waits for its socket now and then */
+    }
+    return NULL;
+}
+
+static void flood_start(flood *f, lrc_queue *q, uintptr_t busy_us, bool terminal)
+{
+    f->q = q;
+    f->busy_us = busy_us;
+    f->terminal = terminal;
+    atomic_init(&f->stop, false);
+    pthread_create(&f->thread, NULL, flood_main, f);
+}
+
+static void flood_stop(flood *f)
+{
+    atomic_store(&f->stop, true);
+    pthread_join(f->thread, NULL);
+    lrc_queue_flush(f->q, -1);
+}
+
+/* ---- scenarios ------------------------------------------------------------------ */
+
+static void bench_latency(void)
+{
+    size_t n = quick ? 2000 : 20000;
+    lrc_scheduler *s = new_sched(1, 0);
+    lrc_queue *q = new_queue(s, 0);
+    recorder r;
+    recorder_init(&r);
+    bench_samples cost = {0};
+    paced(q, &r, n, 100, &cost);
+    fprintf(stderr, "latency_inproc: median %.2f us, p90 %.2f, p99 %.2f; push %.2f us\n",
+            bench_quantile(&r.lat, 0.5), bench_quantile(&r.lat, 0.9),
+            bench_quantile(&r.lat, 0.99), bench_quantile(&cost, 0.5));
+    bench_emit_samples("sched.latency_inproc",
+                       "push -> callback start, worker idle between events (us)", "us", &r.lat,
+                       2000, BENCH_NO_TAG);
+    bench_emit_samples("sched.push_cost", "time inside lrc_queue_push (us)", "us", &cost, 2000,
+                       BENCH_NO_TAG);
+    bench_samples_free(&cost);
+
+    /* Same, with the worker kept awake by another queue's 1 us items. */
+    recorder busy;
+    recorder_init(&busy);
+    lrc_queue *other = new_queue(s, 0);
+    flood f;
+    flood_start(&f, other, 1, false);
+    paced(q, &busy, n, 100, NULL);
+    flood_stop(&f);
+    fprintf(stderr, "latency_inproc_busy: median %.2f us, p90 %.2f, p99 %.2f\n",
+            bench_quantile(&busy.lat, 0.5), bench_quantile(&busy.lat, 0.9),
+            bench_quantile(&busy.lat, 0.99));
+    bench_emit_samples("sched.latency_inproc_busy",
+                       "push -> callback start, worker busy with another queue (us)", "us",
+                       &busy.lat, 2000, BENCH_NO_TAG);
+    lrc_queue_unref(other);
+    lrc_queue_unref(q);
+    lrc_scheduler_free(s);
+    recorder_destroy(&busy);
+    recorder_destroy(&r);
+}
+
+static void bench_throughput(void)
+{
+    size_t n = quick ? 100000 : 400000;
+    enum { QUEUES = 8, REPS = 3 };
+    static const unsigned workers[] = {1, 2, 4};
+    for (size_t w = 0; w < sizeof workers / sizeof *workers; w++) {
+        bench_samples rate = {0};
+        for (int rep = 0; rep < REPS; rep++) {
+            lrc_scheduler *s = new_sched(workers[w], n); /* room for all: no drops */
+            lrc_queue *q[QUEUES];
+            for (int i = 0; i < QUEUES; i++)
+                q[i] = new_queue(s, 0);
+            atomic_ulong runs;
+            atomic_init(&runs, 0);
+            uint64_t t0 = bench_now_ns();
+            for (size_t i = 0; i < n; i++)
+                lrc_queue_push(q[i % QUEUES], count_run, NULL, NULL, &runs, false);
+            for (int i = 0; i < QUEUES; i++)
+                lrc_queue_flush(q[i], -1);
+            double secs = (double)(bench_now_ns() - t0) / 1e9;
+            if (atomic_load(&runs) != n)
+                fprintf(stderr, "events_per_s: %lu of %zu ran\n", atomic_load(&runs), n);
+            bench_samples_add(&rate, (double)n / secs);
+            for (int i = 0; i < QUEUES; i++)
+                lrc_queue_unref(q[i]);
+            lrc_scheduler_free(s);
+        }
+        char scen[64], label[96];
+        snprintf(scen, sizeof scen, "sched.events_per_s.w%u", workers[w]);
+        snprintf(label, sizeof label, "events/s, %u worker(s), 8 queues, 1 producer", workers[w]);
+        fprintf(stderr, "%s: median %.0f\n", scen, bench_quantile(&rate, 0.5));
+        bench_emit_samples(scen, label, "events/s", &rate, 0, (bench_tag){workers[w], "workers"});
+        bench_samples_free(&rate);
+    }
+}
+
+static void bench_fairness(void)
+{
+    size_t n = quick ? 1000 : 5000;
+    lrc_scheduler *s = new_sched(1, 0); /* the default: one worker */
+    lrc_queue *quiet = new_queue(s, 0), *loud = new_queue(s, 0);
+    recorder idle, flooded;
+    recorder_init(&idle);
+    recorder_init(&flooded);
+    paced(quiet, &idle, n, 200, NULL);
+
+    flood f;
+    flood_start(&f, loud, 2, false); /* progress-like: droppable */
+    paced(quiet, &flooded, n, 200, NULL);
+    flood_stop(&f);
+
+    lrc_queue_stats qs, ls;
+    lrc_queue_get_stats(quiet, &qs);
+    lrc_queue_get_stats(loud, &ls);
+    double mi = bench_quantile(&idle.lat, 0.5), mf = bench_quantile(&flooded.lat, 0.5);
+    fprintf(stderr,
+            "quiet: idle median %.2f us, while flood %.2f us (p99 %.2f), ratio %.2f; "
+            "flood: %lu pushed, %lu run, %lu dropped; quiet dropped %lu\n",
+            mi, mf, bench_quantile(&flooded.lat, 0.99), mf / mi, (unsigned long)ls.received,
+            (unsigned long)ls.processed, (unsigned long)ls.dropped, (unsigned long)qs.dropped);
+    bench_emit_samples("sched.quiet_idle", "quiet queue latency, nothing else queued (us)", "us",
+                       &idle.lat, 2000, BENCH_NO_TAG);
+    bench_emit_samples("sched.quiet_while_flood",
+                       "quiet queue latency while another queue floods one worker (us)", "us",
+                       &flooded.lat, 2000, BENCH_NO_TAG);
+    bench_emit_value("sched.quiet_ratio", "median while flood / median idle (goal <= 2)",
+                     "ratio", mf / mi, BENCH_NO_TAG);
+    bench_emit_value("sched.drops", "overflow drops of the flooding queue (progress only)",
+                     "events", (double)ls.dropped, (bench_tag){-1, "flood"});
+    bench_emit_value("sched.drops", "overflow drops of the quiet queue (must be 0)", "events",
+                     (double)qs.dropped, (bench_tag){-1, "quiet"});
+    bench_emit_value("sched.flood_pushed", "events pushed by the flooding producer", "events",
+                     (double)ls.received, BENCH_NO_TAG);
+    lrc_queue_unref(quiet);
+    lrc_queue_unref(loud);
+    lrc_scheduler_free(s);
+    recorder_destroy(&idle);
+    recorder_destroy(&flooded);
+}
+
+/* ---- end to end ----------------------------------------------------------------- */
+
+typedef struct e2e {
+    recorder rec;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t finals;
+} e2e;
+
+static void e2e_update(const lrc_update *u, void *user)
+{
+    e2e *e = user;
+    record_run(NULL, &e->rec);
+    if (u->final) {
+        pthread_mutex_lock(&e->mu);
+        e->finals++;
+        pthread_cond_broadcast(&e->cv);
+        pthread_mutex_unlock(&e->mu);
+    }
+}
+
+static int bench_e2e(const char *device)
+{
+    size_t n = quick ? 20 : 200;
+    size_t window = 10; /* LRCs in flight at a time */
+    lrc_scheduler *s = new_sched(1, 0);
+    lrc_proxy *p = NULL;
+    lrc_error *err = NULL;
+    if (lrc_proxy_open(device, NULL, &p, &err) != LRC_OK ||
+        lrc_connect_interface(p, s, &err) != LRC_OK) {
+        fprintf(stderr, "lrc-bench-sched: %s: %s\n", device, lrc_error_message(err));
+        lrc_error_free(err);
+        lrc_proxy_close(p);
+        lrc_scheduler_free(s);
+        return -1;
+    }
+    e2e e = {0};
+    recorder_init(&e.rec);
+    pthread_mutex_init(&e.mu, NULL);
+    pthread_cond_init(&e.cv, NULL);
+    lrc_invoke_options o;
+    lrc_invoke_options_init(&o);
+    o.scheduler = s;
+    size_t started = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        pthread_mutex_lock(&e.mu);
+        while (started - failed - e.finals >= window)
+            pthread_cond_wait(&e.cv, &e.mu);
+        pthread_mutex_unlock(&e.mu);
+        lrc_arg a = lrc_arg_double(0.1);
+        started++;
+        if (lrc_invoke(p, "Sleep", &a, e2e_update, &e, &o, NULL, &err) != LRC_OK) {
+            fprintf(stderr, "lrc-bench-sched: Sleep on %s: %s\n", device, lrc_error_message(err));
+            lrc_error_free(err);
+            err = NULL;
+            failed++;
+        }
+    }
+    pthread_mutex_lock(&e.mu);
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += 60;
+    while (e.finals < started - failed)
+        if (pthread_cond_timedwait(&e.cv, &e.mu, &dl))
+            break;
+    size_t finals = e.finals;
+    pthread_mutex_unlock(&e.mu);
+    lrc_disconnect_interface(p, s);
+    lrc_proxy_close(p);
+    lrc_scheduler_free(s); /* after it no callback runs: the recorder is ours */
+    fprintf(stderr, "latency_e2e: %zu updates, median %.2f us, p90 %.2f, p99 %.2f; finals %zu/%zu\n",
+            e.rec.lat.n, bench_quantile(&e.rec.lat, 0.5), bench_quantile(&e.rec.lat, 0.9),
+            bench_quantile(&e.rec.lat, 0.99), finals, n);
+    bench_emit_samples("sched.latency_e2e",
+                       "push in the Tango callback -> the user's callback start (us)", "us",
+                       &e.rec.lat, 2000, BENCH_NO_TAG);
+    bench_emit_value("sched.e2e_finals", "finals delivered / expected", "ratio",
+                     (double)finals / (double)n, BENCH_NO_TAG);
+    recorder_destroy(&e.rec);
+    pthread_cond_destroy(&e.cv);
+    pthread_mutex_destroy(&e.mu);
+    return finals == n ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    char **devices = NULL;
+    size_t ndev = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) {
+            quick = true;
+        } else if (strcmp(argv[i], "--devices-file") == 0 && i + 1 < argc) {
+            if (bench_read_names(argv[++i], &devices, &ndev))
+                return 2;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "usage: lrc-bench-sched [--quick] [--devices-file F] [DEVICE...]\n");
+            return 2;
+        } else {
+            char **grown = realloc(devices, (ndev + 1) * sizeof *grown);
+            if (!grown)
+                return 1;
+            devices = grown;
+            devices[ndev++] = strdup(argv[i]);
+        }
+    }
+    bench_latency();
+    bench_throughput();
+    bench_fairness();
+    int rc = 0;
+    if (ndev > 0 && bench_e2e(devices[0]))
+        rc = 1;
+    for (size_t i = 0; i < ndev; i++)
+        free(devices[i]);
+    free(devices);
+    return rc;
+}
