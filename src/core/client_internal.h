@@ -116,6 +116,8 @@ struct lrc_proxy {
     bool linger_armed;  /* a sweep of lingering streams is on the timer,
                            holding a proxy reference (stream.c) */
     int version;        /* the protocol negotiated last; 0: none yet */
+    uint64_t visits;    /* on_event calls made by the streams' routing: how
+                           many listeners each event cost (tests) */
 };
 
 /* Copies the caller's options `src` (NULL: none; a struct whose first
@@ -179,15 +181,29 @@ lrc_error *lrc_protocol_incompatible(const lrc_protocol_info *info);
 
 /* ---- streams (stream.c) ------------------------------------------------- */
 
-/* Something that receives a stream's events: an invocation or a plain
- * event registration. Called under p->mu on the Tango thread: it may only
- * route (push onto queues), never call out. */
+/* Something that receives a stream's events: an invocation, a watch or a
+ * plain event registration. Called under p->mu on the Tango thread: it may
+ * only route (push onto queues), never call out.
+ *
+ * A stream serves two kinds of listener. Those on its every-event list
+ * (watches, registrations, invocations whose command ID is not known yet)
+ * see every event, in the order they started listening. Those routed by
+ * command ID (lrc_stream_route: an active invocation) see only the value
+ * events that name their ID, found through a hash index: an event costs
+ * the IDs it names, not the invocations in flight. A routed listener of a
+ * v1 status or progress list is handed just the [id, value] pair at the
+ * first place of its ID (what the decoder would read from the whole list);
+ * error events and the value that follows one reach every listener whole.
+ * Every-event listeners are served before the routed ones. */
 typedef struct lrc_listener {
     void (*on_event)(struct lrc_listener *l, lrc_stream_kind kind, const lrc_tg_event *ev);
     /* May be NULL. After on_event of the first value that follows an error
      * event: cppTango re-subscribed (the device restarted, or its event
      * channel was down), and what the device published meanwhile is lost. */
     void (*on_resume)(struct lrc_listener *l);
+    /* NULL, or the command ID lrc_stream_route routes it by; its owner
+     * keeps the string alive while the listener listens. Under p->mu. */
+    const char *route_id;
 } lrc_listener;
 
 /* Takes a reference on p's stream for `attr`, subscribing it if it does not
@@ -230,9 +246,16 @@ int lrc_stream_known_version(lrc_proxy *p);
 void lrc_stream_release_all(lrc_proxy *p, lrc_stream **held, size_t n, lrc_listener *l,
                             lrc_log_fn log, void *log_user);
 
-/* Adds / removes a listener (under p->mu). */
+/* Adds a listener to the every-event list / removes it from the stream,
+ * wherever it is (under p->mu). */
 int lrc_stream_listen(lrc_stream *s, lrc_listener *l);
 void lrc_stream_unlisten(lrc_stream *s, lrc_listener *l);
+
+/* Moves listener l, on s's every-event list, to the index of l->route_id
+ * (set by the caller): from now on it sees only the value events that name
+ * that ID (and every error event). LRC_ENOMEM leaves it where it was, which
+ * is slower but loses nothing: it still sees every event. Under p->mu. */
+int lrc_stream_route(lrc_stream *s, lrc_listener *l);
 
 const char *lrc_stream_name(const lrc_stream *s);
 

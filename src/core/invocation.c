@@ -437,6 +437,12 @@ int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
     if (inv->state == LRC_INV_PENDING) {
         inv->state = LRC_INV_ACTIVE;
         inv->confirm_pending = inv->young_stream; /* checked by the first event */
+        /* From now on only the events naming the ID reach it (a stream
+         * that cannot index it keeps it on its every-event list, where
+         * route() filters the same way, only slower). */
+        inv->listener.route_id = inv->command_id;
+        for (size_t i = 0; i < inv->nstreams; i++)
+            (void)lrc_stream_route(inv->streams[i], &inv->listener);
         /* Replay from a detached copy: routing the terminal event ends the
          * invocation, which drops whatever is still buffered. */
         lrc_early *early = inv->early;

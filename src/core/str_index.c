@@ -68,3 +68,43 @@ bool lrc_str_index_get(const lrc_str_index *x, const char *key, size_t *val)
     *val = x->vals[i];
     return true;
 }
+
+bool lrc_str_index_reserve(lrc_str_index *x, size_t max)
+{
+    if (x->cap && 2 * max <= x->cap)
+        return true;
+    lrc_str_index grown;
+    if (!lrc_str_index_init(&grown, max))
+        return false;
+    for (size_t i = 0; i < x->cap; i++)
+        if (x->keys[i])
+            lrc_str_index_add(&grown, x->keys[i], x->vals[i]);
+    lrc_str_index_free(x);
+    *x = grown;
+    return true;
+}
+
+bool lrc_str_index_remove(lrc_str_index *x, const char *key)
+{
+    if (!x->cap)
+        return false;
+    size_t mask = x->cap - 1;
+    size_t i = slot(x, key);
+    if (!x->keys[i])
+        return false;
+    x->keys[i] = NULL;
+    x->n--;
+    /* Pull back every later key of the run whose home slot is not in
+     * (i, j]: a lookup starting at its home would stop at the hole. */
+    for (size_t j = (i + 1) & mask; x->keys[j]; j = (j + 1) & mask) {
+        size_t home = (size_t)hash(x->keys[j]) & mask;
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (stays)
+            continue;
+        x->keys[i] = x->keys[j];
+        x->vals[i] = x->vals[j];
+        x->keys[j] = NULL;
+        i = j;
+    }
+    return true;
+}

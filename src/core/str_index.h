@@ -1,6 +1,9 @@
-/* str_index.h - a throw-away hash index of borrowed strings to positions,
- * so that the v1 lists (hundreds of commands per event) are handled in
- * linear time. The strings are not copied: they must outlive the index. */
+/* str_index.h - a hash index of borrowed strings to positions (or
+ * pointers), so that the v1 lists (hundreds of commands per event) are
+ * handled in linear time and a stream finds the invocations an event names
+ * in constant time. The strings are not copied: they must outlive their
+ * entries. A zeroed struct is an empty index (lrc_str_index_reserve sizes
+ * it). */
 #ifndef LRC_STR_INDEX_H
 #define LRC_STR_INDEX_H
 
@@ -21,6 +24,14 @@ void lrc_str_index_free(lrc_str_index *x);
 /* Adds key -> val unless key is there (then false and *val unchanged).
  * At most `max` entries (lrc_str_index_init). */
 bool lrc_str_index_add(lrc_str_index *x, const char *key, size_t val);
+
+/* Makes room for `max` entries in all, rehashing when the index is too
+ * small. false when out of memory (x unchanged). */
+bool lrc_str_index_reserve(lrc_str_index *x, size_t max);
+
+/* Removes key (false if absent). The others stay where lookups find them
+ * (backward-shift deletion: no tombstones). */
+bool lrc_str_index_remove(lrc_str_index *x, const char *key);
 
 /* The value of key: true and *val, or false. */
 bool lrc_str_index_get(const lrc_str_index *x, const char *key, size_t *val);

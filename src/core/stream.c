@@ -1,6 +1,9 @@
 /* stream.c - one Tango subscription per (proxy, attribute), shared by every
- * invocation and registration on the proxy. The Tango thread only routes:
- * each listener decodes what concerns it and queues it for a worker.
+ * invocation, watch and registration on the proxy. The Tango thread only
+ * routes: each listener decodes what concerns it and queues it for a
+ * worker. An active invocation is found by its command ID through a hash
+ * index (lrc_stream_route), so that an event costs the IDs it names rather
+ * than every invocation in flight on the device.
  *
  * A stream nobody holds any more lingers for p->linger_ms (refs 0, still
  * listed and subscribed): subscribing costs a round trip to the device and,
@@ -13,7 +16,9 @@
 #include "core/client_internal.h"
 #include "core/error_build.h"
 #include "core/log_internal.h"
+#include "core/str_index.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +38,23 @@ struct lrc_stream {
                               back after an error event */
     int64_t linger_until;  /* refs 0: when the sweep unsubscribes it */
     bool errored;          /* an error event came after the last value */
-    lrc_listener **listeners;
+    lrc_listener **listeners; /* the every-event list, in listen order */
     size_t nlisteners, cap;
+    lrc_str_index routes;  /* command ID -> its route (a pointer) */
+    size_t nrouted;        /* listeners in routes */
+    uint64_t nvalues;      /* value events routed so far (route.seen) */
 };
+
+/* The listeners routed by one command ID on one stream: usually one. */
+typedef struct route {
+    char *id; /* the key in lrc_stream.routes */
+    lrc_listener **v;
+    size_t n, cap;
+    uint64_t seen; /* the value event that last visited it: a v1 list may
+                      name an ID twice, and only its first place counts */
+} route;
+
+_Static_assert(sizeof(size_t) >= sizeof(uintptr_t), "str_index values hold pointers");
 
 static void arm_sweep(lrc_proxy *p, int64_t due_ms);
 
@@ -53,30 +72,161 @@ const char *lrc_stream_name(const lrc_stream *s) { return s->attr; }
 
 int64_t lrc_stream_live_since_ms(const lrc_stream *s) { return s->live_since_ms; }
 
-int lrc_stream_listen(lrc_stream *s, lrc_listener *l)
+static route *find_route(const lrc_stream *s, const char *id)
 {
-    if (s->nlisteners == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 4;
-        lrc_listener **grown = realloc(s->listeners, cap * sizeof *grown);
+    size_t val;
+    return lrc_str_index_get(&s->routes, id, &val) ? (route *)(uintptr_t)val : NULL;
+}
+
+static int push_listener(lrc_listener ***v, size_t *n, size_t *cap, lrc_listener *l)
+{
+    if (*n == *cap) {
+        size_t grown_cap = *cap ? 2 * *cap : 4;
+        lrc_listener **grown = realloc(*v, grown_cap * sizeof *grown);
         if (!grown)
             return LRC_ENOMEM;
-        s->listeners = grown;
-        s->cap = cap;
+        *v = grown;
+        *cap = grown_cap;
     }
-    s->listeners[s->nlisteners++] = l;
+    (*v)[(*n)++] = l;
     return LRC_OK;
+}
+
+/* Removes l from v[0..*n), keeping the order; false if absent. */
+static bool remove_listener(lrc_listener **v, size_t *n, lrc_listener *l)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (v[i] == l) {
+            memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof *v);
+            (*n)--;
+            return true;
+        }
+    return false;
+}
+
+static void route_free(route *r)
+{
+    free(r->v);
+    free(r->id);
+    free(r);
+}
+
+int lrc_stream_listen(lrc_stream *s, lrc_listener *l)
+{
+    return push_listener(&s->listeners, &s->nlisteners, &s->cap, l);
 }
 
 void lrc_stream_unlisten(lrc_stream *s, lrc_listener *l)
 {
-    for (size_t i = 0; i < s->nlisteners; i++)
-        if (s->listeners[i] == l) {
-            /* keep the order: listeners are served in arrival order */
-            memmove(&s->listeners[i], &s->listeners[i + 1],
-                    (s->nlisteners - i - 1) * sizeof *s->listeners);
-            s->nlisteners--;
+    /* keep the order: every-event listeners are served in arrival order */
+    if (remove_listener(s->listeners, &s->nlisteners, l) || !l->route_id)
+        return;
+    route *r = find_route(s, l->route_id);
+    if (!r || !remove_listener(r->v, &r->n, l))
+        return;
+    s->nrouted--;
+    if (r->n == 0) {
+        lrc_str_index_remove(&s->routes, r->id);
+        route_free(r);
+    }
+}
+
+int lrc_stream_route(lrc_stream *s, lrc_listener *l)
+{
+    if (!l->route_id || !*l->route_id)
+        return LRC_EINVAL;
+    route *r = find_route(s, l->route_id);
+    if (!r) {
+        if (!(r = calloc(1, sizeof *r)) || !(r->id = strdup(l->route_id)) ||
+            !lrc_str_index_reserve(&s->routes, s->routes.n + 1)) {
+            if (r)
+                free(r->id);
+            free(r);
+            return LRC_ENOMEM;
+        }
+        lrc_str_index_add(&s->routes, r->id, (size_t)(uintptr_t)r);
+    }
+    if (push_listener(&r->v, &r->n, &r->cap, l) != LRC_OK) {
+        if (r->n == 0) {
+            lrc_str_index_remove(&s->routes, r->id);
+            route_free(r);
+        }
+        return LRC_ENOMEM;
+    }
+    s->nrouted++;
+    remove_listener(s->listeners, &s->nlisteners, l);
+    return LRC_OK;
+}
+
+/* One listener an event is for, and what of the value it is handed: the
+ * whole value, or the [id, value] pair at `at` of a v1 list. */
+typedef struct target {
+    lrc_listener *l;
+    size_t at;
+    bool pair;
+} target;
+
+/* The listeners of one event, snapshotted before any is served: a
+ * listener may unlisten itself while it is served (an invocation that sees
+ * its terminal status). */
+typedef struct targets {
+    target small[16];
+    target *v;
+    size_t n, cap;
+    bool oom;
+} targets;
+
+static void targets_add(targets *t, lrc_listener *l, size_t at, bool pair)
+{
+    if (t->oom)
+        return;
+    if (t->n == t->cap) {
+        size_t cap = 2 * t->cap;
+        target *grown = t->v == t->small ? malloc(cap * sizeof *grown)
+                                         : realloc(t->v, cap * sizeof *grown);
+        if (!grown) {
+            t->oom = true;
             return;
         }
+        if (t->v == t->small)
+            memcpy(grown, t->small, sizeof t->small);
+        t->v = grown;
+        t->cap = cap;
+    }
+    t->v[t->n++] = (target){l, at, pair};
+}
+
+/* Every routed listener, whole events: the rare path of error events and
+ * of the value that follows one. */
+static void add_all_routed(const lrc_stream *s, targets *t)
+{
+    for (size_t i = 0; s->nrouted && i < s->routes.cap; i++) {
+        if (!s->routes.keys[i])
+            continue;
+        const route *r = (const route *)(uintptr_t)s->routes.vals[i];
+        for (size_t k = 0; k < r->n; k++)
+            targets_add(t, r->v[k], 0, false);
+    }
+}
+
+/* The routed listeners a value names: element 0 of v2 and the v1 result
+ * (where the decoder reads the ID); the first place of each ID anywhere in
+ * a v1 status or progress list (Python's list.index, as the decoder). */
+static void add_named(lrc_stream *s, const lrc_tg_value *v, targets *t)
+{
+    if (!s->nrouted || !v || v->type != LRC_TG_STRING_ARRAY || !v->sv || v->ns == 0)
+        return;
+    bool list = s->kind == LRC_STREAM_V1_STATUS || s->kind == LRC_STREAM_V1_PROGRESS;
+    size_t n = list ? v->ns : 1;
+    uint64_t event = ++s->nvalues;
+    for (size_t i = 0; i < n; i++) {
+        route *r;
+        if (!v->sv[i] || !(r = find_route(s, v->sv[i])) || r->seen == event)
+            continue;
+        r->seen = event;
+        for (size_t k = 0; k < r->n; k++)
+            targets_add(t, r->v[k], i, list);
+    }
 }
 
 /* The Tango callback: on the subscribing thread (the initial value), the
@@ -104,27 +254,39 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
         s->errored = false;
         s->live_since_ms = lrc_now_ms();
     }
-    /* A listener may unlisten itself while it is served (an invocation that
-     * sees its terminal status): serve a snapshot. */
-    lrc_listener *small[16];
-    lrc_listener **snap = small;
-    size_t n = s->nlisteners;
-    if (n > 16 && !(snap = malloc(n * sizeof *snap))) {
+    targets t = {.v = NULL, .n = 0, .cap = 16, .oom = false};
+    t.v = t.small;
+    for (size_t i = 0; i < s->nlisteners; i++)
+        targets_add(&t, s->listeners[i], 0, false);
+    if (ev->error || resumed)
+        add_all_routed(s, &t);
+    else
+        add_named(s, ev->value, &t);
+    if (t.oom) {
         lrc_log(LRC_LOG_ERROR, "%s/%s: out of memory: event dropped", p->name, s->attr);
-        pthread_mutex_unlock(&p->mu);
-        lrc_tango_thread_leave();
-        return;
+        t.n = 0;
+        resumed = false;
     }
-    if (n > 0) /* listeners is NULL while there are none */
-        memcpy(snap, s->listeners, n * sizeof *snap);
-    for (size_t i = 0; i < n; i++)
-        snap[i]->on_event(snap[i], s->kind, ev);
-    for (size_t i = 0; resumed && i < n; i++)
-        if (snap[i]->on_resume)
-            snap[i]->on_resume(snap[i]);
+    p->visits += t.n;
+    for (size_t i = 0; i < t.n; i++) {
+        const target *g = &t.v[i];
+        if (!g->pair) {
+            g->l->on_event(g->l, s->kind, ev);
+            continue;
+        }
+        lrc_tg_value pair = *ev->value;
+        pair.sv += g->at;
+        pair.ns = pair.ns - g->at < 2 ? pair.ns - g->at : 2;
+        lrc_tg_event pev = *ev;
+        pev.value = &pair;
+        g->l->on_event(g->l, s->kind, &pev);
+    }
+    for (size_t i = 0; resumed && i < t.n; i++)
+        if (t.v[i].l->on_resume)
+            t.v[i].l->on_resume(t.v[i].l);
     pthread_mutex_unlock(&p->mu);
-    if (snap != small)
-        free(snap);
+    if (t.v != t.small)
+        free(t.v);
     lrc_proxy_reap(p);
     lrc_tango_thread_leave();
 }
@@ -164,6 +326,10 @@ static void unlink_stream(lrc_proxy *p, lrc_stream *s)
 
 static void free_stream(lrc_stream *s)
 {
+    for (size_t i = 0; i < s->routes.cap; i++)
+        if (s->routes.keys[i])
+            route_free((route *)(uintptr_t)s->routes.vals[i]);
+    lrc_str_index_free(&s->routes);
     free(s->listeners);
     free(s->attr);
     free(s);

@@ -525,6 +525,75 @@ static void test_proxy_open_arguments(void **state)
  * 4-6: protocol negotiation
  * ====================================================================== */
 
+/* Listener calls the proxy's event routing has made so far. */
+static uint64_t route_visits(fx *f)
+{
+    pthread_mutex_lock(&f->p->mu);
+    uint64_t v = f->p->visits;
+    pthread_mutex_unlock(&f->p->mu);
+    return v;
+}
+
+/* Routing by command ID: with many invocations in flight on the same
+ * streams, an event visits only the invocations it names (counted through
+ * the proxy's visit counter, not timed), they get their update and the
+ * others nothing. v2 (_lrcEvent) and the v1 progress list (two IDs named)
+ * and result. */
+static void routes_only_to_named(fx *f, bool v1)
+{
+    enum { K = 64 };
+    if (v1)
+        fake_set_protocol(f->d, false, 0, 0);
+    rec *r = calloc(K, sizeof *r);
+    assert_non_null(r);
+    const char *id[K];
+    for (size_t k = 0; k < K; k++) {
+        rec_init(&r[k], f);
+        id[k] = lrc_subscription_command_id(invoke_ok(f, "On", NULL, &r[k]));
+        assert_true(rec_wait(&r[k], 1)); /* the creation event */
+    }
+    uint64_t before = route_visits(f);
+    if (v1) {
+        assert_true(PUSH(f->d, V1_PROGRESS, id[3], "30", id[40], "90") >= 1);
+        assert_int_equal(route_visits(f) - before, 2);
+        assert_true(PUSH(f->d, V1_RESULT, id[7], "[0, \"ok\"]") >= 1);
+        assert_int_equal(route_visits(f) - before, 3);
+    } else {
+        assert_int_equal(fake_push_lrc(f->d, id[3], "{\"progress\": 30}"), 1);
+        assert_int_equal(fake_push_lrc(f->d, id[40], "{\"progress\": 90}"), 1);
+        assert_int_equal(route_visits(f) - before, 2);
+        assert_int_equal(fake_push_lrc(f->d, id[7], "{\"result\": [0, \"ok\"]}"), 1);
+        assert_int_equal(route_visits(f) - before, 3);
+    }
+    /* an ID nobody follows visits nobody */
+    assert_int_equal(fake_push_lrc(f->d, "1_1_Nobody", "{\"progress\": 1}"), v1 ? 0 : 1);
+    assert_int_equal(route_visits(f) - before, 3);
+    sentinel(f); /* every callback queued so far has run */
+    for (size_t k = 0; k < K; k++) {
+        size_t want = k == 3 || k == 40 || k == 7 ? 2 : 1;
+        assert_int_equal(rec_n(&r[k]), want);
+        if (want == 2 && k != 7)
+            assert_int_equal(r[k].u[1].progress, k == 3 ? 30 : 90);
+        if (k == 7)
+            assert_true(r[k].u[1].has & LRC_HAS_RESULT);
+    }
+    for (size_t k = 0; k < K; k++) {
+        lrc_subscription_free(r[k].sub);
+        rec_destroy(&r[k]);
+    }
+    free(r);
+}
+
+static void test_event_visits_only_its_invocation_v2(void **state)
+{
+    routes_only_to_named(*state, false);
+}
+
+static void test_event_visits_only_its_invocation_v1(void **state)
+{
+    routes_only_to_named(*state, true);
+}
+
 static void test_v1_device_subscribes_three_v1_attributes(void **state)
 {
     fx *f = *state;
@@ -3401,6 +3470,8 @@ int main(void)
         T(test_invalid_arguments_make_no_device_call),
         T(test_proxy_open_arguments),
         T(test_v1_device_subscribes_three_v1_attributes),
+        T(test_event_visits_only_its_invocation_v2),
+        T(test_event_visits_only_its_invocation_v1),
         T(test_v2_device_subscribes_only_lrc_event),
         T(test_negotiation_ranges),
         T(test_subscribe_failure_unsubscribes_earlier_streams),
