@@ -82,13 +82,13 @@ static double hold_end(lrc_device *dev, lrc_attr a)
 
 /* When a list push may leave: `hold` after the youngest subscription to any
  * LRC attribute other than _lrcEvent, and never before an earlier one. */
-static double list_release(lrc_device *dev)
+static double list_release(lrc_device *dev, double now)
 {
     double release = dev->held_list_release;
     /* One atomic load rules out every young subscription: the common case
      * (nobody subscribed within the hold) asks no attribute one by one. */
     double last = lrc_tg_device_last_subscribed_at(dev->tg);
-    if (last < 0 || last + dev->subscriber_hold <= lrc_mono_now())
+    if (last < 0 || last + dev->subscriber_hold <= now)
         return release;
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
         if (a == LRC_ATTR_EVENT || !dev->has_attr[a])
@@ -133,9 +133,9 @@ static void send_held(lrc_device *dev, struct kit_held *h)
     free(h);
 }
 
-void kit_hold_flush(lrc_device *dev, bool all)
+/* Sends what is due at `now` (everything if all). */
+static void flush_at(lrc_device *dev, bool all, double now)
 {
-    double now = lrc_mono_now();
     struct kit_held **link = &dev->held_head, *last = NULL;
     while (*link) {
         struct kit_held *h = *link;
@@ -169,23 +169,32 @@ void kit_hold_flush(lrc_device *dev, bool all)
     set_deadline(dev, due);
 }
 
+void kit_hold_flush(lrc_device *dev, bool all)
+{
+    flush_at(dev, all, lrc_mono_now());
+}
+
 void kit_push(lrc_device *dev, lrc_attr a, char **v, size_t n)
 {
     if (dev->subscriber_hold <= 0) {
         kit_push_now(dev, a, v, n);
         return;
     }
+    /* One reading of the clock for the whole decision: with two, a hold
+     * ending between them let this push leave at once while the pushes
+     * held before it, not yet due at the first reading, stayed behind. */
+    double now = lrc_mono_now();
     if (dev->held_head)
-        kit_hold_flush(dev, false); /* what is due goes first */
+        flush_at(dev, false, now); /* what is due goes first */
     double release = -1;
     if (a == LRC_ATTR_EVENT) {
         struct kit_held_cmd *c = n > 0 ? find_cmd(dev, v[0]) : NULL;
         if (c)
             release = c->release;
     } else {
-        release = list_release(dev);
+        release = list_release(dev, now);
     }
-    if (release <= lrc_mono_now()) {
+    if (release <= now) {
         kit_push_now(dev, a, v, n);
         return;
     }

@@ -15,13 +15,16 @@
 /* ---- the fakes kit_hold.c calls --------------------------------------- */
 
 static double g_now; /* the monotonic clock (lrc_mono_now, linked with --wrap) */
+static double g_tick; /* added to g_now after each read: time passing in a call */
 static double g_sub_at[LRC_ATTR_COUNT];     /* subscription stamps, -1: none */
 static char g_sent[4096];                   /* what reached "Tango", in order */
 
 double __wrap_lrc_mono_now(void);
 double __wrap_lrc_mono_now(void)
 {
-    return g_now;
+    double t = g_now;
+    g_now += g_tick;
+    return t;
 }
 
 double lrc_tg_device_subscribed_at(lrc_tg_device *dev, const char *attr)
@@ -88,6 +91,7 @@ static int setup(void **state)
     }
     g_caller_sub_at = -1;
     g_now = 100;
+    g_tick = 0;
     g_sent[0] = '\0';
     *state = dev;
     return 0;
@@ -191,6 +195,25 @@ static void test_fresh_event_subscriber_holds_new_commands_only(void **state)
     assert_string_equal(g_sent, "_lrcEvent=NEW,s0 _lrcEvent=NEW,s1 _lrcEvent=NEW,s5 ");
 }
 
+/* The hold ends while a push is being made (the clock moves between its
+ * reads, as when the thread is preempted): what is held of the command
+ * still leaves before the new push, never after it. */
+static void test_hold_ending_during_a_push_keeps_order(void **state)
+{
+    lrc_device *dev = *state;
+    g_sub_at[LRC_ATTR_EVENT] = g_caller_sub_at = g_now;
+    kit_hold_command(dev, "A"); /* release at 100.1 */
+    event(dev, "A", "s0");
+    event(dev, "A", "s1");
+    assert_string_equal(g_sent, "");
+    g_now = 100.1 - 0.0005; /* just before the release... */
+    g_tick = 0.001;         /* ...and past it at the next read of the clock */
+    event(dev, "A", "s2");
+    g_tick = 0;
+    kit_hold_flush(dev, false);
+    assert_string_equal(g_sent, "_lrcEvent=A,s0 _lrcEvent=A,s1 _lrcEvent=A,s2 ");
+}
+
 /* Another client's fresh subscription holds nothing of this caller's: a
  * pre-connected client keeps its latency while others subscribe per call. */
 static void test_other_clients_subscription_holds_nothing(void **state)
@@ -282,6 +305,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_other_clients_subscription_holds_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_late_push_does_not_overtake, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hold_ending_during_a_push_keeps_order, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fresh_list_subscriber_holds_lists_in_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_flush_all_sends_everything, setup, teardown),
