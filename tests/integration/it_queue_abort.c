@@ -578,6 +578,13 @@ static void test_abort_long_queue(void **state)
 int main(int argc, char **argv)
 {
     it_init(argc, argv);
+    /* "--long": only the 1,000-command drain, a load test that runs once, in
+     * the plain pass (ctest entry integration.it_queue_abort.long, label
+     * long); without it, everything else. */
+    if (argc > 2 && strcmp(argv[2], "--long") == 0)
+        cmocka_set_test_filter("test_abort_long_queue");
+    else
+        cmocka_set_skip_filter("test_abort_long_queue");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_queue_full, it_setup, it_teardown),
         cmocka_unit_test_setup_teardown(test_abort_drain, it_setup, it_teardown),
