@@ -582,7 +582,7 @@ def cmd_write(a):
             f = os.path.join(pdir, "%s.%s.txt" % (prog, part))
             if os.path.exists(f):
                 w("")
-                w("%s:" % what[0].upper() + what[1:])
+                w(what[0].upper() + what[1:] + ":")
                 w("")
                 w("```")
                 w(open(f).read().rstrip())
