@@ -77,10 +77,20 @@ typedef struct lrc_proxy_options {
                            event registration) is gone, so that the next one
                            needs no subscription (default
                            LRC_DEFAULT_LINGER_MS; 0: unsubscribe at once)     */
+    int64_t lost_after_ms; /* how long an invocation's device may stay
+                           unreachable (its event stream in error and
+                           direct questions failing) before the invocation
+                           ends as LRC_END_LOST; counted from the stream's
+                           first error event (0: LRC_DEFAULT_LOST_AFTER_MS;
+                           negative: never, wait for the device)          */
 } lrc_proxy_options;
 
 /* The default lrc_proxy_options.linger_ms. */
 #define LRC_DEFAULT_LINGER_MS 30000
+
+/* The default lrc_proxy_options.lost_after_ms: six Tango event heartbeats
+ * (10 s each; cppTango reports a dead device 10-20 s after it died). */
+#define LRC_DEFAULT_LOST_AFTER_MS 60000
 
 /* Fills *o with the defaults. */
 void lrc_proxy_options_init(lrc_proxy_options *o);
@@ -135,9 +145,33 @@ enum lrc_update_bits {
                                          result_message                         */
     LRC_HAS_ERROR = 1u << 4,          /* error                                  */
     LRC_HAS_EXTRA = 1u << 5,          /* extra_json                             */
-    LRC_HAS_UNKNOWN_STATUS = 1u << 6  /* a status arrived that is no TaskStatus:
+    LRC_HAS_UNKNOWN_STATUS = 1u << 6, /* a status arrived that is no TaskStatus:
                                          status_raw (LRC_HAS_STATUS is clear)   */
+    LRC_HAS_END = 1u << 7,            /* end: the library, not the device, ended
+                                         the invocation (a final update;
+                                         LRC_HAS_STATUS is clear)               */
+    LRC_HAS_LAST_STATUS = 1u << 8     /* last_status: the last TaskStatus the
+                                         invocation saw before such an end      */
 };
+
+/* Why the library ended an invocation the device did not end for it
+ * (lrc_update.end with LRC_HAS_END). Never a TaskStatus: the command may go
+ * on, or have ended, on the device. */
+typedef enum lrc_end {
+    LRC_END_NONE = 0,      /* not set (LRC_HAS_END is clear)                   */
+    LRC_END_TIMED_OUT = 1, /* lrc_invoke_options.timeout_ms expired            */
+    LRC_END_LOST = 2       /* the outcome cannot be known: the device does not
+                              know the command any more (NOT_FOUND: it
+                              restarted), or it stayed unreachable longer
+                              than lrc_proxy_options.lost_after_ms            */
+} lrc_end;
+
+/* "TIMED_OUT", "LOST"; NULL for other values. Static strings. */
+const char *lrc_end_name(int end);
+
+/* A sentence for an end reason, like lrc_strerror ("timed out: ...").
+ * Static strings, never NULL. */
+const char *lrc_end_text(int end);
 
 /* One change of an LRC, as the device reported it. Everything it points to
  * is owned by the library and valid only during the callback: copy what you
@@ -172,7 +206,12 @@ typedef struct lrc_update {
                                  as JSON text                                */
     bool final;               /* the last callback of this invocation: the
                                  status is terminal (ABORTED, COMPLETED,
-                                 REJECTED or FAILED)                         */
+                                 REJECTED or FAILED), or LRC_HAS_END is set */
+    /* Appended fields: read them only when size reaches them. */
+    lrc_end end;              /* LRC_HAS_END: why the library ended it; error
+                                 (LRC_HAS_ERROR) tells the details           */
+    lrc_status last_status;   /* LRC_HAS_LAST_STATUS: the last status seen
+                                 (from an event or the device's answer)     */
 } lrc_update;
 
 /* An invocation's callback. Runs on a scheduler worker, never concurrently
@@ -196,6 +235,12 @@ typedef struct lrc_invoke_options {
                                  hook); called on the invoking thread and on
                                  scheduler workers                           */
     void *logger_user;
+    int64_t timeout_ms;       /* 0: none (the default). Otherwise, when no
+                                 final arrives within this time of the
+                                 lrc_invoke call, the invocation ends with a
+                                 final update marked LRC_HAS_END,
+                                 LRC_END_TIMED_OUT; nothing follows it. The
+                                 command itself goes on on the device.       */
 } lrc_invoke_options;
 
 /* Fills *o with the defaults. */
@@ -241,7 +286,14 @@ void lrc_invoke_options_init(lrc_invoke_options *o);
  * event of the command that cannot be read at all (not even its status),
  * which may have been the final one, and after an event stream came back
  * from an error (the device restarted: what it published meanwhile is
- * lost). After
+ * lost). While a
+ * stream is in error the device is asked again every few seconds; a device
+ * that no longer knows the command (NOT_FOUND), or that stays unreachable
+ * for lrc_proxy_options.lost_after_ms, ends the invocation with a final
+ * update marked LRC_HAS_END, LRC_END_LOST, with the last status seen;
+ * opts->timeout_ms ends it the same way with LRC_END_TIMED_OUT. Every
+ * invocation that lrc_invoke accepted thus ends in exactly one final
+ * callback (unless its subscription is freed first). After
  * any failure nothing stays subscribed for this call and cb is never
  * called; *err (if err is not NULL) tells why, and the failure is logged
  * as the Python client logs it.

@@ -112,6 +112,12 @@ struct lrc_proxy {
                                back once p->mu is released (lrc_proxy_reap) */
     lrc_proxy_stats st;
     int64_t linger_ms;  /* immutable: lrc_proxy_options.linger_ms */
+    int64_t lost_after_ms; /* immutable: lrc_proxy_options.lost_after_ms
+                              (negative: never) */
+    int64_t ask_failed_ms; /* when a question of an unreachable-device probe
+                              last failed (recover.c): the other invocations
+                              skip theirs for a while instead of each
+                              waiting out the timeout */
     bool closed;        /* lrc_proxy_close ran: streams no longer linger */
     bool linger_armed;  /* a sweep of lingering streams is on the timer,
                            holding a proxy reference (stream.c) */
@@ -328,6 +334,15 @@ struct lrc_subscription {
     bool seen_event;   /* an event for the command ID was routed          */
     bool seen_status;  /* ... one with a status                          */
     bool seen_staging; /* ... with STAGING: the history is complete      */
+    bool has_last_status; /* last_status: the last TaskStatus routed or read */
+    lrc_status last_status;
+    bool errored;         /* an error event came since the last value: the
+                             probe timer asks the device (recover.c)      */
+    bool probe_armed;     /* that timer is on the reaper, with a reference */
+    int64_t errored_since_ms; /* the first error event of this spell       */
+    int64_t timeout_ms;   /* lrc_invoke_options.timeout_ms; 0: none        */
+    int64_t deadline_ms;  /* ... as a time (lrc_now_ms)                    */
+    bool probe_queued;    /* a probe's question waits on the queue         */
     lrc_subscription *reap_next; /* on p->reap, holding one reference      */
     bool reaping;                /* on p->reap                              */
 
@@ -366,6 +381,7 @@ void lrc_inv_cancel_confirm(lrc_subscription *inv);
 
 /* Why the device is asked about a command (recover.c). */
 typedef enum lrc_recover_why {
+    LRC_RECOVER_PROBE,       /* a stream is in error: is the device there?  */
     LRC_RECOVER_NO_EVENT,    /* young stream: no event within the bound     */
     LRC_RECOVER_NOT_STAGING, /* young stream: the first event was not STAGING */
     LRC_RECOVER_UNREADABLE,  /* an event could not be read, nor its status  */
@@ -389,6 +405,13 @@ void lrc_inv_queue_recovery(lrc_subscription *inv, lrc_recover_why why);
  * be read. Without locks. */
 bool lrc_command_result(lrc_proxy *p, const char *id, int version, lrc_decoded *d);
 
+/* v2: the final status and result of a command in the device's
+ * lrcFinished (the last 100 finished), for a command whose status the
+ * device no longer reports (NOT_FOUND once its entry expired). Sets d's
+ * status and result and returns true when it is there with a terminal
+ * status. Without locks. */
+bool lrc_command_finished(lrc_proxy *p, const char *id, lrc_decoded *d);
+
 /* Queues a status update read from the device (its first events were
  * lost) unless a status event was routed meanwhile or the invocation
  * ended; true if queued. Takes p->mu. */
@@ -397,6 +420,29 @@ bool lrc_inv_deliver_status(lrc_subscription *inv, lrc_status st);
 /* Queues *out as the final update unless the invocation already ended
  * (then it is dropped); true if queued. *out is consumed. Takes p->mu. */
 bool lrc_inv_deliver_final(lrc_subscription *inv, lrc_decode_out *out);
+
+/* Ends an active invocation from the library's side (under p->mu): stops
+ * routing and queues its one final update, marked LRC_HAS_END `end`, with
+ * the last status seen and an error (code `code`: LRC_ETIMEDOUT or
+ * LRC_ENOTFOUND) saying `why` (a sentence). False when
+ * the invocation had already ended: nothing is queued then. The caller
+ * calls lrc_proxy_reap(p) after releasing p->mu. */
+bool lrc_inv_end_locked(lrc_subscription *inv, lrc_end end, int code, const char *why);
+
+/* As lrc_inv_end_locked, taking p->mu. */
+bool lrc_inv_end(lrc_subscription *inv, lrc_end end, int code, const char *why);
+
+/* After lrc_inv_activate, without locks: arms the timer of
+ * lrc_invoke_options.timeout_ms (inv->deadline_ms) if there is one. */
+void lrc_inv_arm_timeout(lrc_subscription *inv);
+
+/* Under p->mu: an error event reached the invocation; starts the probe
+ * timer that asks the device while its streams stay in error (recover.c). */
+void lrc_inv_arm_probe(lrc_subscription *inv);
+
+/* Takes back the timers of lrc_inv_arm_timeout and lrc_inv_arm_probe
+ * (the invocation is being detached). Without locks. */
+void lrc_inv_cancel_timers(lrc_subscription *inv);
 
 /* The invocation failed before it got an ID: drops the early events, stops
  * routing and detaches. */

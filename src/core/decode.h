@@ -48,6 +48,8 @@ typedef struct lrc_decoded {
     lrc_error *error;
     char *extra_json;      /* a JSON object, Python json.dumps style        */
     char *status_raw;      /* JSON text of an unknown status value          */
+    lrc_end end;           /* LRC_HAS_END                                   */
+    lrc_status last_status; /* LRC_HAS_LAST_STATUS                          */
 } lrc_decoded;
 
 /* Frees what d owns and zeroes it. */

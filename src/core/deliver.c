@@ -75,6 +75,8 @@ static void fill_update(const lrc_decoded *dd, const char *command_id, int versi
     u->extra_json = dd->extra_json;
     u->status_raw = dd->status_raw;
     u->final = final;
+    u->end = dd->end;
+    u->last_status = dd->last_status;
 }
 
 void lrc_deliver_updates(lrc_gate *g, const lrc_update_sink *sink, const lrc_decode_out *out,

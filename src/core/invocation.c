@@ -51,6 +51,11 @@ int lrc_inv_new(lrc_proxy *p, lrc_queue *q, const char *command, lrc_update_fn c
     if (opts) {
         inv->logger = opts->logger;
         inv->logger_user = opts->logger_user;
+        /* counted from the call: the time to subscribe and to run the
+         * command is part of what the caller waits */
+        inv->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 0;
+        if (opts->timeout_ms > 0)
+            inv->deadline_ms = lrc_now_ms() + opts->timeout_ms;
     }
     atomic_init(&inv->refs, 1); /* the caller's */
     inv->state = LRC_INV_PENDING;
@@ -142,6 +147,7 @@ void lrc_inv_detach(lrc_subscription *inv)
 
     lrc_stream_release_all(p, held, n, NULL, inv->logger, inv->logger_user);
     lrc_inv_cancel_confirm(inv); /* nothing to confirm any more */
+    lrc_inv_cancel_timers(inv);
     pthread_mutex_lock(&p->mu);
     inv->detaching = false;
     pthread_cond_broadcast(&p->cv); /* lrc_subscription_free may wait for it */
@@ -275,8 +281,19 @@ static void route(lrc_subscription *inv, lrc_stream_kind kind, const lrc_tg_even
     }
     if (out.n == 0 && out.nlogs == 0)
         return;
+    if (ev->error) {
+        if (!inv->errored) {
+            inv->errored = true;
+            inv->errored_since_ms = lrc_now_ms();
+            lrc_inv_arm_probe(inv);
+        }
+    } else {
+        inv->errored = false; /* its stream delivers again */
+    }
     for (size_t i = 0; i < out.n; i++)
         if (out.upd[i].has & LRC_HAS_STATUS) {
+            inv->has_last_status = true;
+            inv->last_status = out.upd[i].status;
             inv->seen_status = true;
             inv->seen_staging = inv->seen_staging || out.upd[i].status == LRC_STATUS_STAGING;
         }
@@ -421,6 +438,7 @@ static void on_event(lrc_listener *l, lrc_stream_kind kind, const lrc_tg_event *
 static void on_resume(lrc_listener *l)
 {
     lrc_subscription *inv = (lrc_subscription *)l;
+    inv->errored = false;
     if (inv->state == LRC_INV_ACTIVE)
         lrc_inv_queue_recovery(inv, LRC_RECOVER_RESUMED);
 }
@@ -480,6 +498,10 @@ static bool deliver_read(lrc_subscription *inv, lrc_decode_out *out, bool final)
     pthread_mutex_lock(&inv->p->mu);
     bool go = inv->state == LRC_INV_ACTIVE && (final || !inv->seen_status);
     if (go) {
+        if (out->n > 0 && (out->upd[0].has & LRC_HAS_STATUS)) {
+            inv->has_last_status = true;
+            inv->last_status = out->upd[0].status;
+        }
         if (final) {
             end_routing(inv);
             out->terminal = true;
@@ -513,6 +535,45 @@ bool lrc_inv_deliver_status(lrc_subscription *inv, lrc_status st)
 bool lrc_inv_deliver_final(lrc_subscription *inv, lrc_decode_out *out)
 {
     return deliver_read(inv, out, true);
+}
+
+bool lrc_inv_end_locked(lrc_subscription *inv, lrc_end end, int code, const char *why)
+{
+    if (inv->state != LRC_INV_ACTIVE)
+        return false; /* a real final (or another end) came first */
+    lrc_decode_out out;
+    memset(&out, 0, sizeof out);
+    out.n = 1;
+    lrc_decoded *d = &out.upd[0];
+    d->has = LRC_HAS_END;
+    d->end = end;
+    if (inv->has_last_status) {
+        d->has |= LRC_HAS_LAST_STATUS;
+        d->last_status = inv->last_status;
+    }
+    /* The reason as an error stack, as Tango's own are shown; without
+     * memory the end still comes, unexplained. */
+    lrc_error *e = lrc_error_new(code, "%s", why);
+    if (e && lrc_error_push(e, end == LRC_END_LOST ? "LRC_CommandLost" : "LRC_CommandTimedOut",
+                            why, "lrc::invocation", LRC_SEVERITY_ERR) == LRC_OK) {
+        d->has |= LRC_HAS_ERROR;
+        d->error = e;
+    } else {
+        lrc_error_free(e);
+    }
+    end_routing(inv); /* nothing after this final */
+    out.terminal = true;
+    queue_delivery(inv, &out);
+    return true;
+}
+
+bool lrc_inv_end(lrc_subscription *inv, lrc_end end, int code, const char *why)
+{
+    pthread_mutex_lock(&inv->p->mu);
+    bool done = lrc_inv_end_locked(inv, end, code, why);
+    pthread_mutex_unlock(&inv->p->mu);
+    lrc_proxy_reap(inv->p);
+    return done;
 }
 
 void lrc_inv_abandon(lrc_subscription *inv)

@@ -65,6 +65,9 @@ static int check_call(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc
         return lrc_fail(err, LRC_EINVAL, "lrc_invoke: NULL callback");
     lrc_invoke_options_init(o);
     int rc = lrc_options_copy(o, sizeof *o, opts, "lrc_invoke", "lrc_invoke_options_init", err);
+    if (rc == LRC_OK && o->timeout_ms < 0)
+        return lrc_fail(err, LRC_EINVAL, "lrc_invoke: negative timeout %lld ms",
+                        (long long)o->timeout_ms);
     return rc != LRC_OK ? rc : lrc_arg_check(arg, err);
 }
 
@@ -211,6 +214,7 @@ int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update
     }
     lrc_inv_confirm(inv); /* a young stream may have lost the first events:
                              the timer checks, lrc_invoke returns now */
+    lrc_inv_arm_timeout(inv);
     if (!out)
         lrc_inv_unref(inv); /* fire and forget: the streams keep it until its end */
     lrc_inv_unref(inv);

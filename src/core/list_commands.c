@@ -118,3 +118,22 @@ bool lrc_command_result(lrc_proxy *p, const char *id, int version, lrc_decoded *
     json_decref(result);
     return ok;
 }
+
+bool lrc_command_finished(lrc_proxy *p, const char *id, lrc_decoded *d)
+{
+    lrc_command_list *l = lrc_command_list_new();
+    const lrc_command_info *c = NULL;
+    if (l && read_items(p, "lrcFinished", LRC_SOURCE_FINISHED, l, NULL) == LRC_OK)
+        c = lrc_command_list_find(l, id);
+    bool ok = c && lrc_status_is_terminal(c->status);
+    json_t *result = NULL;
+    if (ok) {
+        d->has |= LRC_HAS_STATUS;
+        d->status = c->status;
+        if (c->result_json && lrc_json_parse(c->result_json, &result) == LRC_OK)
+            (void)lrc_decoded_set_result(d, result); /* without memory: the status alone */
+    }
+    json_decref(result);
+    lrc_command_list_free(l);
+    return ok;
+}

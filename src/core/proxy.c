@@ -28,6 +28,7 @@ void lrc_proxy_options_init(lrc_proxy_options *o)
     o->size = sizeof *o;
     o->timeout_ms = 0;
     o->linger_ms = LRC_DEFAULT_LINGER_MS;
+    o->lost_after_ms = LRC_DEFAULT_LOST_AFTER_MS;
 }
 
 int lrc_options_copy(void *dst, size_t dst_size, const void *src, const char *fn,
@@ -62,7 +63,11 @@ int lrc_proxy_open_with(const lrc_transport *t, const char *device, const lrc_pr
         /* a caller built before linger_ms existed gets the default */
         if (opts->size >= offsetof(lrc_proxy_options, linger_ms) + sizeof o.linger_ms)
             o.linger_ms = opts->linger_ms;
+        if (opts->size >= offsetof(lrc_proxy_options, lost_after_ms) + sizeof o.lost_after_ms)
+            o.lost_after_ms = opts->lost_after_ms;
     }
+    if (o.lost_after_ms == 0)
+        o.lost_after_ms = LRC_DEFAULT_LOST_AFTER_MS;
     if (o.timeout_ms < 0)
         return lrc_fail(err, LRC_EINVAL, "lrc_proxy_open: negative timeout %lld ms",
                         (long long)o.timeout_ms);
@@ -85,6 +90,7 @@ int lrc_proxy_open_with(const lrc_transport *t, const char *device, const lrc_pr
     p->t = t;
     p->timeout_ms = t->ops->timeout_ms(p->conn);
     p->linger_ms = o.linger_ms;
+    p->lost_after_ms = o.lost_after_ms;
     atomic_init(&p->refs, 1);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);

@@ -13,8 +13,19 @@
  * error event (cppTango re-subscribed after a restart of the device) has
  * lost what the device published meanwhile, the final event perhaps.
  *
+ * A stream in error (the device died, or its host is cut off): cppTango
+ * re-subscribes by itself every heartbeat (10 s), but a device that came
+ * back may be noticed sooner by asking it, so a probe timer asks while the
+ * invocation's streams stay in error. cppTango also reports an event gap
+ * (ZeroMQ dropped events: API_MissedEvent) as an error event, after which
+ * the next value counts as a comeback: the same questions heal it.
+ *
  * Either way the device is asked directly, and what it says is delivered
- * when no event said it. lrc_invoke never waits for this: routing notices
+ * when no event said it. When the device answers NOT_FOUND (it restarted
+ * and forgot the command; a v2 device's lrcFinished is looked up first, for
+ * a command whose entry merely expired), or stays unreachable for
+ * lrc_proxy_options.lost_after_ms, the outcome cannot be known: the
+ * invocation ends as LRC_END_LOST with the last status seen. lrc_invoke never waits for this: routing notices
  * a first event that is not STAGING or an unreadable one, the timer notices
  * a missing first event, and the questions run as an item of the
  * invocation's callback queue (a scheduler worker: never the caller, never
@@ -66,6 +77,34 @@ static bool deliver_final_read(lrc_subscription *inv, lrc_status st, bool *with_
     return lrc_inv_deliver_final(inv, &out);
 }
 
+/* The device does not know the command (NOT_FOUND): a v2 device may still
+ * list it among its finished ones; otherwise it is lost. */
+static void deliver_not_found(lrc_subscription *inv, const char *what)
+{
+    const char *id = inv->command_id;
+    if (inv->version == 2) {
+        lrc_decode_out out;
+        memset(&out, 0, sizeof out);
+        out.n = 1;
+        if (lrc_command_finished(inv->p, id, &out.upd[0])) {
+            lrc_status st = out.upd[0].status;
+            if (lrc_inv_deliver_final(inv, &out))
+                lrc_inv_log(inv, LRC_LOG_WARNING,
+                            "'%s': %s; the final status %s was read from lrcFinished", id, what,
+                            lrc_status_name(st));
+            return;
+        }
+        lrc_decode_out_clear(&out);
+    }
+    char why[256];
+    snprintf(why, sizeof why,
+             "'%s': %s, and the device does not know this command ID (NOT_FOUND: it restarted "
+             "and forgot it?): its outcome cannot be known",
+             id, what);
+    if (lrc_inv_end(inv, LRC_END_LOST, LRC_ENOTFOUND, why))
+        lrc_inv_log(inv, LRC_LOG_WARNING, "%s", why);
+}
+
 /* A young stream's first events were (probably) lost. */
 static void recover_young(lrc_subscription *inv, bool got_event)
 {
@@ -90,10 +129,7 @@ static void recover_young(lrc_subscription *inv, bool got_event)
         return;
     }
     if (st == LRC_STATUS_NOT_FOUND) {
-        lrc_inv_log(inv, LRC_LOG_WARNING,
-                    "'%s': %s, and the device does not know this command ID (NOT_FOUND): no "
-                    "event will come for it",
-                    id, what);
+        deliver_not_found(inv, what); /* no event will come for it */
         return;
     }
     if (!lrc_status_is_terminal(st)) {
@@ -131,12 +167,82 @@ static void recover_unreadable(lrc_subscription *inv, bool resumed)
         lrc_error_free(e);
         return;
     }
+    if (st == LRC_STATUS_NOT_FOUND) {
+        deliver_not_found(inv, what);
+        return;
+    }
     if (!lrc_status_is_terminal(st))
         return; /* still running: later events tell the rest */
     bool with_result;
     if (deliver_final_read(inv, st, &with_result))
         lrc_inv_log(inv, LRC_LOG_WARNING, "'%s': %s; the final status %s%s was read from the device",
                     id, what, lrc_status_name(st), with_result ? " and result" : "");
+}
+
+/* How often a device whose streams are in error is asked: a few times
+ * within the bound, at most every 5 s, at least every 200 ms. */
+static int64_t probe_period_ms(const lrc_proxy *p)
+{
+    int64_t bound = p->lost_after_ms > 0 ? p->lost_after_ms : LRC_DEFAULT_LOST_AFTER_MS;
+    int64_t t = bound / 4;
+    return t > 5000 ? 5000 : t < 200 ? 200 : t;
+}
+
+/* The invocation's streams are in error: asks the device; ends the
+ * invocation as lost when it does not answer past the bound. On a worker. */
+static void recover_probe(lrc_subscription *inv)
+{
+    lrc_proxy *p = inv->p;
+    int64_t now = lrc_now_ms();
+    pthread_mutex_lock(&p->mu);
+    inv->probe_queued = false;
+    bool active = inv->state == LRC_INV_ACTIVE && inv->errored;
+    int64_t since = inv->errored_since_ms;
+    /* Another invocation's question failed a moment ago: one timeout per
+     * period and device, not one per invocation. */
+    bool skip = p->ask_failed_ms != 0 && now - p->ask_failed_ms < probe_period_ms(p) / 2;
+    pthread_mutex_unlock(&p->mu);
+    if (!active)
+        return;
+    const char *id = inv->command_id;
+    lrc_status st = LRC_STATUS_NOT_FOUND;
+    lrc_error *e = NULL;
+    bool asked = !skip && lrc_proxy_command_status(p, id, &st, &e) == LRC_OK;
+    now = lrc_now_ms();
+    pthread_mutex_lock(&p->mu);
+    if (asked) {
+        p->ask_failed_ms = 0;
+        inv->errored_since_ms = now; /* it answers: the bound starts again */
+    } else if (!skip) {
+        p->ask_failed_ms = now;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (asked) {
+        if (st == LRC_STATUS_NOT_FOUND) {
+            deliver_not_found(inv, "its event stream is in error");
+        } else if (lrc_status_is_terminal(st)) {
+            bool with_result;
+            if (deliver_final_read(inv, st, &with_result))
+                lrc_inv_log(inv, LRC_LOG_WARNING,
+                            "'%s': its event stream is in error; the final status %s%s was read "
+                            "from the device",
+                            id, lrc_status_name(st), with_result ? " and result" : "");
+        }
+        return;
+    }
+    int64_t gone = now - since;
+    if (p->lost_after_ms >= 0 && gone >= p->lost_after_ms) {
+        char why[512];
+        snprintf(why, sizeof why,
+                 "'%s': the device has been unreachable for %lld ms (event stream in error, "
+                 "questions failing: %s), more than the bound of %lld ms: its outcome cannot "
+                 "be known",
+                 id, (long long)gone, e ? lrc_error_message(e) : "skipped, another just failed",
+                 (long long)p->lost_after_ms);
+        if (lrc_inv_end(inv, LRC_END_LOST, LRC_ETIMEDOUT, why))
+            lrc_inv_log(inv, LRC_LOG_WARNING, "%s", why);
+    }
+    lrc_error_free(e);
 }
 
 static void recovery_free(recovery *r)
@@ -150,7 +256,9 @@ static void recovery_run(void *item, void *ctx)
 {
     (void)ctx;
     recovery *r = item;
-    if (r->why == LRC_RECOVER_UNREADABLE || r->why == LRC_RECOVER_RESUMED)
+    if (r->why == LRC_RECOVER_PROBE)
+        recover_probe(r->inv);
+    else if (r->why == LRC_RECOVER_UNREADABLE || r->why == LRC_RECOVER_RESUMED)
         recover_unreadable(r->inv, r->why == LRC_RECOVER_RESUMED);
     else
         recover_young(r->inv, r->why == LRC_RECOVER_NOT_STAGING);
@@ -214,4 +322,77 @@ void lrc_inv_cancel_confirm(lrc_subscription *inv)
 {
     if (lrc_reaper_cancel(first_event_timeout, inv))
         lrc_inv_unref(inv); /* the timer's; not the last: the caller holds one */
+}
+
+/* ---- the timers of timeout_ms and of the probe (reaper thread) ------------ */
+
+static void timeout_fire(void *arg)
+{
+    lrc_subscription *inv = arg;
+    char why[256];
+    snprintf(why, sizeof why,
+             "'%s': no final status within %lld ms (timeout): the command may go on on the "
+             "device",
+             inv->command_id ? inv->command_id : "", (long long)inv->timeout_ms);
+    lrc_inv_end(inv, LRC_END_TIMED_OUT, LRC_ETIMEDOUT, why);
+    lrc_inv_unref(inv); /* the timer's */
+}
+
+void lrc_inv_arm_timeout(lrc_subscription *inv)
+{
+    lrc_proxy *p = inv->p;
+    pthread_mutex_lock(&p->mu);
+    bool arm = inv->deadline_ms > 0 && inv->state == LRC_INV_ACTIVE;
+    if (arm)
+        atomic_fetch_add(&inv->refs, 1); /* the timer's */
+    pthread_mutex_unlock(&p->mu);
+    if (arm && !lrc_reaper_defer_at(inv->deadline_ms, timeout_fire, inv)) {
+        lrc_inv_log(inv, LRC_LOG_ERROR, "'%s': out of resources: its timeout cannot be armed",
+                    inv->command_id);
+        lrc_inv_unref(inv);
+    }
+}
+
+/* While the invocation's streams stay in error, queues one question at a
+ * time and comes back a period later. */
+static void probe_fire(void *arg)
+{
+    lrc_subscription *inv = arg;
+    lrc_proxy *p = inv->p;
+    pthread_mutex_lock(&p->mu);
+    bool again = inv->state == LRC_INV_ACTIVE && inv->errored;
+    if (again && !inv->probe_queued) {
+        inv->probe_queued = true;
+        lrc_inv_queue_recovery(inv, LRC_RECOVER_PROBE);
+    }
+    if (again)
+        again = lrc_reaper_defer_at(lrc_now_ms() + probe_period_ms(p), probe_fire, inv);
+    if (!again)
+        inv->probe_armed = false;
+    pthread_mutex_unlock(&p->mu);
+    if (!again)
+        lrc_inv_unref(inv); /* the timer's */
+}
+
+void lrc_inv_arm_probe(lrc_subscription *inv)
+{
+    if (inv->probe_armed || inv->state != LRC_INV_ACTIVE)
+        return;
+    atomic_fetch_add(&inv->refs, 1); /* the timer's */
+    if (lrc_reaper_defer_at(lrc_now_ms() + probe_period_ms(inv->p), probe_fire, inv))
+        inv->probe_armed = true;
+    else
+        atomic_fetch_sub(&inv->refs, 1); /* not the last: routing holds one */
+}
+
+void lrc_inv_cancel_timers(lrc_subscription *inv)
+{
+    if (lrc_reaper_cancel(timeout_fire, inv))
+        lrc_inv_unref(inv); /* not the last: the caller holds one */
+    if (lrc_reaper_cancel(probe_fire, inv)) {
+        pthread_mutex_lock(&inv->p->mu);
+        inv->probe_armed = false;
+        pthread_mutex_unlock(&inv->p->mu);
+        lrc_inv_unref(inv);
+    }
 }

@@ -37,6 +37,7 @@ typedef struct fake_cmd {
 typedef struct fake_lrc {
     struct fake_lrc *next; /* in creation order */
     char *id, *name, *status, *result;
+    bool expired; /* CheckLongRunningCommandStatus forgot it (fake_expire_lrc) */
 } fake_lrc;
 
 /* A current value set by the test (fake_set_value). */
@@ -223,7 +224,7 @@ static int check_status(fake_device *d, const lrc_tg_value *in, lrc_tg_value *ou
     const char *answer = "NOT_FOUND";
     for (fake_lrc *l = d->lrcs; l; l = l->next)
         if (strcmp(l->id, in->s) == 0)
-            answer = l->status;
+            answer = l->expired ? "NOT_FOUND" : l->status;
     char *copy = xstrdup(answer);
     pthread_mutex_unlock(&d->mu);
     if (strcmp(copy, FAKE_QUERY_FAILS) == 0) {
@@ -738,6 +739,13 @@ void fake_set_lrc(fake_device *d, const char *id, const char *status, const char
         set_str(&d->last_result_id, id);
         set_str(&d->last_result, result_json);
     }
+    pthread_mutex_unlock(&d->mu);
+}
+
+void fake_expire_lrc(fake_device *d, const char *id)
+{
+    pthread_mutex_lock(&d->mu);
+    lrc_entry(d, id)->expired = true;
     pthread_mutex_unlock(&d->mu);
 }
 

@@ -90,6 +90,11 @@ char *fake_new_id(fake_device *d, const char *cmd);
  * result also becomes the latest one (longRunningCommandResult). */
 void fake_set_lrc(fake_device *d, const char *id, const char *status, const char *result_json);
 #define FAKE_QUERY_FAILS "!fail"
+
+/* From now on CheckLongRunningCommandStatus answers NOT_FOUND for id (its
+ * entry expired, or the device restarted when the status is "NOT_FOUND"
+ * too) while lrcFinished still lists it if its status is terminal. */
+void fake_expire_lrc(fake_device *d, const char *id);
 /* The creation event of a real device: _lrcEvent [id, {"status": 0}] and
  * longRunningCommandStatus [id, "STAGING"], on the calling thread or on a
  * helper thread. */

@@ -3447,6 +3447,255 @@ static void test_stream_back_after_error_asks_the_device(void **state)
     rec_destroy(&r);
 }
 
+
+/* ------------------------------------------------------------------------
+ * Ends the library decides: timeout_ms, "lost"
+ * ---------------------------------------------------------------------- */
+
+/* The one final update of an end by the library: no TaskStatus, the end
+ * reason, the last status seen, an error that says why. */
+static void assert_client_end(const upd *u, int end, int last_status)
+{
+    assert_true(u->final);
+    assert_true(u->has & LRC_HAS_END);
+    assert_false(u->has & LRC_HAS_STATUS);
+    assert_int_equal(u->status, -1);
+    assert_int_equal(u->end, end);
+    assert_int_equal(u->last_status, last_status);
+    assert_true(u->has & LRC_HAS_ERROR);
+    assert_non_null(u->error);
+}
+
+/* A real final of the device: its terminal status (with its result). */
+static void assert_real_final(const upd *u, int status)
+{
+    assert_true(u->final);
+    assert_true(u->has & LRC_HAS_STATUS);
+    assert_false(u->has & LRC_HAS_END);
+    assert_int_equal(u->status, status);
+}
+
+static void test_end_names(void **state)
+{
+    (void)state;
+    assert_string_equal(lrc_end_name(LRC_END_TIMED_OUT), "TIMED_OUT");
+    assert_string_equal(lrc_end_name(LRC_END_LOST), "LOST");
+    assert_null(lrc_end_name(LRC_END_NONE));
+    assert_null(lrc_end_name(99));
+    assert_non_null(strstr(lrc_end_text(LRC_END_LOST), "lost"));
+    assert_non_null(strstr(lrc_end_text(LRC_END_TIMED_OUT), "timed out"));
+    assert_non_null(lrc_end_text(-1));
+}
+
+static void test_timeout_ends_once_and_nothing_follows(void **state)
+{
+    fx *f = *state;
+    lrc_error *err = NULL;
+    rec r;
+    rec_init(&r, f);
+    f->o.timeout_ms = -1;
+    lrc_subscription *bad = NULL;
+    assert_int_equal(lrc_invoke(f->p, "On", NULL, rec_cb, &r, &f->o, &bad, &err), LRC_EINVAL);
+    assert_null(bad);
+    lrc_error_free(err);
+    f->o.timeout_ms = 300;
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    const char *id = lrc_subscription_command_id(s);
+    after_creation(&r);
+    assert_int_equal(fake_push_lrc(f->d, id, J_IN_PROGRESS), 1);
+    assert_true(rec_wait_final(&r));
+    assert_int_equal(rec_n(&r), 3);
+    assert_status(&r.u[1], LRC_STATUS_IN_PROGRESS, false);
+    assert_client_end(&r.u[2], LRC_END_TIMED_OUT, LRC_STATUS_IN_PROGRESS);
+    assert_int_equal(lrc_error_code(r.u[2].error), LRC_ETIMEDOUT);
+    rec_check_all(&r, id, 2);
+    /* the device's final afterwards reaches nobody: the streams are gone */
+    assert_int_equal(fake_push_lrc(f->d, id, J_DONE), 0);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 3);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* A real final and the timeout at the same moment: exactly one final,
+ * whichever came first, and nothing after it. Many rounds, racing the
+ * reaper thread against a Tango thread. */
+static void test_timeout_races_the_real_final(void **state)
+{
+    fx *f = *state;
+    int real = 0, timed = 0;
+    for (int round = 0; round < 60; round++) {
+        rec r;
+        rec_init(&r, f);
+        f->o.timeout_ms = 20;
+        lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+        const char *id = lrc_subscription_command_id(s);
+        sleep_ms(round % 3 == 0 ? 19 : round % 3 == 1 ? 20 : 21);
+        fake_push_strings_thread(f->d, LRC_EVENT, (const char *[]){id, J_DONE}, 2);
+        assert_true(rec_wait_final(&r));
+        sentinel(f); /* whatever was queued for it has run */
+        size_t n = rec_n(&r);
+        size_t finals = 0;
+        for (size_t i = 0; i < n; i++)
+            finals += r.u[i].final;
+        assert_int_equal(finals, 1);
+        assert_true(r.u[n - 1].final);
+        if (r.u[n - 1].has & LRC_HAS_END) {
+            assert_client_end(&r.u[n - 1], LRC_END_TIMED_OUT, LRC_STATUS_STAGING);
+            timed++;
+        } else {
+            assert_real_final(&r.u[n - 1], LRC_STATUS_COMPLETED);
+            real++;
+        }
+        lrc_subscription_free(s);
+        rec_destroy(&r);
+    }
+    f->o.timeout_ms = 0;
+    print_message("timeout vs final: %d real finals, %d timeouts, 0 duplicates\n", real, timed);
+}
+
+/* lrc_subscription_free racing the timer: no callback after free returns,
+ * nothing leaks (ASan/valgrind), the timer's reference is dropped. */
+static void test_free_races_the_timer(void **state)
+{
+    fx *f = *state;
+    for (int round = 0; round < 60; round++) {
+        rec r;
+        rec_init(&r, f);
+        f->o.timeout_ms = 5;
+        lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+        sleep_ms(round % 10);
+        lrc_subscription_free(s);
+        size_t n = rec_n(&r);
+        sleep_ms(15);
+        sentinel(f);
+        assert_int_equal(rec_n(&r), n); /* nothing after free */
+        rec_destroy(&r);
+    }
+    f->o.timeout_ms = 0;
+}
+
+/* A stream comes back after an error; the restarted device does not know
+ * the command: lost, with the last status seen. */
+static void test_not_found_after_restart_is_lost(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    const char *id = lrc_subscription_command_id(s);
+    after_creation(&r);
+    assert_int_equal(fake_push_lrc(f->d, id, J_IN_PROGRESS), 1);
+    fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+    assert_true(rec_wait(&r, 3));
+    assert_true(r.u[2].has & LRC_HAS_ERROR);
+    assert_false(r.u[2].final);
+    fake_set_lrc(f->d, id, "NOT_FOUND", NULL); /* restarted: it forgot the command */
+    const char *other[] = {"", ""};
+    fake_push_strings_thread(f->d, LRC_EVENT, other, 2);
+    assert_true(rec_wait_final(&r));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 4);
+    assert_client_end(&r.u[3], LRC_END_LOST, LRC_STATUS_IN_PROGRESS);
+    assert_int_equal(lrc_error_code(r.u[3].error), LRC_ENOTFOUND);
+    assert_non_null(strstr(lrc_error_message(r.u[3].error), "NOT_FOUND"));
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* A device whose entry expired (NOT_FOUND) but still lists the command in
+ * lrcFinished: its real outcome, not lost. */
+static void test_not_found_but_finished_is_the_real_outcome(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    const char *id = lrc_subscription_command_id(s);
+    after_creation(&r);
+    fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+    assert_true(rec_wait(&r, 2));
+    fake_set_lrc(f->d, id, "COMPLETED", "[0, \"done\"]");
+    fake_expire_lrc(f->d, id);
+    const char *other[] = {"", ""};
+    fake_push_strings_thread(f->d, LRC_EVENT, other, 2);
+    assert_true(rec_wait_final(&r));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 3);
+    assert_real_final(&r.u[2], LRC_STATUS_COMPLETED);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+static int fx_setup_lost_fast(void **state)
+{
+    int rc = fx_setup_with(state, 0, 0);
+    fx *f = *state;
+    lrc_proxy_close(f->p);
+    lrc_proxy_options po;
+    lrc_proxy_options_init(&po);
+    assert_int_equal(po.lost_after_ms, LRC_DEFAULT_LOST_AFTER_MS);
+    po.linger_ms = 0;
+    po.lost_after_ms = 400;
+    assert_int_equal(lrc_proxy_open_with(fake_transport(f->d), DEVICE, &po, &f->p, NULL), LRC_OK);
+    return rc;
+}
+
+/* The stream stays in error and the device does not answer: lost once the
+ * bound is past; the device was asked meanwhile. */
+static void test_unreachable_past_the_bound_is_lost(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    const char *id = lrc_subscription_command_id(s);
+    after_creation(&r);
+    fake_set_lrc(f->d, id, FAKE_QUERY_FAILS, NULL);
+    int64_t t0 = lrc_now_ms();
+    fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+    assert_true(rec_wait_final(&r));
+    int64_t took = lrc_now_ms() - t0;
+    assert_true(took >= 400);
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 3);
+    assert_true(r.u[1].has & LRC_HAS_ERROR);
+    assert_client_end(&r.u[2], LRC_END_LOST, LRC_STATUS_STAGING);
+    assert_int_equal(lrc_error_code(r.u[2].error), LRC_ETIMEDOUT);
+    assert_non_null(strstr(lrc_error_message(r.u[2].error), "unreachable"));
+    char *trace = fake_trace(f->d);
+    const char *at = strstr(trace, "inout:CheckLongRunningCommandStatus");
+    assert_non_null(at); /* asked at least twice before giving up */
+    assert_non_null(strstr(at + 1, "inout:CheckLongRunningCommandStatus"));
+    free(trace);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* The stream stays in error, but the device answers (it came back without
+ * its stream): the probe finds the real final. */
+static void test_probe_finds_the_final_while_the_stream_is_down(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    const char *id = lrc_subscription_command_id(s);
+    after_creation(&r);
+    fake_set_lrc(f->d, id, "IN_PROGRESS", NULL);
+    fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
+    assert_true(rec_wait(&r, 2));
+    sleep_ms(600); /* past the bound: but the device answers, so not lost */
+    assert_false(r.final_seen);
+    fake_set_lrc(f->d, id, "COMPLETED", "[0, \"done\"]");
+    assert_true(rec_wait_final(&r));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 3);
+    assert_real_final(&r.u[2], LRC_STATUS_COMPLETED);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
 /* True if name matches one of the comma-separated patterns (if_none when
  * there are none). */
 static bool matches(const char *patterns, const char *name, bool if_none)
@@ -3468,6 +3717,16 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_invalid_arguments_make_no_device_call),
+        T(test_end_names),
+        T(test_timeout_ends_once_and_nothing_follows),
+        T(test_timeout_races_the_real_final),
+        T(test_free_races_the_timer),
+        T(test_not_found_after_restart_is_lost),
+        T(test_not_found_but_finished_is_the_real_outcome),
+        cmocka_unit_test_setup_teardown(test_unreachable_past_the_bound_is_lost,
+                                        fx_setup_lost_fast, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_probe_finds_the_final_while_the_stream_is_down,
+                                        fx_setup_lost_fast, fx_teardown),
         T(test_proxy_open_arguments),
         T(test_v1_device_subscribes_three_v1_attributes),
         T(test_event_visits_only_its_invocation_v2),

@@ -196,6 +196,8 @@ void upd_copy(upd *c, const lrc_update *u)
     if (u->has & LRC_HAS_ERROR)
         c->error = lrc_error_dup(u->error);
     c->final = u->final;
+    c->end = (u->has & LRC_HAS_END) ? (int)u->end : LRC_END_NONE;
+    c->last_status = (u->has & LRC_HAS_LAST_STATUS) ? (int)u->last_status : -1;
 }
 
 void upd_clear(upd *c)

@@ -89,6 +89,8 @@ typedef struct upd {
     int result_code;
     lrc_error *error;
     bool final;
+    int end;         /* LRC_END_NONE without LRC_HAS_END */
+    int last_status; /* -1 without LRC_HAS_LAST_STATUS */
     int live;       /* (test_client) live fake subscriptions during the callback */
     bool on_worker; /* ran on a worker of the expected scheduler */
 } upd;
