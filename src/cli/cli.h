@@ -40,6 +40,8 @@ enum cli_exit {
     CLI_EXIT_REJECTED = 4,    /* rejected by its reply or as its final status */
     CLI_EXIT_TIMEOUT = 5,     /* --timeout expired                            */
     CLI_EXIT_ERROR = 6,       /* could not invoke / query                     */
+    CLI_EXIT_LOST = 7,        /* the outcome cannot be known: the device forgot
+                                 the command (restart) or stayed unreachable */
     CLI_EXIT_USAGE = 64,      /* bad command line (EX_USAGE)                  */
     CLI_EXIT_INTERRUPTED = 130
 };

@@ -23,6 +23,8 @@ typedef struct run {
     double t0;
     bool ended;             /* the final update was seen                   */
     char *final_status;
+    char *end;              /* the library ended it: "TIMED_OUT", "LOST"   */
+    char *last_status;      /* ... after this status (may be NULL)         */
     json_t *result;         /* the latest result of the command            */
     int interrupts;
     json_t *held;           /* updates taken while the Ctrl-C question waits */
@@ -32,6 +34,11 @@ typedef struct run {
 
 static const char *final_outcome(const run *r, int *exit_code)
 {
+    if (r->end) {
+        bool lost = strcmp(r->end, "LOST") == 0;
+        *exit_code = lost ? CLI_EXIT_LOST : CLI_EXIT_TIMEOUT;
+        return lost ? "LOST" : "TIMEOUT";
+    }
     const char *st = r->final_status ? r->final_status : "";
     if (strcmp(st, "COMPLETED") == 0) {
         json_t *code = json_is_array(r->result) ? json_array_get(r->result, 0) : NULL;
@@ -118,6 +125,13 @@ static void show(run *r, json_t *u)
         r->ended = true;
         r->final_status = strdup(st);
     }
+    const char *end = json_string_value(json_object_get(u, "end"));
+    if (json_is_true(json_object_get(u, "final")) && end) {
+        const char *last = json_string_value(json_object_get(u, "last_status"));
+        r->ended = true;
+        r->end = strdup(end);
+        r->last_status = last ? strdup(last) : NULL;
+    }
     if (r->live)
         cli_live_update(r->live, u);
 }
@@ -130,6 +144,10 @@ static lrc_invoke_options invoke_options(run *r)
     lrc_invoke_options_init(&io);
     io.logger = cli_follow_log;
     io.logger_user = r->f;
+    if (r->o->timeout_s >= 0) {
+        int64_t ms = (int64_t)(r->o->timeout_s * 1000 + 0.5);
+        io.timeout_ms = ms > 0 ? ms : 1; /* 0 would mean none */
+    }
     return io;
 }
 
@@ -239,7 +257,9 @@ static bool on_interrupt(run *r, int sig_fd)
  * status and prints the outcome. */
 static int follow(run *r, int sig_fd)
 {
-    double deadline = r->o->timeout_s >= 0 ? r->t0 + r->o->timeout_s : -1;
+    /* The library ends the invocation at --timeout (lrc_invoke_options.
+     * timeout_ms); this deadline is only a safety net behind it. */
+    double deadline = r->o->timeout_s >= 0 ? r->t0 + r->o->timeout_s + 5 : -1;
     for (;;) {
         json_t *u;
         while ((u = cli_follow_take(r->f))) {
@@ -249,6 +269,19 @@ static int follow(run *r, int sig_fd)
         if (r->ended) {
             int code;
             const char *outcome = final_outcome(r, &code);
+            if (r->end && !r->o->quiet) {
+                if (r->live)
+                    cli_live_stop(r->live, code == CLI_EXIT_LOST ? "lost" : "timeout");
+                if (code == CLI_EXIT_LOST)
+                    cli_error("%s: LOST: the device cannot tell the command's outcome (it "
+                              "forgot the command, or stayed unreachable); last status seen: %s",
+                              r->command, r->last_status ? r->last_status : "none");
+                else
+                    cli_error("%s: no final status after %g s (--timeout); last status seen: "
+                              "%s; the command goes on on the device",
+                              r->command, r->o->timeout_s,
+                              r->last_status ? r->last_status : "none");
+            }
             print_outcome(r, outcome, code, NULL);
             return code;
         }
@@ -346,6 +379,8 @@ static int run_command(const cli_options *o, const char *device, const char *com
     json_decref(r.result);
     json_decref(r.held);
     free(r.final_status);
+    free(r.end);
+    free(r.last_status);
     lrc_proxy_close(r.p);
     return code;
 }
@@ -375,7 +410,9 @@ const cli_command cli_cmd_invoke = {
         "with --json): one JSON object per update, keys as the device sent them\n"
         "(\"status\", \"progress\", \"result\", \"error\", extra keys) plus \"device\",\n"
         "\"command_id\", \"elapsed\" and \"final\"; the last line is\n"
-        "{\"outcome\": ..., \"exit\": N}.\n\n"
+        "{\"outcome\": ..., \"exit\": N}. When the library ends it instead of the\n"
+        "device, the final update has \"end\" (TIMED_OUT at --timeout, LOST when the\n"
+        "outcome cannot be known) and \"last_status\", no \"status\" (exit 5, 7).\n\n"
         "Ctrl-C asks whether to send Abort (which aborts every queued and running\n"
         "command of the device); not on a terminal it stops following (exit 130).\n",
     .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_QUIET | CLI_OPT_ABORT_ON_INT,

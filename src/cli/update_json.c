@@ -91,6 +91,13 @@ json_t *cli_update_json(const lrc_update *u, const char *device, double t0)
             json_object_update_missing(o, extra);
         json_decref(extra);
     }
+    if (u->has & LRC_HAS_END) {
+        /* the library ended it, not the device: never a "status" */
+        const char *end = lrc_end_name(u->end);
+        json_object_set_new(o, "end", end ? json_string(end) : json_integer(u->end));
+        if (u->has & LRC_HAS_LAST_STATUS)
+            json_object_set_new(o, "last_status", json_string(lrc_status_name(u->last_status)));
+    }
     if (u->final)
         json_object_set_new(o, "final", json_true());
     json_object_set_new(o, "elapsed", cli_elapsed_json(t0));
@@ -105,7 +112,8 @@ json_t *cli_elapsed_json(double t0)
 bool cli_update_key_is_ours(const char *key)
 {
     static const char *const ours[] = {"device", "command_id", "status", "status_raw", "progress",
-                                       "result", "error", "final", "elapsed"};
+                                       "result", "error", "final", "elapsed", "end",
+                                       "last_status"};
     for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
         if (strcmp(key, ours[i]) == 0)
             return true;
