@@ -79,6 +79,8 @@ void crec_cb(const lrc_update *u, void *user)
     if (u->has & LRC_HAS_ERROR)
         c.error_reasons = reasons(u->error);
     c.final = u->final;
+    c.end = (u->has & LRC_HAS_END) ? (int)u->end : LRC_END_NONE;
+    c.last_status = (u->has & LRC_HAS_LAST_STATUS) ? (int)u->last_status : -1;
     c.thread = pthread_self();
     c.at = crec_now();
 
@@ -156,6 +158,10 @@ char *crec_render(const crec_update *u)
         ADD("%sextra=%s", len ? " " : "", u->extra_json);
     if (u->has & LRC_HAS_ERROR)
         ADD("%serror=%s", len ? " " : "", u->error_reasons);
+    if (u->has & LRC_HAS_END)
+        ADD("%send=%s", len ? " " : "", lrc_end_name(u->end));
+    if (u->has & LRC_HAS_LAST_STATUS)
+        ADD("%slast=%s", len ? " " : "", lrc_status_name(u->last_status));
     if (u->final)
         ADD(" FINAL");
 #undef ADD

@@ -24,6 +24,8 @@ typedef struct crec_update {
     char *status_raw;
     char *error_reasons; /* "reason1,reason2" of the DevError stack */
     bool final;
+    int end;         /* lrc_end with LRC_HAS_END, else LRC_END_NONE */
+    int last_status; /* with LRC_HAS_LAST_STATUS, else -1 */
     pthread_t thread;
     double at; /* monotonic seconds */
 } crec_update;
