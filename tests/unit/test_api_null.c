@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,15 @@ static void ev_cb(const lrc_event *ev, void *user)
 {
     (void)ev;
     (void)user;
+}
+
+/* The last message logged (the process-wide hook). */
+static char g_logged[512];
+static void hook(void *user, int level, const char *msg)
+{
+    (void)level;
+    (void)user;
+    snprintf(g_logged, sizeof g_logged, "%s", msg);
 }
 
 static lrc_status task(lrc_task *t, const lrc_arg *arg, void *user)
@@ -115,8 +125,9 @@ static void test_proxy_functions(void **state)
     lrc_proxy_options po;
     lrc_proxy_options_init(&po);
     po.linger_ms = -1;
-    assert_int_equal(lrc_proxy_open("a/b/c", &po, &p, NULL), LRC_EINVAL);
+    assert_int_equal(lrc_proxy_open("a/b/c", &po, &p, &err), LRC_EINVAL);
     assert_null(p);
+    expect_err(&err, LRC_EINVAL, "lrc_proxy_open: negative linger -1 ms");
 
     assert_null(lrc_proxy_name(NULL));
     assert_int_equal(lrc_proxy_timeout_ms(NULL), 0);
@@ -164,6 +175,12 @@ static void test_client_handles(void **state)
     /* an id never given out, on the default scheduler and on NULL */
     assert_int_equal(lrc_unregister_callback(NULL, 0), LRC_ENOTFOUND);
     assert_int_equal(lrc_unregister_callback(lrc_scheduler_default(), UINT64_MAX), LRC_ENOTFOUND);
+
+    lrc_arg x = lrc_arg_string("x");
+    assert_int_equal(lrc_invoke(NULL, "Echo", &x, cb, NULL, NULL, NULL, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_invoke: NULL proxy");
+    assert_int_equal(lrc_invoke(f->p, "", &x, cb, NULL, NULL, NULL, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_invoke: no command name");
 
     /* lrc_invoke: options whose size says they were never initialised */
     lrc_invoke_options o;
@@ -263,8 +280,16 @@ static void test_scheduler_functions(void **state)
     lrc_queue_unref(q);
     lrc_scheduler_free(s);
     /* the default one is never freed by lrc_scheduler_free */
-    lrc_scheduler_free(lrc_scheduler_default());
-    assert_non_null(lrc_scheduler_default());
+    lrc_log_set_hook(hook, NULL, LRC_LOG_DEBUG);
+    lrc_scheduler *def = lrc_scheduler_default();
+    lrc_scheduler_free(def);
+    lrc_log_set_hook(NULL, NULL, LRC_LOG_WARNING);
+    assert_non_null(strstr(g_logged, "the default scheduler is stopped at exit, not by its "
+                                     "users; call ignored"));
+    assert_ptr_equal(lrc_scheduler_default(), def);
+    lrc_queue *dq = NULL;
+    assert_int_equal(lrc_queue_new(def, 0, &dq, NULL), LRC_OK); /* still alive */
+    lrc_queue_unref(dq);
 }
 
 /* lrc/arg.h and lrc/error.h */
