@@ -167,15 +167,17 @@ typedef struct slow {
 static void slow_cb(const lrc_update *u, void *user)
 {
     slow *s = user;
+    /* first the blocking, then the recording: the test reads what this
+     * wrote once it has seen the final update */
+    if (!s->done) {
+        s->done = true;
+        pause_s(2.0);
+        s->slept_until = crec_now();
+        for (int i = 0; i < NB; i++)
+            if (!crec_wait_finals(&s->others[i], 1, 30))
+                s->waited_out = true;
+    }
     crec_cb(u, &s->rec);
-    if (s->done)
-        return;
-    s->done = true;
-    pause_s(2.0);
-    s->slept_until = crec_now();
-    for (int i = 0; i < NB; i++)
-        if (!crec_wait_finals(&s->others[i], 1, 30))
-            s->waited_out = true;
 }
 
 static void test_slow_callback(void **state)
@@ -277,9 +279,10 @@ typedef struct inside {
 static void inside_cb(const lrc_update *u, void *user)
 {
     inside *x = user;
-    crec_cb(u, &x->rec);
-    if (x->did)
+    if (x->did) {
+        crec_cb(u, &x->rec);
         return;
+    }
     x->did = true;
     /* the other invocation: freed, never called again */
     lrc_subscription_free(x->victim);
@@ -299,6 +302,7 @@ static void inside_cb(const lrc_update *u, void *user)
     x->invoke_rc = lrc_invoke(x->p, "Echo", &a, crec_cb, &x->nested, &o, &x->nested_sub, NULL);
     /* the caller's handle on the proxy: invocations keep it alive */
     lrc_proxy_close(x->p);
+    crec_cb(u, &x->rec); /* last: the test reads the above after the final */
 }
 
 static void test_calls_inside_callbacks(void **state)
@@ -509,6 +513,24 @@ static void test_sixteen_threads(void **state)
         pthread_mutex_unlock(&v->mu);
     }
     assert_int_equal(missing, 0);
+    /* those freeing themselves in their first callback have done so (their
+     * first update may come after the barriers below) */
+    for (int i = 0; i < NT * PER; i++) {
+        inv *v = &m->v[i];
+        if (v->mode != FREE_IN_CB)
+            continue;
+        bool freed = false;
+        while (crec_now() < end) {
+            pthread_mutex_lock(&v->mu);
+            freed = v->freed;
+            pthread_mutex_unlock(&v->mu);
+            if (freed)
+                break;
+            pause_s(0.01);
+        }
+        if (!freed)
+            fail_msg("invocation %d never got its first callback", i);
+    }
     /* a barrier per device on the same scheduler: whatever was queued
      * before it has run */
     echo_round_trip(A.p, m->s, "barrier A");
