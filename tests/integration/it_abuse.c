@@ -887,6 +887,21 @@ static void test_bad_devices_and_text(void **state)
     lrc_error_free(err);
     err = NULL;
 
+    /* an overlong name */
+    char *longname = malloc(5001);
+    assert_non_null(longname);
+    memcpy(longname, "a/b/", 4);
+    memset(longname + 4, 'n', 4996);
+    longname[5000] = 0;
+    rc = lrc_proxy_open(longname, NULL, &p, &err);
+    free(longname);
+    print_message("5,000-character device name -> %s: %.120s\n", lrc_strerror(rc),
+                  lrc_error_message(err));
+    assert_int_equal(rc, LRC_ENOTFOUND);
+    assert_null(p);
+    lrc_error_free(err);
+    err = NULL;
+
     /* a plain Tango device, not LRC-capable: the admin device of a demo
      * server (class DServer, no LRC attribute or command) */
     adev A = {0};

@@ -381,6 +381,44 @@ static void test_kit_functions(void **state)
     assert_int_equal(lrc_server_main(0, NULL, &cfg), 1);
 }
 
+/* Overlong names are passed on, never truncated or overflowed: the device
+ * does not know a 10,000-character command. */
+static void test_overlong_names(void **state)
+{
+    (void)state;
+    fake_device *d = fake_new(DEVICE);
+    lrc_proxy *p = NULL;
+    assert_int_equal(lrc_proxy_open_with(fake_transport(d), DEVICE, NULL, &p, NULL), LRC_OK);
+    size_t n = 10000;
+    char *name = malloc(n + 1);
+    assert_non_null(name);
+    memset(name, 'C', n);
+    name[n] = 0;
+    lrc_error *err = NULL;
+    lrc_subscription *sub = (lrc_subscription *)&err;
+    int rc = lrc_invoke(p, name, NULL, cb, NULL, NULL, &sub, &err);
+    assert_int_equal(rc, LRC_ETANGO);
+    assert_null(sub);
+    bool not_found = false;
+    for (size_t i = 0; i < lrc_error_count(err); i++)
+        if (strcmp(lrc_error_at(err, i)->reason, "API_CommandNotFound") == 0)
+            not_found = true;
+    assert_true(not_found);
+    lrc_error_free(err);
+    err = NULL;
+    /* the same name as a device name is kept whole (a real database does not
+     * know it: it_abuse test_bad_devices_and_text) */
+    lrc_proxy *q = NULL;
+    lrc_proxy_options po;
+    lrc_proxy_options_init(&po);
+    assert_int_equal(lrc_proxy_open_with(fake_transport(d), name, &po, &q, NULL), LRC_OK);
+    assert_string_equal(lrc_proxy_name(q), name);
+    lrc_proxy_close(q);
+    free(name);
+    lrc_proxy_close(p);
+    fake_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_scheduler_functions),
         cmocka_unit_test(test_arg_and_error),
         cmocka_unit_test(test_kit_functions),
+        cmocka_unit_test(test_overlong_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
