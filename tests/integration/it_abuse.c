@@ -932,17 +932,17 @@ static void test_bad_devices_and_text(void **state)
     err = NULL;
     assert_false(info.lrc_capable);
     assert_int_equal(info.version, 0);
-    rc = lrc_connect_interface(p, NULL, &err);
-    print_message("lrc_connect_interface on %s -> %s: %s\n", admin, lrc_strerror(rc),
-                  lrc_error_message(err));
-    assert_int_equal(rc, LRC_ETANGO);
-    assert_string_equal(lrc_error_message(err),
-                        "Subscribing to 'longRunningCommandStatus' change event failed.");
-    lrc_error_free(err);
-    err = NULL;
+    /* lrc_connect_interface is not called here: its subscription fails
+     * (the device has no longRunningCommandStatus; unit/test_client:
+     * test_connect_interface_failures covers that failure), and a failed
+     * subscribe_event leaves libtango with an event channel whose thread
+     * races libtango's own static destructors at exit under TSan (cppTango
+     * 9.3.4, nothing of ours on either stack). */
     lrc_proxy_stats st;
     lrc_proxy_get_stats(p, &st);
     assert_int_equal(st.streams, 0);
+    assert_int_equal(st.subscribes, 0);
+    assert_int_equal(st.invocations, 0);
     lrc_proxy_close(p);
     assert_int_equal(r.n, 0);
 
