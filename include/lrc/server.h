@@ -231,7 +231,8 @@ const char *lrc_device_name(const lrc_device *dev);
 void lrc_device_set_user(lrc_device *dev, void *user);
 void *lrc_device_user(const lrc_device *dev);
 
-/* Tango state. Thread-safe (takes the device lock; re-entrant). */
+/* Tango state. Thread-safe (takes the device lock; re-entrant). A NULL
+ * device is ignored; its state reads LRC_DEV_UNKNOWN. */
 void lrc_device_set_state(lrc_device *dev, lrc_dev_state state);
 lrc_dev_state lrc_device_get_state(lrc_device *dev);
 

@@ -63,6 +63,8 @@ void *lrc_device_user(const lrc_device *dev)
 
 void lrc_device_set_state(lrc_device *dev, lrc_dev_state state)
 {
+    if (!dev) /* like the other accessors: a NULL handle is ignored, not a crash */
+        return;
     kit_lock(dev);
     lrc_tg_device_set_state(dev->tg, (lrc_tg_state)state);
     kit_unlock(dev);
@@ -70,6 +72,8 @@ void lrc_device_set_state(lrc_device *dev, lrc_dev_state state)
 
 lrc_dev_state lrc_device_get_state(lrc_device *dev)
 {
+    if (!dev)
+        return LRC_DEV_UNKNOWN;
     kit_lock(dev);
     lrc_dev_state s = (lrc_dev_state)lrc_tg_device_get_state(dev->tg);
     kit_unlock(dev);

@@ -682,6 +682,44 @@ static void test_negotiation_ranges(void **state)
     rec_destroy(&r);
 }
 
+/* Impossible lrcProtocolVersions (docs/bad-input.md): an inverted range,
+ * a value that is no [min, max] pair of integers. LRC_EPROTOCOL, nothing
+ * subscribed, nothing run. */
+static void test_impossible_protocol_versions(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    fake_set_protocol(f->d, true, 2, 1);
+    lrc_error *e = invoke_fail(f, "On", NULL, &r, LRC_EPROTOCOL);
+    assert_non_null(strstr(lrc_error_message(e), "Server version min, max = (2, 1)"));
+    lrc_error_free(e);
+
+    lrc_tg_value text = {.type = LRC_TG_STRING, .s = (char *)"garbage"};
+    fake_set_value(f->d, "lrcProtocolVersions", &text);
+    e = invoke_fail(f, "On", NULL, &r, LRC_EPROTOCOL);
+    assert_string_equal(lrc_error_message(e),
+                        DEVICE ": lrcProtocolVersions is not a [min, max] pair of integers "
+                               "(DevString of 0 elements)");
+    lrc_error_free(e);
+    int64_t three[] = {1, 2, 3};
+    lrc_tg_value v3 = {.type = LRC_TG_LONG64_ARRAY, .iv = three, .ni = 3};
+    fake_set_value(f->d, "lrcProtocolVersions", &v3);
+    e = invoke_fail(f, "On", NULL, &r, LRC_EPROTOCOL);
+    assert_non_null(strstr(lrc_error_message(e), "not a [min, max] pair"));
+    lrc_error_free(e);
+    double dbl[] = {1.0, 2.0};
+    lrc_tg_value vd = {.type = LRC_TG_DOUBLE_ARRAY, .dv = dbl, .nd = 2};
+    fake_set_value(f->d, "lrcProtocolVersions", &vd);
+    e = invoke_fail(f, "On", NULL, &r, LRC_EPROTOCOL);
+    assert_non_null(strstr(lrc_error_message(e), "not a [min, max] pair"));
+    lrc_error_free(e);
+    assert_int_equal(fake_inout_calls(f->d), 0);
+    assert_int_equal(fake_subscribes(f->d, NULL), 0);
+    assert_int_equal(rec_n(&r), 0);
+    rec_destroy(&r);
+}
+
 /* ========================================================================
  * 7-10, 16: failures of the invocation itself
  * ====================================================================== */
@@ -1843,6 +1881,54 @@ static void test_v1_repeated_status_delivered_once(void **state)
     assert_status(&u[0], LRC_STATUS_IN_PROGRESS, false);
     assert_progress(&u[1], 10);
     assert_status(&u[2], LRC_STATUS_ABORTED, true);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* Abuse by the device (docs/bad-input.md): statuses and progress going
+ * backwards are delivered as the device sent them, in its order (the
+ * library reports, it does not judge); a 1 MiB result arrives whole; a
+ * duplicate final after the final and an event for an ID nobody invoked
+ * reach no callback. */
+static void test_out_of_order_duplicate_and_huge_events(void **state)
+{
+    fx *f = *state;
+    rec r;
+    const upd *u;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    u = after_creation(&r);
+    const char *id = lrc_subscription_command_id(s);
+    fake_push_lrc(f->d, id, J_IN_PROGRESS);
+    fake_push_lrc(f->d, id, J_QUEUED);
+    fake_push_lrc(f->d, id, "{\"progress\": 50}");
+    fake_push_lrc(f->d, id, "{\"progress\": 10}");
+    fake_push_lrc(f->d, id, J_STAGING);
+    fake_push_lrc(f->d, "1700000000.0_1_Nobody", J_DONE);
+    size_t big = 1024 * 1024;
+    char *text = malloc(big + 64);
+    assert_non_null(text);
+    int at = snprintf(text, big + 64, "{\"status\": 5, \"result\": [0, \"");
+    memset(text + at, 'x', big);
+    strcpy(text + at + big, "\"]}");
+    fake_push_lrc(f->d, id, text);
+    fake_push_lrc(f->d, id, J_DONE); /* a duplicate final */
+    assert_true(rec_wait_final(&r));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 7);
+    assert_status(&u[0], LRC_STATUS_IN_PROGRESS, false);
+    assert_status(&u[1], LRC_STATUS_QUEUED, false);
+    assert_progress(&u[2], 50);
+    assert_progress(&u[3], 10);
+    assert_status(&u[4], LRC_STATUS_STAGING, false);
+    assert_true(u[5].final);
+    assert_int_equal(u[5].status, LRC_STATUS_COMPLETED);
+    assert_true(u[5].has & LRC_HAS_RESULT_CODE);
+    assert_int_equal(u[5].result_code, 0);
+    assert_int_equal(strlen(u[5].result_message), big);
+    assert_int_equal(strspn(u[5].result_message, "x"), big);
+    rec_check_all(&r, id, 2);
+    free(text);
     lrc_subscription_free(s);
     rec_destroy(&r);
 }
@@ -3733,6 +3819,7 @@ int main(void)
         T(test_event_visits_only_its_invocation_v1),
         T(test_v2_device_subscribes_only_lrc_event),
         T(test_negotiation_ranges),
+        T(test_impossible_protocol_versions),
         T(test_subscribe_failure_unsubscribes_earlier_streams),
         T(test_command_failure_is_rethrown),
         T(test_unknown_command_is_rethrown),
@@ -3764,6 +3851,7 @@ int main(void)
         T(test_other_command_ids_ignored),
         T(test_two_invocations_share_one_stream),
         T(test_v1_repeated_status_delivered_once),
+        T(test_out_of_order_duplicate_and_huge_events),
         T(test_result_json_values),
         T(test_final_events_python_reads),
         T(test_early_buffer_keeps_only_its_own_bytes),
