@@ -263,8 +263,9 @@ void lrc_invoke_options_init(lrc_invoke_options *o);
  *     its input type, gives LRC_EINVAL;
  *  3. negotiates the protocol from the device's lrcProtocolVersions (absent:
  *     v1); no common version gives LRC_EPROTOCOL with both ranges, and so
- *     does an inverted range such as [2, 1] or a value that is no
- *     [min, max] pair of integers;
+ *     does a value that is no [min, max] pair of integers; the version is
+ *     min(server max, 2) when server min <= 2 and 1 <= server max, as in
+ *     ska's client (an inverted range such as [2, 1] gives v1);
  *  4. subscribes the event streams the protocol needs (unless already
  *     there); a failure gives LRC_ETANGO with reason SKA_InvokeLrcFailed
  *     "Subscribing to '<attr>' change event failed." on top of the stack;

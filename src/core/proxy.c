@@ -331,10 +331,11 @@ int lrc_proxy_probe(lrc_proxy *p, lrc_protocol_info *info, lrc_error **err)
     info->advertised = versioned;
     info->server_min = smin;
     info->server_max = smax;
-    /* An inverted range ([2, 1]) is no range: Python's invoke_lrc would
-     * pick v1 from it, but a device advertising it is broken, and guessing
-     * would follow attributes it may not have. */
-    if (smin <= smax && smin <= LRC_PROTOCOL_MAX && LRC_PROTOCOL_MIN <= smax)
+    /* The contract's test, as ska's invoke_lrc makes it: an inverted range
+     * such as [2, 1] passes it and gives min(smax, 2) = v1, which a device
+     * advertising it must then serve; refusing it would break a client
+     * that ska's Python client serves. */
+    if (smin <= LRC_PROTOCOL_MAX && LRC_PROTOCOL_MIN <= smax)
         info->version = (int)(smax < LRC_PROTOCOL_MAX ? smax : LRC_PROTOCOL_MAX);
     return LRC_OK;
 }
