@@ -1,0 +1,84 @@
+/* Unit tests: the kit's malloc trimmer (src/server/kit_trim.c): the
+ * LRC_TRIM_PERIOD values it takes, and that its thread trims a heap with
+ * free memory in it and stops when told. What the trimming does to a real
+ * server's memory under churn is checked by integration.subscription_rss. */
+#include "server/kit_trim.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <time.h>
+
+static void test_period_values(void **state)
+{
+    (void)state;
+    assert_true(kit_trim_period(NULL) == 5.0);
+    assert_true(kit_trim_period("") == 5.0);
+    assert_true(kit_trim_period("0") == 0.0);
+    assert_true(kit_trim_period("0.0") == 0.0);
+    assert_true(kit_trim_period("2.5") == 2.5);
+    assert_true(kit_trim_period("0.1") == 0.1);
+    assert_true(kit_trim_period("3600") == 3600.0);
+    assert_true(kit_trim_period("0.05") == -1);  /* too often */
+    assert_true(kit_trim_period("3601") == -1);  /* too rarely to matter */
+    assert_true(kit_trim_period("-1") == -1);
+    assert_true(kit_trim_period("5s") == -1);
+    assert_true(kit_trim_period("five") == -1);
+    assert_true(kit_trim_period("nan") == -1);
+    assert_true(kit_trim_period("1e999") == -1);
+}
+
+static void test_off_starts_nothing(void **state)
+{
+    (void)state;
+    setenv("LRC_TRIM_PERIOD", "0", 1);
+    unsigned long before = kit_trim_count();
+    kit_trim_start();
+    kit_trim_stop();
+    kit_trim_stop(); /* idempotent */
+    assert_int_equal(kit_trim_count(), before);
+}
+
+/* 8 MB of free memory between live blocks: what malloc's own trimming
+ * leaves resident. The thread must trim it within a few periods. */
+static void test_thread_trims_and_stops(void **state)
+{
+    (void)state;
+    enum { N = 4096, SIZE = 4096 };
+    static void *blocks[N];
+    for (int i = 0; i < N; i++)
+        blocks[i] = malloc(SIZE);
+    for (int i = 0; i < N; i += 2) {
+        free(blocks[i]);
+        blocks[i] = NULL;
+    }
+    setenv("LRC_TRIM_PERIOD", "0.1", 1);
+    unsigned long before = kit_trim_count();
+    kit_trim_start();
+    kit_trim_start(); /* a second start is ignored */
+    for (int i = 0; i < 200 && kit_trim_count() == before; i++) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    kit_trim_stop();
+    unsigned long after = kit_trim_count();
+    assert_true(after > before);
+    struct timespec ts = {0, 300 * 1000000L};
+    nanosleep(&ts, NULL);
+    assert_int_equal(kit_trim_count(), after); /* stopped: no more trims */
+    for (int i = 0; i < N; i++)
+        free(blocks[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_period_values),
+        cmocka_unit_test(test_off_starts_nothing),
+        cmocka_unit_test(test_thread_trims_and_stops),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
