@@ -47,7 +47,13 @@ static pthread_t trim_thread;
 static bool trim_running;
 static bool trim_stopping;
 static double trim_period_s;
+static atomic_ulong checks;
 static atomic_ulong trims;
+
+unsigned long kit_trim_checks(void)
+{
+    return atomic_load(&checks);
+}
 
 unsigned long kit_trim_count(void)
 {
@@ -81,6 +87,7 @@ static double mono_s(void)
 static void trim_once(void)
 {
     struct mallinfo2 mi = mallinfo2();
+    atomic_fetch_add(&checks, 1);
     if (mi.fordblks < TRIM_MIN)
         return;
     double t0 = mono_s();

@@ -12,8 +12,9 @@ void kit_trim_start(void);
 /* Stops and joins the trimmer thread if it runs; idempotent. */
 void kit_trim_stop(void);
 
-/* How many times the trimmer has called malloc_trim since the process
- * started. Any thread. */
+/* How many times the trimmer has looked at the heap, and how many times it
+ * called malloc_trim, since the process started. Any thread. */
+unsigned long kit_trim_checks(void);
 unsigned long kit_trim_count(void);
 
 /* The period in seconds for an LRC_TRIM_PERIOD value (NULL: unset):
