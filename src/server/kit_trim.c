@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -147,7 +148,16 @@ void kit_trim_start(void)
     pthread_condattr_destroy(&attr);
     trim_period_s = period;
     trim_stopping = false;
-    if (pthread_create(&trim_thread, NULL, trim_main, NULL) != 0) {
+    /* The thread starts with every signal blocked: it exists before
+     * cppTango sets up its signal handling thread, and a signal the kernel
+     * delivered to it (SIGTERM, SIGINT) would take its default action and
+     * end the process instead of shutting the server down. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&trim_thread, NULL, trim_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
         lrc_log(LRC_LOG_WARNING, "cannot start the malloc trimmer thread; running without it");
         pthread_cond_destroy(&trim_cv);
         return;
