@@ -9,9 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 static void test_period_values(void **state)
@@ -86,12 +92,57 @@ static void test_thread_trims_and_stops(void **state)
         free(blocks[i]);
 }
 
+/* Threads of this process, other than the main one, that block SIGTERM
+ * (SigBlk in /proc/self/task/TID/status). */
+static int threads_blocking_sigterm(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || atol(e->d_name) == (long)getpid())
+            continue;
+        char path[300], line[256];
+        snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        while (fgets(line, sizeof line, f))
+            if (strncmp(line, "SigBlk:", 7) == 0 &&
+                (strtoull(line + 7, NULL, 16) >> (SIGTERM - 1)) & 1)
+                n++;
+        fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
+/* The thread exists before cppTango blocks signals for its own threads:
+ * it must block them itself, or SIGTERM delivered to it kills the server
+ * instead of shutting it down. */
+static void test_thread_blocks_signals(void **state)
+{
+    (void)state;
+    setenv("LRC_TRIM_PERIOD", "3600", 1);
+    int before = threads_blocking_sigterm();
+    kit_trim_start();
+    int during = threads_blocking_sigterm();
+    kit_trim_stop();
+    assert_int_equal(during, before + 1);
+    /* and the caller's mask is what it was */
+    sigset_t now;
+    pthread_sigmask(SIG_SETMASK, NULL, &now);
+    assert_false(sigismember(&now, SIGTERM));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_period_values),
         cmocka_unit_test(test_off_starts_nothing),
         cmocka_unit_test(test_thread_trims_and_stops),
+        cmocka_unit_test(test_thread_blocks_signals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
