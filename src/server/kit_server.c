@@ -4,6 +4,7 @@
 #include "core/log_internal.h"
 #include "core/error_build.h"
 #include "server/kit.h"
+#include "server/kit_trim.h"
 
 #include <errno.h>
 #include <math.h>
@@ -333,7 +334,10 @@ int lrc_server_main(int argc, char **argv, const lrc_server_config *cfg)
         .class_user = (void *)cfg,
     };
     lrc_error *err = NULL;
-    if (lrc_tg_server_run(argc, argv, &def, &err) != LRC_OK) {
+    kit_trim_start();
+    int rc = lrc_tg_server_run(argc, argv, &def, &err);
+    kit_trim_stop();
+    if (rc != LRC_OK) {
         fprintf(stderr, "%s: %s\n", argc > 0 ? argv[0] : "server", lrc_error_message(err));
         for (size_t i = lrc_error_count(err); i-- > 0;) {
             const lrc_dev_error *d = lrc_error_at(err, i);
