@@ -105,9 +105,13 @@ void fnet_down(fnet *n)
     n->up = false;
 }
 
+/* The namespace's end goes down: the host end loses its carrier but keeps
+ * its route, so what the host sends to the server goes into the veth and
+ * is dropped there. (Taking the host end down would remove that route and
+ * send the traffic to the host's default gateway instead.) */
 int fnet_cut(fnet *n, bool cut)
 {
-    const char *argv[] = {IP, "link", "set", n->host_if, cut ? "down" : "up", NULL};
+    const char *argv[] = {IP, "-n", n->ns, "link", "set", n->ns_if, cut ? "down" : "up", NULL};
     return run(argv);
 }
 

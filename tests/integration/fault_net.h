@@ -32,7 +32,8 @@ int fnet_up(fnet *n);
 /* Deletes the namespace (which deletes the veth pair). Idempotent. */
 void fnet_down(fnet *n);
 
-/* Takes the link down (cut = true) or up again; 0 or -1. */
+/* Takes the link down (cut = true) or up again; 0 or -1. While it is
+ * down, packets either way are dropped on the link (none leaves it). */
 int fnet_cut(fnet *n, bool cut);
 
 /* Token bucket (tc tbf) at `rate` (e.g. "64kbit") on both ends of the

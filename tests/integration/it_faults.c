@@ -34,6 +34,7 @@
 #include "tango_fixture.h"
 
 #include "lrc/client.h"
+#include "lrc/device.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -104,6 +105,12 @@ static void setup(const char *exe, const char *const *extra_props)
     char endpoint[64];
     snprintf(endpoint, sizeof endpoint, "giop:tcp:%s:", g_net.ns_ip);
     setenv("LRC_ORB_ENDPOINT", endpoint, 1);
+    /* The server also offers omniORB's Unix-socket transport, which a client
+     * on the same machine prefers, and which no network namespace separates:
+     * the client must take TCP, as from another host, or a cut would only
+     * cut the events. (omniORB reads its parameters from ORB* variables;
+     * before the first Tango call.) */
+    setenv("ORBclientTransportRule", "* tcp", 1);
     char *inst = lrct_unique_name("faults");
     snprintf(g_dev, sizeof g_dev, "test/faults/%s", inst);
     const char *devs[] = {g_dev, NULL};
@@ -187,7 +194,22 @@ static void run_outage(const char *name, bool freeze)
     else
         CHECK(fnet_cut(&g_net, true) == 0, "link down");
     fprintf(stderr, "%s: fault on for %d s\n", name, FAULT_S);
-    sleep_s(FAULT_S);
+    /* the fault is real: the device does not answer (the proxy's 3 s
+     * timeout), also well into it */
+    double t_fault = fcount_now();
+    for (int probe = 0; probe < 2; probe++) {
+        sleep_s(probe ? 6 : 2);
+        lrc_status st;
+        lrc_error *e = NULL;
+        double t = fcount_now();
+        int rc = lrc_proxy_command_status(g_p, "probe", &st, &e);
+        fprintf(stderr, "%s: probe %.1f s into the fault: %s after %.1f s%s%s\n", name,
+                t - t_fault, rc == LRC_OK ? "answered" : "failed", fcount_now() - t,
+                rc == LRC_OK ? "" : ": ", rc == LRC_OK ? "" : lrc_error_message(e));
+        lrc_error_free(e);
+        CHECK(rc != LRC_OK, "the device answered during the fault");
+    }
+    sleep_s(FAULT_S - (fcount_now() - t_fault));
     if (freeze)
         CHECK(kill(pid, SIGCONT) == 0, "SIGCONT");
     else
