@@ -81,7 +81,11 @@ bool fcount_invoke(fcount *c, lrc_proxy *p, const char *command, const lrc_arg *
     int rc = lrc_invoke(p, command, arg, on_update, r, NULL, &sub, &err);
     if (rc != LRC_OK) {
         if (verbose)
-            fprintf(stderr, "fault_count: %s refused: %s\n", command, lrc_error_message(err));
+            fprintf(stderr, "fault_count: %s refused: %.200s\n", command,
+                    lrc_error_message(err));
+        for (size_t i = 0; verbose && i < lrc_error_count(err); i++)
+            fprintf(stderr, "fault_count:   %s: %.200s\n", lrc_error_at(err, i)->reason,
+                    lrc_error_at(err, i)->desc);
         lrc_error_free(err);
         free(r);
         pthread_mutex_lock(&c->mu);

@@ -124,12 +124,13 @@ int fnet_throttle(fnet *n, const char *rate)
         n->throttled = false;
         return rc ? -1 : 0;
     }
-    /* burst: a few full-size segments; latency: how long a packet may wait
+    /* burst: one full-size segment and a bit (the least tbf takes, so a
+     * 4 KB message feels the rate); latency: how long a packet may wait
      * in the bucket before it is dropped (TCP retransmits it) */
     const char *h[] = {TC, "qdisc", "add", "dev", n->host_if, "root", "tbf", "rate", rate,
-                       "burst", "8kb", "latency", "500ms", NULL};
+                       "burst", "2kb", "latency", "500ms", NULL};
     const char *s[] = {IP, "netns", "exec", n->ns, TC, "qdisc", "add", "dev", n->ns_if, "root",
-                       "tbf", "rate", rate, "burst", "8kb", "latency", "500ms", NULL};
+                       "tbf", "rate", rate, "burst", "2kb", "latency", "500ms", NULL};
     if (run(h) || run(s))
         return -1;
     n->throttled = true;
