@@ -204,6 +204,9 @@ static void run_outage(const char *name, bool freeze)
     fprintf(stderr, "%s: a call 2 s into the fault %s after %.1f s%s%s\n", name,
             rc == LRC_OK ? "answered" : "failed", fcount_now() - t_fault - 2,
             rc == LRC_OK ? "" : ": ", rc == LRC_OK ? "" : lrc_error_message(e));
+    for (size_t i = 0; rc != LRC_OK && i < lrc_error_count(e); i++)
+        fprintf(stderr, "%s:   %s: %.160s\n", name, lrc_error_at(e, i)->reason,
+                lrc_error_at(e, i)->desc);
     lrc_error_free(e);
     CHECK(rc != LRC_OK, "the device answered during the fault");
     double left = FAULT_S - (fcount_now() - t_fault);
