@@ -101,7 +101,8 @@ void fnet_down(fnet *n)
     if (!n->up)
         return;
     const char *del[] = {IP, "netns", "del", n->ns, NULL};
-    run(del);
+    if (run(del) == 0)
+        fprintf(stderr, "fault_net: namespace %s deleted\n", n->ns);
     n->up = false;
 }
 

@@ -56,6 +56,7 @@ static lrct_server *g_srv;
 static lrc_proxy *g_p;
 static char g_dev[128];
 static int g_failed;
+static volatile pid_t g_frozen; /* the server, while SIGSTOPped */
 
 static void sleep_s(double s)
 {
@@ -67,6 +68,8 @@ static void sleep_s(double s)
 static void cleanup(void)
 {
     /* the proxy stays: its Tango objects may be in use by library threads */
+    if (g_frozen > 0)
+        kill(g_frozen, SIGCONT); /* else SIGTERM would wait for the SIGKILL */
     if (g_srv) {
         if (lrct_server_stop(g_srv) != 0)
             fprintf(stderr, "it_faults: the server did not end cleanly\n");
@@ -76,13 +79,17 @@ static void cleanup(void)
     fnet_down(&g_net);
 }
 
-static void on_alarm(int sig)
+/* SIGALRM: the overall bound (a hang); SIGTERM/SIGINT: stopped from
+ * outside. Either way exit() runs the clean-up (atexit). */
+static void on_signal(int sig)
 {
-    (void)sig;
-    static const char msg[] = "it_faults: FAIL: overall time bound reached (a hang)\n";
-    if (write(2, msg, sizeof msg - 1) < 0) {
+    static const char hang[] = "it_faults: FAIL: overall time bound reached (a hang)\n";
+    static const char stop[] = "it_faults: FAIL: stopped by a signal\n";
+    const char *msg = sig == SIGALRM ? hang : stop;
+    size_t len = sig == SIGALRM ? sizeof hang - 1 : sizeof stop - 1;
+    if (write(2, msg, len) < 0) {
     }
-    exit(3); /* atexit: clean-up */
+    exit(3);
 }
 
 #define CHECK(cond, ...)                                                                       \
@@ -189,8 +196,10 @@ static void run_outage(const char *name, bool freeze)
         CHECK(fcount_invoke(&c, g_p, "Sleep", &a, true), "Sleep %d refused", i);
     sleep_s(3);
     pid_t pid = lrct_server_pid(g_srv);
-    if (freeze)
+    if (freeze) {
+        g_frozen = pid;
         CHECK(kill(pid, SIGSTOP) == 0, "SIGSTOP");
+    }
     else
         CHECK(fnet_cut(&g_net, true) == 0, "link down");
     fprintf(stderr, "%s: fault on for %d s\n", name, FAULT_S);
@@ -212,8 +221,10 @@ static void run_outage(const char *name, bool freeze)
     double left = FAULT_S - (fcount_now() - t_fault);
     if (left > 0)
         sleep_s(left);
-    if (freeze)
+    if (freeze) {
         CHECK(kill(pid, SIGCONT) == 0, "SIGCONT");
+        g_frozen = 0;
+    }
     else
         CHECK(fnet_cut(&g_net, false) == 0, "link up");
     fprintf(stderr, "%s: fault off after %.1f s\n", name, fcount_now() - t_fault);
@@ -385,9 +396,9 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *mode = argv[2];
-    signal(SIGALRM, on_alarm);
-    signal(SIGTERM, on_alarm);
-    signal(SIGINT, on_alarm);
+    signal(SIGALRM, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
     alarm(OVERALL_BOUND_S);
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *burst_props[] = {"MaxQueuedTasks=100", NULL};
