@@ -37,6 +37,7 @@
 #include "lrc/device.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -340,6 +341,8 @@ static void run_dbrestart(void)
            "database is needed to find the device); while up: %zu of %zu failed\n",
            fresh_open_fail_down, fresh_fail_up, fresh_tried_up);
     CHECK(fresh_fail_up == 0, "fresh proxies failed with the database up");
+    /* the outage was real: what needs the database failed meanwhile */
+    CHECK(fresh_open_fail_down > 0, "no fresh proxy failed while the database was down");
     verify("dbrestart", &c, 1, c.n);
     fcount_totals ft;
     memset(&ft, 0, sizeof ft);
@@ -382,6 +385,20 @@ static void run_burst(void)
     fcount_print("burst", 0, &tt);
     printf("burst: %zu events delivered in %.1f s (%.0f/s)\n", tt.updates, dt,
            (double)tt.updates / dt);
+    /* intermediate events may be merged or dropped (a full callback queue
+     * drops the oldest non-final ones, and says so); finals never */
+    size_t umin = SIZE_MAX, umax = 0, short_ = 0;
+    pthread_mutex_lock(&c.mu);
+    for (size_t i = 0; i < c.n; i++) {
+        size_t u = c.v[i]->updates;
+        umin = u < umin ? u : umin;
+        umax = u > umax ? u : umax;
+    }
+    for (size_t i = 0; i < c.n; i++)
+        short_ += c.v[i]->updates < umax;
+    pthread_mutex_unlock(&c.mu);
+    printf("burst: updates per invocation: min %zu, max %zu; %zu invocations below the max\n",
+           umin, umax, short_);
     CHECK(tt.updates >= 5000, "only %zu events", tt.updates);
     CHECK(tt.lost == 0 && tt.duplicates == 0, "lost %zu, duplicates %zu", tt.lost, tt.duplicates);
     CHECK(tt.untrue == 0 && tt.forgotten == 0 && tt.unasked == 0, "truth check");
