@@ -68,7 +68,7 @@ static void sleep_s(double s)
 
 static void cleanup(void)
 {
-    /* the proxy stays: its Tango objects may be in use by library threads */
+    /* after a failure the proxy stays open: invocations may still run */
     if (g_frozen > 0)
         kill(g_frozen, SIGCONT); /* else SIGTERM would wait for the SIGKILL */
     if (g_srv) {
@@ -434,6 +434,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "it_faults: unknown scenario %s\n", mode);
         return 2;
     }
+    lrc_proxy_close(g_p);
+    g_p = NULL;
     if (g_srv) {
         int rc = lrct_server_stop(g_srv);
         g_srv = NULL;
