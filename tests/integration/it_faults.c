@@ -11,20 +11,22 @@
  * own on the host end of the link (fault_db.h), so the link can be cut or
  * throttled and the database restarted without touching anyone else:
  *   cut        8 Sleep(2) queued and running; the link down for 15 s
- *   throttle   Sleeps and 16 KB Echos, first unthrottled (the baseline),
- *              then through a 64 kbit/s token bucket: latencies reported
+ *   throttle   lone Echos, then 10 Sleep(0.2) and 4 Echo(4 KB), first
+ *              unthrottled (the baseline), then through a 64 kbit/s token
+ *              bucket (tc tbf): latencies reported
  *   freeze     8 Sleep(2); the server SIGSTOPped for 15 s, then SIGCONT
  *   dbrestart  invocations every 0.5 s for 25 s on a connected proxy, and
  *              a fresh proxy every 2 s; the database stopped at 3 s and
  *              started again at 10 s
- *   burst      5 bursts of 90 Sleep(0) (about 13 events each): at least
+ *   burst      5 bursts of 90 Sleep(0) (14 events each): at least
  *              5,000 events to one client; every final checked against the
  *              device's CheckLongRunningCommandStatus
  * Each prints one line of counts (invocations, faults, finals, lost,
- * duplicates, ...), exits 0 only if lost = duplicates = untrue = 0, and is
+ * duplicates, ...), exits 0 only if lost = duplicates = untrue = 0 and the
+ * fault was real (the device or the database unreachable meanwhile), and is
  * bounded by an alarm; the namespace, the database and the server are
  * removed at exit, also after a failure (atexit; a run killed outright
- * leaves a namespace that the next run deletes).
+ * leaves a namespace that the next run deletes). See docs/fault-tests.md.
  */
 #define _POSIX_C_SOURCE 200809L
 
