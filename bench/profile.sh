@@ -108,9 +108,15 @@ PY
     echo "CPU samples per thread:"
     perf report -i "$out.data" --stdio -g none --no-children --sort comm 2>/dev/null |
       grep -E '^ +[0-9.]+%' | head -n 8 | sed 's/[[:space:]]*$//'
-    echo "top $TOP symbols, inclusive (children: the time of what they call included):"
-    perf report -i "$out.data" --stdio -g none --children --sort symbol 2>/dev/null |
-      grep -E '^ +[0-9.]+%' | head -n "$TOP" | sed -E 's/[[:space:]-]*$//; s/ {3,}/  /g' | cut -c1-160
+    # Inclusive time of the project's own functions (library, shim,
+    # program): which of its steps the CPU time goes to, callees included
+    # (futex calls, Tango). The generic frames above them (start_thread,
+    # main) say nothing and are left out.
+    echo "top $TOP functions of the project, inclusive (what they call included):"
+    perf report -i "$out.data" --stdio -g none --children --sort dso,symbol 2>/dev/null |
+      grep -E '^ +[0-9.]+%' | grep -E ' (liblrc[a-z_]*\.so[.0-9]*|lrc-[a-z-]+) ' |
+      grep -vE '\] (main|_start|__libc_start)' |
+      head -n "$TOP" | sed -E 's/[[:space:]-]*$//; s/ {3,}/  /g' | cut -c1-160
     echo "top $TOP symbols, self:"
     perf report -i "$out.data" --stdio -g none --no-children --sort comm,dso,symbol 2>/dev/null |
       grep -E '^ +[0-9.]+%' | head -n "$TOP" | sed -E 's/[[:space:]-]*$//; s/ {3,}/  /g' | cut -c1-160

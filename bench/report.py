@@ -646,8 +646,8 @@ def cmd_write(a):
     for r in missed:
         for _, sid in r["scenarios"]:
             path = os.path.join(pdir, "steady.%s.txt" % sid) if pdir else ""
-            if sid in done or not path or not os.path.exists(path):
-                continue
+            if sid in done or not read_steady(pdir, sid):
+                continue  # not run, or a program without a steady loop
             done.add(sid)
             w("")
             w("### `%s`, steady state" % sid)
