@@ -2,7 +2,7 @@
  * client_latency.c - what the client library adds to one LRC, against the
  * floor a raw client through the Tango shim reaches.
  *
- *   lrc-bench-client [--quick] [--samples N] DEVICE
+ *   lrc-bench-client [--quick] [--samples N] [--steady SCENARIO --seconds S] DEVICE
  *
  * DEVICE: a running LRC device with an Echo(DevString) command (the demo
  * device, or the PyTango one); TANGO_HOST from the environment. Scenarios,
@@ -29,9 +29,15 @@
  * and a median per scenario on stderr. --quick takes few samples (well
  * under 15 s in all). Ratios are for the reader: timings on a shared
  * machine are noisy, compare scenarios of the same run.
+ *
+ * --steady SCENARIO --seconds S: only that scenario's loop, for S seconds
+ * after its warm-up, for a profiler (steady.h); client.raw_command is the
+ * loop of client.raw_floor, client.invoke_return that of
+ * client.invoke_connected.
  */
 #include "lrc/client.h"
 #include "lrc/types.h"
+#include "steady.h"
 #include "tango/tango_shim.h"
 
 #include <jansson.h>
@@ -99,12 +105,12 @@ static void bench_state(const char *dev, double *v, size_t n, size_t warm)
     if (lrc_tg_proxy_open(dev, 3000, &p, &e) != LRC_OK)
         die("open", e);
     lrc_tg_value in = {.type = LRC_TG_VOID};
-    for (size_t i = 0; i < warm + n; i++) {
+    for (size_t i = 0; bench_steady_more(i, warm, n); i++) {
         lrc_tg_value out = {0};
         double t0 = now_ms();
         if (lrc_tg_command_inout(p, "State", &in, &out, &e) != LRC_OK)
             die("State", e);
-        if (i >= warm)
+        if (i >= warm && i - warm < n)
             v[i - warm] = now_ms() - t0;
         lrc_tg_value_clear(&out);
     }
@@ -159,14 +165,14 @@ static void bench_raw(const char *dev, double *v, double *reply, size_t n, size_
     if (lrc_tg_subscribe_change(p, "_lrcEvent", raw_event, &st, &sub, &e) != LRC_OK)
         die("subscribe _lrcEvent", e);
     lrc_tg_value in = {.type = LRC_TG_STRING, .s = "bench"};
-    for (size_t i = 0; i < warm + n; i++) {
+    for (size_t i = 0; bench_steady_more(i, warm, n); i++) {
         lrc_tg_value out = {0};
         double t0 = now_ms();
         if (lrc_tg_command_inout(p, "Echo", &in, &out, &e) != LRC_OK)
             die("Echo", e);
         if (out.ns < 1 || !out.sv[0])
             die("Echo replied no command ID", NULL);
-        if (i >= warm)
+        if (i >= warm && i - warm < n)
             reply[i - warm] = now_ms() - t0;
         struct timespec until;
         deadline(&until);
@@ -175,7 +181,7 @@ static void bench_raw(const char *dev, double *v, double *reply, size_t n, size_
             if (pthread_cond_timedwait(&st.cv, &st.mu, &until) != 0)
                 die("no terminal _lrcEvent for Echo", NULL);
         pthread_mutex_unlock(&st.mu);
-        if (i >= warm)
+        if (i >= warm && i - warm < n)
             v[i - warm] = now_ms() - t0;
         lrc_tg_value_clear(&out);
     }
@@ -222,13 +228,13 @@ static void bench_invoke(const char *dev, bool connect, int64_t linger_ms, doubl
     if (connect && lrc_connect_interface(p, NULL, &e) != LRC_OK)
         die("lrc_connect_interface", e);
     lrc_arg arg = lrc_arg_string("bench");
-    for (size_t i = 0; i < warm + n; i++) {
+    for (size_t i = 0; bench_steady_more(i, warm, n); i++) {
         lrc_subscription *sub;
         w.final = false;
         double t0 = now_ms();
         if (lrc_invoke(p, "Echo", &arg, on_update, &w, NULL, &sub, &e) != LRC_OK)
             die("lrc_invoke", e);
-        if (ret && i >= warm)
+        if (ret && i >= warm && i - warm < n)
             ret[i - warm] = now_ms() - t0;
         struct timespec until;
         deadline(&until);
@@ -237,7 +243,7 @@ static void bench_invoke(const char *dev, bool connect, int64_t linger_ms, doubl
             if (pthread_cond_timedwait(&w.cv, &w.mu, &until) != 0)
                 die("no final callback for Echo", NULL);
         pthread_mutex_unlock(&w.mu);
-        if (i >= warm)
+        if (i >= warm && i - warm < n)
             v[i - warm] = now_ms() - t0;
         lrc_subscription_free(sub);
     }
@@ -250,21 +256,25 @@ int main(int argc, char **argv)
 {
     bool quick = false;
     long samples = 0;
-    const char *dev = NULL;
+    const char *dev = NULL, *steady = NULL, *seconds = "5";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = true;
         else if (strcmp(argv[i], "--samples") == 0 && i + 1 < argc)
             samples = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--steady") == 0 && i + 1 < argc)
+            steady = argv[++i];
+        else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
+            seconds = argv[++i];
         else if (argv[i][0] != '-' && !dev)
             dev = argv[i];
         else {
-            fprintf(stderr, "usage: lrc-bench-client [--quick] [--samples N] DEVICE\n");
+            fprintf(stderr, "usage: lrc-bench-client [--quick] [--samples N] [--steady SCENARIO --seconds S] DEVICE\n");
             return 2;
         }
     }
     if (!dev) {
-        fprintf(stderr, "usage: lrc-bench-client [--quick] [--samples N] DEVICE\n");
+        fprintf(stderr, "usage: lrc-bench-client [--quick] [--samples N] [--steady SCENARIO --seconds S] DEVICE\n");
         return 2;
     }
     size_t n = samples > 0 ? (size_t)samples : quick ? 30 : 300;
@@ -274,6 +284,27 @@ int main(int argc, char **argv)
     double *v = malloc(n * sizeof *v), *v2 = malloc(n * sizeof *v2);
     if (!v || !v2)
         return 1;
+    if (steady) {
+        if (!bench_steady_set(steady, seconds)) {
+            fprintf(stderr, "lrc-bench-client: --seconds %s: not a time\n", seconds);
+            return 2;
+        }
+        if (bench_steady_is("client.state_roundtrip", "client.state_rtt"))
+            bench_state(dev, v, n, warm);
+        else if (bench_steady_is("client.raw_floor", "client.raw_command"))
+            bench_raw(dev, v, v2, n, warm);
+        else if (bench_steady_is("client.invoke_connected", "client.invoke_return"))
+            bench_invoke(dev, true, LRC_DEFAULT_LINGER_MS, v, v2, n, warm);
+        else if (bench_steady_is("client.invoke_unconnected", NULL))
+            bench_invoke(dev, false, LRC_DEFAULT_LINGER_MS, v, NULL, n, warm);
+        else {
+            fprintf(stderr, "lrc-bench-client: no steady loop for %s\n", steady);
+            return 3;
+        }
+        free(v);
+        free(v2);
+        return 0;
+    }
 
     bench_state(dev, v, n, warm);
     report("client.state_roundtrip", "State round trip through the shim", v, n);

@@ -3,12 +3,23 @@
 #
 #   bench/profile.sh PID[,PID...] SECONDS   record those processes for SECONDS, print the summary
 #   bench/profile.sh --report PERF_DATA     print the summary of a recording
+#   bench/profile.sh --steady DIR/NAME SECONDS -- PROGRAM ARGS...
+#                                            the steady state of one scenario
 #
 # The summary: samples per process (which one is busy), then the top 20
 # symbols (process, library, symbol; self time, so the function that burns
 # the CPU, not its callers). scripts/bench records the programs of missed
 # goals and the demo device servers with it and puts the summaries in the
 # report's "Profiles" section.
+#
+# --steady: PROGRAM ARGS must take `--steady SCENARIO --seconds S` already
+# (bench/steady.h): perf is started disabled and the program switches it on
+# after its warm-up and off before its teardown, so start-up is not in the
+# numbers. Two runs of the program: `perf stat` (task-clock, context
+# switches, CPU migrations of all its threads, per iteration of the loop),
+# then `perf record` with DWARF call graphs (what the CPU time is spent in,
+# with its callers). Writes DIR/NAME.txt (the summary, whose first lines
+# are "key: value" for bench/report.py) and keeps DIR/NAME.data.
 set -euo pipefail
 
 TOP=20
@@ -28,16 +39,105 @@ summary() {
     grep -E '^ +[0-9.]+%' | head -n "$TOP" | sed -E 's/[[:space:]-]*$//; s/ {3,}/  /g' | cut -c1-160
 }
 
+# steady OUT SECONDS PROGRAM ARGS...
+steady() {
+  local out=$1 secs=$2; shift 2
+  local tmp; tmp=$(mktemp -d /tmp/lrc-steady.XXXXXX)
+  # shellcheck disable=SC2064
+  trap "rm -rf '$tmp'" RETURN
+  mkfifo "$tmp/ctl" "$tmp/ack"
+  local limit=$((${secs%.*} + 120))
+  # 1. counters: every thread of the program, only inside the window
+  LRC_BENCH_PERF_CTL=$tmp/ctl LRC_BENCH_PERF_ACK=$tmp/ack \
+    timeout --signal=INT "$limit" perf stat -x, -o "$tmp/stat.csv" \
+      -e task-clock,context-switches,cpu-migrations \
+      --control "fifo:$tmp/ctl,$tmp/ack" --delay=-1 -- "$@" \
+      >"$tmp/stat.out" 2>"$tmp/stat.err" </dev/null || true
+  # 2. where the time goes, with callers (DWARF: Debian's libraries have
+  # no frame pointers)
+  LRC_BENCH_PERF_CTL=$tmp/ctl LRC_BENCH_PERF_ACK=$tmp/ack \
+    timeout --signal=INT "$limit" perf record -q -F 999 --call-graph dwarf,16384 \
+      -o "$out.data" --control "fifo:$tmp/ctl,$tmp/ack" --delay=-1 -- "$@" \
+      >"$tmp/rec.out" 2>"$tmp/rec.err" </dev/null || true
+  /usr/bin/python3 - "$tmp/stat.out" "$tmp/stat.csv" >"$out.txt" <<'PY'
+import json, sys
+steady = None
+for line in open(sys.argv[1]):
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue
+    if isinstance(o, dict) and "steady" in o:
+        steady = o
+counters = {}
+for line in open(sys.argv[2]):
+    f = line.strip().split(",")
+    if len(f) >= 3 and f[0] and not line.startswith("#"):
+        try:
+            counters[f[2]] = float(f[0])
+        except ValueError:
+            pass
+if not steady or not steady.get("ops"):
+    print("steady: no result (the program printed no steady line)")
+    sys.exit(0)
+ops = steady["ops"]
+print("scenario: %s" % steady["steady"])
+print("ops: %d" % ops)
+print("seconds: %.2f" % steady["seconds"])
+print("wall_per_op_us: %.1f" % (steady["seconds"] * 1e6 / ops))
+tc = counters.get("task-clock")
+if tc is not None:  # msec
+    print("cpu_per_op_us: %.1f" % (tc * 1e3 / ops))
+cs = counters.get("context-switches")
+if cs is not None:
+    print("cs_per_op: %.2f" % (cs / ops))
+mig = counters.get("cpu-migrations")
+if mig is not None:
+    print("migrations_per_op: %.2f" % (mig / ops))
+PY
+  {
+    echo
+    echo "the program's last words (stderr of the perf stat run):"
+    grep -v '^Events \(en\|dis\)abled' "$tmp/stat.err" | tail -n 5 | cut -c1-160
+    echo
+    if ! perf report -i "$out.data" --stdio -g none --no-children --sort comm 2>/dev/null |
+         grep -q '%'; then
+      echo "(no samples recorded)"
+      return 0
+    fi
+    echo "CPU samples per thread:"
+    perf report -i "$out.data" --stdio -g none --no-children --sort comm 2>/dev/null |
+      grep -E '^ +[0-9.]+%' | head -n 8 | sed 's/[[:space:]]*$//'
+    # Inclusive time of the project's own functions (library, shim,
+    # program): which of its steps the CPU time goes to, callees included
+    # (futex calls, Tango). The generic frames above them (start_thread,
+    # main) say nothing and are left out.
+    echo "top $TOP functions of the project, inclusive (what they call included):"
+    perf report -i "$out.data" --stdio -g none --children --sort dso,symbol 2>/dev/null |
+      grep -E '^ +[0-9.]+%' | grep -E ' (liblrc[a-z_]*\.so[.0-9]*|lrc-[a-z-]+) ' |
+      grep -vE '\] (main|_start|__libc_start)' |
+      head -n "$TOP" | sed -E 's/[[:space:]-]*$//; s/ {3,}/  /g' | cut -c1-160
+    echo "top $TOP symbols, self:"
+    perf report -i "$out.data" --stdio -g none --no-children --sort comm,dso,symbol 2>/dev/null |
+      grep -E '^ +[0-9.]+%' | head -n "$TOP" | sed -E 's/[[:space:]-]*$//; s/ {3,}/  /g' | cut -c1-160
+  } >>"$out.txt"
+}
+
 case ${1:-} in
+  --steady)
+    (($# >= 5)) && [[ $4 == -- ]] || { sed -n '4,7s/^#  //p' "$0" >&2; exit 2; }
+    out=$2 secs=$3; shift 4
+    steady "$out" "$secs" "$@"
+    ;;
   --report)
-    (($# == 2)) || { sed -n '4,5s/^#  //p' "$0" >&2; exit 2; }
+    (($# == 2)) || { sed -n '4,7s/^#  //p' "$0" >&2; exit 2; }
     summary "$2"
     ;;
   ''|-*)
-    sed -n '4,5s/^#  //p' "$0" >&2; exit 2
+    sed -n '4,7s/^#  //p' "$0" >&2; exit 2
     ;;
   *)
-    (($# == 2)) || { sed -n '4,5s/^#  //p' "$0" >&2; exit 2; }
+    (($# == 2)) || { sed -n '4,7s/^#  //p' "$0" >&2; exit 2; }
     data=$(mktemp /tmp/lrc-profile.XXXXXX)
     trap 'rm -f "$data" "$data.old"' EXIT
     # 999 Hz: enough samples in a few seconds, little disturbance.

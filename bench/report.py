@@ -197,7 +197,8 @@ def evaluate(goal, scen):
     """Row dict: value text, baseline text, ratio, verdict. A goal over
     several scenarios (a family) is judged on the worst of them."""
     m = goal["metric"]
-    row = {"goal": goal, "metric": None, "baseline": None, "ratio": None, "verdict": "", "programs": []}
+    row = {"goal": goal, "metric": None, "baseline": None, "ratio": None, "verdict": "", "programs": [],
+           "scenarios": []}
     found = [(s, s.stat(m["stat"])) for s in matching(m["scenario"], scen)]
     found = [(s, v) for s, v in found if v is not None]
     if not found:
@@ -206,6 +207,7 @@ def evaluate(goal, scen):
     pick = min if goal["op"] == ">=" else max
     ms, mv = pick(found, key=lambda sv: sv[1])
     row["programs"].append(ms.program)
+    row["scenarios"].append((ms.program, ms.id))
     stat = "" if m["stat"] == "value" else " " + m["stat"]
     if len(found) > 1 and goal["op"] == "report":
         lo, hi = min(v for _, v in found), max(v for _, v in found)
@@ -223,6 +225,7 @@ def evaluate(goal, scen):
             return row
         if bs.program not in row["programs"]:
             row["programs"].append(bs.program)
+        row["scenarios"].append((bs.program, bs.id))
         bv = bs.stat(b["stat"])
         row["baseline"] = "%s: %s %s %s" % (b["scenario"], fmt(bv), bs.unit, b["stat"])
         try:
@@ -260,6 +263,36 @@ def evaluate(goal, scen):
         row["verdict"] = "**MISSED** by %.2fx (%s, limit %s)" % (off, what, lim)
     row["missed"] = not ok
     return row
+
+
+def cmd_steady(results, goals_file):
+    """The (program, scenario) pairs a missed goal compares: scripts/bench
+    profiles their steady state (bench/profile.sh --steady)."""
+    goals = json.load(open(goals_file))
+    _, scen, _ = load(results, goals)
+    seen = set()
+    for g in goals["goals"]:
+        row = evaluate(g, scen)
+        if row.get("missed"):
+            for p, sid in row["scenarios"]:
+                if (p, sid) not in seen and " " not in sid:
+                    seen.add((p, sid))
+                    print(p, sid)
+    return 0
+
+
+def read_steady(pdir, sid):
+    """The "key: value" head of a steady-state summary, or None."""
+    path = os.path.join(pdir, "steady.%s.txt" % sid) if pdir else ""
+    if not path or not os.path.exists(path):
+        return None
+    kv = {}
+    for line in open(path):
+        if not line.strip():
+            break
+        k, _, v = line.partition(":")
+        kv[k.strip()] = v.strip()
+    return kv if "ops" in kv else None
 
 
 def cmd_misses(results, goals_file):
@@ -574,6 +607,54 @@ def cmd_write(a):
                 r["goal"]["id"], r["verdict"], prog,
                 busy[0] if busy else "no profile recorded (`scripts/bench --profile`)",
                 busy[1] if busy else "-"))
+    steady_rows = []
+    for r in missed:
+        sc = r["scenarios"]
+        heads = [(p, sid, read_steady(pdir, sid)) for p, sid in sc]
+        if not any(h for _, _, h in heads):
+            continue
+        base = heads[1][2] if len(heads) > 1 and heads[1][2] else None
+        for p, sid, h in heads:
+            if not h:
+                continue
+            ratio = "-"
+            if base and h is not base and "cpu_per_op_us" in h and "cpu_per_op_us" in base:
+                try:
+                    ratio = "%.2fx" % (float(h["cpu_per_op_us"]) / float(base["cpu_per_op_us"]))
+                except (ValueError, ZeroDivisionError):
+                    pass
+            steady_rows.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                r["goal"]["id"], sid, h.get("ops", "-"), h.get("wall_per_op_us", "-"),
+                h.get("cpu_per_op_us", "-"), ratio, h.get("cs_per_op", "-"),
+                h.get("migrations_per_op", "-")))
+    if steady_rows:
+        w("")
+        w("### Steady state")
+        w("")
+        w("Each scenario a missed goal compares, run alone after its warm-up for some seconds")
+        w("with perf switched on only then (`bench/profile.sh --steady`): no start-up in it.")
+        w("Per iteration of its loop (one command, one LRC, one State): wall time, CPU time of")
+        w("all the program's threads (`perf stat` task-clock; less noisy than wall time on a")
+        w("shared machine), that CPU time against the goal's baseline scenario, context")
+        w("switches (each a thread hop or a sleep) and CPU migrations.")
+        w("")
+        w("| goal | scenario | iterations | wall us / op | CPU us / op | CPU vs baseline | context switches / op | migrations / op |")
+        w("|---|---|---|---|---|---|---|---|")
+        for line in steady_rows:
+            w(line)
+    done = set()
+    for r in missed:
+        for _, sid in r["scenarios"]:
+            path = os.path.join(pdir, "steady.%s.txt" % sid) if pdir else ""
+            if sid in done or not read_steady(pdir, sid):
+                continue  # not run, or a program without a steady loop
+            done.add(sid)
+            w("")
+            w("### `%s`, steady state" % sid)
+            w("")
+            w("```")
+            w(open(path).read().rstrip())
+            w("```")
     for prog in profiled:
         w("")
         w("### `%s`" % prog)
@@ -597,6 +678,8 @@ def cmd_write(a):
 def main(argv):
     if len(argv) == 4 and argv[0] == "ingest":
         return cmd_ingest(*argv[1:])
+    if len(argv) == 3 and argv[0] == "steady":
+        return cmd_steady(*argv[1:])
     if len(argv) == 3 and argv[0] == "misses":
         return cmd_misses(*argv[1:])
     if argv and argv[0] == "write":

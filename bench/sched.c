@@ -2,7 +2,7 @@
  * sched.c - lrc-bench-sched: what the callback scheduler costs per event
  * and how it shares its workers (issue 11, goal 6).
  *
- *   lrc-bench-sched [--quick] [DEVICE...]
+ *   lrc-bench-sched [--quick] [--steady sched.latency_e2e --seconds S] [DEVICE...]
  *
  * In-process (no Tango: a producer thread pushes through lrc_queue_push,
  * the call the stream router makes on the Tango event thread):
@@ -22,12 +22,16 @@
  *   sched.latency_e2e         push in the Tango callback -> the user's
  *                             callback start, for every update of Sleep LRCs
  *
+ * --steady: only the end-to-end loop, for S seconds after a warm-up, for a
+ * profiler (steady.h).
+ *
  * Prints one JSON object per line (bench_out.h). Timings are what this
  * machine did in this run; compare ratios, not absolute numbers.
  */
 #define _GNU_SOURCE
 
 #include "bench_out.h"
+#include "steady.h"
 #include "core/scheduler_internal.h"
 #include "lrc/client.h"
 #include "lrc/arg.h"
@@ -344,8 +348,8 @@ static int bench_e2e(const char *device)
     lrc_invoke_options o;
     lrc_invoke_options_init(&o);
     o.scheduler = s;
-    size_t started = 0, failed = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t started = 0, failed = 0, warm = bench_steady_scenario() ? window : 0;
+    for (size_t i = 0; bench_steady_more(i, warm, n); i++) {
         pthread_mutex_lock(&e.mu);
         while (started - failed - e.finals >= window)
             pthread_cond_wait(&e.cv, &e.mu);
@@ -373,30 +377,36 @@ static int bench_e2e(const char *device)
     lrc_scheduler_free(s); /* after it no callback runs: the recorder is ours */
     fprintf(stderr, "latency_e2e: %zu updates, median %.2f us, p90 %.2f, p99 %.2f; finals %zu/%zu\n",
             e.rec.lat.n, bench_quantile(&e.rec.lat, 0.5), bench_quantile(&e.rec.lat, 0.9),
-            bench_quantile(&e.rec.lat, 0.99), finals, n);
+            bench_quantile(&e.rec.lat, 0.99), finals, started);
     bench_emit_samples("sched.latency_e2e",
                        "push in the Tango callback -> the user's callback start (us)", "us",
                        &e.rec.lat, 2000, BENCH_NO_TAG);
     bench_emit_value("sched.e2e_finals", "finals delivered / expected", "ratio",
-                     (double)finals / (double)n, BENCH_NO_TAG);
+                     (double)finals / (double)started, BENCH_NO_TAG);
     recorder_destroy(&e.rec);
     pthread_cond_destroy(&e.cv);
     pthread_mutex_destroy(&e.mu);
-    return finals == n ? 0 : -1;
+    return finals == started ? 0 : -1;
 }
 
 int main(int argc, char **argv)
 {
     char **devices = NULL;
     size_t ndev = 0;
+    const char *steady = NULL, *seconds = "5";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             quick = true;
+        } else if (strcmp(argv[i], "--steady") == 0 && i + 1 < argc) {
+            steady = argv[++i];
+        } else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
+            seconds = argv[++i];
         } else if (strcmp(argv[i], "--devices-file") == 0 && i + 1 < argc) {
             if (bench_read_names(argv[++i], &devices, &ndev))
                 return 2;
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "usage: lrc-bench-sched [--quick] [--devices-file F] [DEVICE...]\n");
+            fprintf(stderr, "usage: lrc-bench-sched [--quick] [--devices-file F] "
+                            "[--steady sched.latency_e2e --seconds S] [DEVICE...]\n");
             return 2;
         } else {
             char **grown = realloc(devices, (ndev + 1) * sizeof *grown);
@@ -406,9 +416,18 @@ int main(int argc, char **argv)
             devices[ndev++] = strdup(argv[i]);
         }
     }
-    bench_latency();
-    bench_throughput();
-    bench_fairness();
+    if (steady) {
+        if (!bench_steady_set(steady, seconds) || ndev == 0 ||
+            !bench_steady_is("sched.latency_e2e", NULL)) {
+            fprintf(stderr, "lrc-bench-sched: --steady needs sched.latency_e2e, a time and a "
+                            "device\n");
+            return 3;
+        }
+    } else {
+        bench_latency();
+        bench_throughput();
+        bench_fairness();
+    }
     int rc = 0;
     if (ndev > 0 && bench_e2e(devices[0]))
         rc = 1;

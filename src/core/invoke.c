@@ -5,6 +5,7 @@
 #include "core/client_internal.h"
 #include "core/error_build.h"
 #include "core/log_internal.h"
+#include "core/scheduler_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -201,7 +202,11 @@ int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update
     atomic_fetch_add(&inv->refs, 1);
     if (out)
         *out = inv;
+    /* The events that came before the reply are routed now, under the
+     * proxy's lock: the worker is woken once, after it. */
+    lrc_sched_defer_wakes();
     rc = lrc_inv_activate(inv, reply.sv[0] ? reply.sv[0] : "");
+    lrc_sched_flush_wakes();
     lrc_tg_value_clear(&reply);
     lrc_tg_value_clear(&in);
     if (rc != LRC_OK) { /* out of memory: the command runs, unfollowed */

@@ -16,6 +16,7 @@
 #include "lrc/scheduler.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +64,9 @@ struct lrc_scheduler {
     double half_life_ms;    /* immutable */
     unsigned thread_count;  /* immutable after start */
     unsigned sleeping;      /* workers waiting on work_cv: whom a push must wake */
+    unsigned spinning;      /* workers polling work_hint before they sleep */
+    atomic_bool work_hint;  /* s->ready non-empty or closed; written under the
+                               lock, read without it by spinning workers */
     pthread_t *threads;
     bool is_default;     /* immutable: the process-wide default scheduler */
     bool closed;         /* no more pushes; workers exit */
@@ -105,12 +109,25 @@ uint64_t lrc_sched_now_ns(void);
 /* Monotonic clock in milliseconds. */
 double lrc_sched_now_ms(void);
 
-/* Links q into / out of s->ready and, when linking, wakes one sleeping
- * worker (none when all are awake: a worker looks at s->ready before it
- * sleeps, so signalling then would only cost the pushing thread a futex
- * call). Called with s->lock held. */
-void lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q);
+/* Links q into / out of s->ready. Called with s->lock held. Linking
+ * returns whether a sleeping worker must be woken (pthread_cond_signal of
+ * s->work_cv): none when a worker is awake or spinning, since it looks at
+ * s->ready before it sleeps, and a signal would only cost the pushing
+ * thread a futex call. The caller signals, after unlocking if it can: a
+ * worker woken while the lock is still held would block on it at once. */
+bool lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q);
 void lrc_sched_ready_remove(lrc_scheduler *s, lrc_queue *q);
+
+/* Deferred wakes: between lrc_sched_defer_wakes and lrc_sched_flush_wakes
+ * (nested pairs count as one), the current thread's pushes do not signal a
+ * sleeping worker; the flush does, once per scheduler. For code that pushes
+ * while it holds a lock the callback needs (the proxy's, in the Tango event
+ * callback and in lrc_invoke): a worker woken at once would only block on
+ * that lock, a context switch more per event, and several events routed in
+ * one go cost one futex call instead of one each. Nothing between the two
+ * calls may wait for a worker of a scheduler it pushes to. */
+void lrc_sched_defer_wakes(void);
+void lrc_sched_flush_wakes(void);
 
 /* Unlinks every item of q into a list (FIFO order) and counts them as
  * discarded. Called with s->lock held; the caller runs lrc_sched_discard_list

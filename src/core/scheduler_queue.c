@@ -175,6 +175,51 @@ static void finish_drop(lrc_scheduler *s, sched_item *victim)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* The wakes deferred by the current thread: the schedulers to signal, each
+ * holding one reference (s->refs) so that it outlives the flush. A thread
+ * pushes to one or two schedulers at a time; past DEFER_MAX the pushes
+ * signal at once, as without deferral. */
+#define DEFER_MAX 4
+static _Thread_local struct {
+    unsigned depth;
+    size_t n;
+    lrc_scheduler *s[DEFER_MAX];
+} tls_defer;
+
+void lrc_sched_defer_wakes(void) { tls_defer.depth++; }
+
+void lrc_sched_flush_wakes(void)
+{
+    if (tls_defer.depth == 0 || --tls_defer.depth > 0)
+        return;
+    for (size_t i = 0; i < tls_defer.n; i++) {
+        lrc_scheduler *s = tls_defer.s[i];
+        pthread_cond_signal(&s->work_cv);
+        pthread_mutex_lock(&s->lock);
+        bool last = --s->refs == 0;
+        pthread_mutex_unlock(&s->lock);
+        if (last)
+            lrc_sched_destroy(s);
+    }
+    tls_defer.n = 0;
+}
+
+/* Under s->lock: true if the current thread defers its wake of s (and
+ * holds a reference to s for the flush). */
+static bool defer_wake(lrc_scheduler *s)
+{
+    if (tls_defer.depth == 0)
+        return false;
+    for (size_t i = 0; i < tls_defer.n; i++)
+        if (tls_defer.s[i] == s)
+            return true;
+    if (tls_defer.n == DEFER_MAX)
+        return false;
+    s->refs++;
+    tls_defer.s[tls_defer.n++] = s;
+    return true;
+}
+
 int lrc_queue_push(lrc_queue *q, lrc_item_fn run, lrc_item_fn discard, void *item, void *ctx,
                    bool terminal)
 {
@@ -210,9 +255,12 @@ int lrc_queue_push(lrc_queue *q, lrc_item_fn run, lrc_item_fn discard, void *ite
     append(q, it);
     q->st.received++;
     q->st.length++;
-    if (!q->busy)
-        lrc_sched_ready_add(s, q);
+    bool wake = !q->busy && lrc_sched_ready_add(s, q) && !defer_wake(s);
     pthread_mutex_unlock(&s->lock);
+    /* After unlocking: woken under the lock, the worker would block on it.
+     * s outlives the call: q holds a reference to it. */
+    if (wake)
+        pthread_cond_signal(&s->work_cv);
 
     if (victim)
         finish_drop(s, victim);

@@ -16,6 +16,7 @@
 #include "core/client_internal.h"
 #include "core/error_build.h"
 #include "core/log_internal.h"
+#include "core/scheduler_internal.h"
 #include "core/str_index.h"
 
 #include <stdint.h>
@@ -237,6 +238,7 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
     lrc_stream *s = user;
     lrc_proxy *p = s->p;
     lrc_tango_thread_enter(); /* releases of Tango objects are deferred */
+    lrc_sched_defer_wakes();  /* workers are woken once p->mu is released */
     pthread_mutex_lock(&p->mu);
     p->st.events++;
     if (ev->error) {
@@ -285,6 +287,7 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
         if (t.v[i].l->on_resume)
             t.v[i].l->on_resume(t.v[i].l);
     pthread_mutex_unlock(&p->mu);
+    lrc_sched_flush_wakes();
     if (t.v != t.small)
         free(t.v);
     lrc_proxy_reap(p);

@@ -2,7 +2,8 @@
  * 45-49 of lrc-protocol.md section 6 plus lifetime, flush and counters.
  *
  * Synchronisation is by conditions (gates, rendezvous, lrc_queue_flush) with
- * generous bounds; the only sleep tests the one-second warning rate limit. */
+ * generous bounds; the only sleeps test the one-second warning rate limit
+ * and that a deferred wake is not done before its flush. */
 #define _GNU_SOURCE /* pthread_getname_np */
 #include "core/scheduler_internal.h" /* lrc_sched_current_push_ns */
 #include "lrc/log.h"
@@ -1166,6 +1167,77 @@ static void test_sleeping_workers_are_woken(void **state)
     gate_destroy(&g);
 }
 
+/* ---- deferred wakes (lrc_sched_defer_wakes) ----------------------------------- */
+
+/* Waits until n workers of s sleep on the condition variable (a worker
+ * that ran an item spins a little first). */
+static void await_sleepers(lrc_scheduler *s, unsigned n)
+{
+    double until = mono_s() + WAIT_MS / 1e3;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        unsigned sleeping = s->sleeping;
+        pthread_mutex_unlock(&s->lock);
+        if (sleeping == n)
+            return;
+        assert_true(mono_s() < until);
+        sleep_ms(1);
+    }
+}
+
+/* Between defer and flush a push does not wake the sleeping worker; the
+ * flush does: an item that runs before the flush was woken by the push. */
+static void test_deferred_wake_runs_after_flush(void **state)
+{
+    (void)state;
+    lrc_scheduler *s = make_sched(1, 1024, "t-defer");
+    lrc_queue *q = make_queue(s, 0);
+    atomic_int runs;
+    atomic_init(&runs, 0);
+    await_sleepers(s, 1);
+    lrc_sched_defer_wakes();
+    lrc_sched_defer_wakes(); /* nested: only the outer flush wakes */
+    assert_int_equal(lrc_queue_push(q, count_run, NULL, &runs, NULL, true), LRC_OK);
+    assert_int_equal(lrc_queue_push(q, count_run, NULL, &runs, NULL, true), LRC_OK);
+    lrc_sched_flush_wakes();
+    sleep_ms(100);
+    assert_int_equal(atomic_load(&runs), 0);
+    lrc_sched_flush_wakes();
+    assert_int_equal(lrc_queue_flush(q, WAIT_MS), LRC_OK);
+    assert_int_equal(atomic_load(&runs), 2);
+    /* and without deferral, a push wakes it again (nothing left owed) */
+    await_sleepers(s, 1);
+    assert_int_equal(lrc_queue_push(q, count_run, NULL, &runs, NULL, true), LRC_OK);
+    assert_int_equal(lrc_queue_flush(q, WAIT_MS), LRC_OK);
+    assert_int_equal(atomic_load(&runs), 3);
+    lrc_queue_unref(q);
+    lrc_scheduler_free(s);
+}
+
+static void count_discard(void *item, void *ctx)
+{
+    (void)ctx;
+    atomic_fetch_add((atomic_int *)item, 100);
+}
+
+/* A deferred wake holds the scheduler: freed before the flush, its memory
+ * goes with the flush (a use after free otherwise, for ASan/valgrind). */
+static void test_deferred_wake_outlives_scheduler(void **state)
+{
+    (void)state;
+    lrc_scheduler *s = make_sched(1, 1024, "t-defer-free");
+    lrc_queue *q = make_queue(s, 0);
+    atomic_int n;
+    atomic_init(&n, 0);
+    lrc_sched_defer_wakes();
+    assert_int_equal(lrc_queue_push(q, count_run, count_discard, &n, NULL, true), LRC_OK);
+    lrc_queue_unref(q); /* discards the item: nobody will run it */
+    assert_int_equal(atomic_load(&n), 100);
+    lrc_scheduler_free(s);
+    lrc_sched_flush_wakes();
+    assert_int_equal(atomic_load(&n), 100);
+}
+
 /* ---- the push time an item's run fn sees -------------------------------------- */
 
 typedef struct stamp {
@@ -1226,6 +1298,8 @@ int main(void)
         cmocka_unit_test(test_stats_add_up),
         cmocka_unit_test(test_sleeping_workers_are_woken),
         cmocka_unit_test(test_run_sees_its_push_time),
+        cmocka_unit_test(test_deferred_wake_runs_after_flush),
+        cmocka_unit_test(test_deferred_wake_outlives_scheduler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
