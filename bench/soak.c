@@ -40,8 +40,14 @@
 
 #define WORKERS 2
 #define MAX_INV 200000
-#define FINAL_GRACE_S 30
-#define RECOVERY_S 12 /* after a restart was seen: see the summary */
+/* Every accepted invocation must end within the lost bound after the
+ * traffic stops (a device that forgot a command, or never answers, ends it
+ * as LRC_END_LOST): the proxies use LOST_AFTER_MS, and the wait for the
+ * last finals is longer than that plus a Tango heartbeat. */
+#define LOST_AFTER_MS 20000
+#define FINAL_GRACE_S 45
+
+#define END_BASE 100 /* inv.status of a final the library ended: END_BASE + lrc_end */
 
 typedef struct inv {
     atomic_int finals;
@@ -63,6 +69,7 @@ static atomic_int n_rejected; /* lrc_invoke said LRC_EREJECTED */
 static double t_start;
 static atomic_bool stopping;
 static target targets[2];
+static lrc_proxy_options popts; /* every proxy's: the lost bound */
 
 static double now_s(void)
 {
@@ -113,7 +120,12 @@ static void on_update(const lrc_update *u, void *user)
 {
     inv *v = user;
     if (u->final) {
-        atomic_store(&v->status, (u->has & LRC_HAS_STATUS) ? (int)u->status : -1);
+        int st = -1;
+        if (u->has & LRC_HAS_STATUS)
+            st = (int)u->status;
+        else if (u->has & LRC_HAS_END)
+            st = END_BASE + (int)u->end; /* ended by the library: lost, timed out */
+        atomic_store(&v->status, st);
         atomic_fetch_add(&v->finals, 1);
     }
 }
@@ -152,7 +164,7 @@ static void *worker_main(void *arg)
         } else if (op < 7) { /* a fresh proxy per call: subscribe, call, unsubscribe */
             lrc_proxy *p = NULL;
             lrc_error *err = NULL;
-            if (lrc_proxy_open(t->device, NULL, &p, &err) != LRC_OK) {
+            if (lrc_proxy_open(t->device, &popts, &p, &err) != LRC_OK) {
                 atomic_fetch_add(&n_errors, 1);
                 lrc_error_free(err);
                 sleep_s(0.2);
@@ -209,6 +221,8 @@ static bool split_target(char *spec, target *t)
 
 int main(int argc, char **argv)
 {
+    lrc_proxy_options_init(&popts);
+    popts.lost_after_ms = LOST_AFTER_MS;
     double seconds = 60, max_rss_mb_h = 20, max_threads_h = 10;
     const char *csv = NULL;
     char *specs[2];
@@ -235,7 +249,7 @@ int main(int argc, char **argv)
     }
     for (int k = 0; k < 2; k++) {
         lrc_error *err = NULL;
-        if (lrc_proxy_open(targets[k].device, NULL, &targets[k].connected, &err) != LRC_OK ||
+        if (lrc_proxy_open(targets[k].device, &popts, &targets[k].connected, &err) != LRC_OK ||
             lrc_connect_interface(targets[k].connected, NULL, &err) != LRC_OK) {
             fprintf(stderr, "lrc-soak: %s: %s\n", targets[k].device, lrc_error_message(err));
             lrc_error_free(err);
@@ -263,7 +277,6 @@ int main(int argc, char **argv)
     double *s_rss = calloc((size_t)cap, sizeof *s_rss), *s_thr = calloc((size_t)cap, sizeof *s_thr);
     double t0 = t_start;
     long last_pid = pid_from(targets[1].pidfile);
-    double last_restart = -1; /* when the restarted server's PID last changed */
     int restarts_seen = 0;
     while (now_s() - t0 < seconds && !atomic_load(&stopping) && n < cap) {
         sleep_s(1.0);
@@ -276,7 +289,6 @@ int main(int argc, char **argv)
         if (pid1 != last_pid) { /* stopped (no pidfile) or started again */
             if (pid1 < 0)
                 restarts_seen++;
-            last_restart = t;
             last_pid = pid1;
         }
         fprintf(out, "%.1f,%ld,%ld,%ld,%ld,%ld,%ld,%d\n", t, v[0], v[1], v[2], v[3], v[4], v[5],
@@ -306,24 +318,17 @@ int main(int argc, char **argv)
         if (open)
             sleep_s(0.2);
     } while (open && now_s() < until);
-    /* Still open: missing, except on the restarted server for invocations
-     * made before its last restart was seen + RECOVERY_S: the device forgot
-     * those it had (killed), and those it accepted while starting again
-     * went out while the client's stream was still broken (cppTango
-     * re-subscribes within ~10 s); this library cannot yet end either as
-     * "lost" (issue 12 item 2 will; then they must count as missing). */
-    int missing = 0, open_across_restart = 0;
+    /* Still open: missing. Those the restarted server forgot end as lost. */
+    int missing = 0;
     for (int i = 0; i < total; i++) {
         if (atomic_load(&invs[i].status) == -3 || atomic_load(&invs[i].finals) > 0)
             continue;
-        if (invs[i].target == 1 && last_restart >= 0 && invs[i].invoked_at <= last_restart + RECOVERY_S)
-            open_across_restart++;
-        else if (++missing <= 20)
+        if (++missing <= 20)
             fprintf(stderr, "lrc-soak: no final: invocation %d on %s, made at %.1f s\n", i,
                     targets[invs[i].target].device, invs[i].invoked_at);
     }
 
-    int by_status[8] = {0}, other = 0, dup = 0, accepted = 0;
+    int by_status[8] = {0}, lost = 0, timed_out = 0, other = 0, dup = 0, accepted = 0;
     for (int i = 0; i < total; i++) {
         if (atomic_load(&invs[i].status) == -3)
             continue;
@@ -335,6 +340,10 @@ int main(int argc, char **argv)
             int st = atomic_load(&invs[i].status);
             if (st >= 0 && st < 8)
                 by_status[st]++;
+            else if (st == END_BASE + LRC_END_LOST)
+                lost++;
+            else if (st == END_BASE + LRC_END_TIMED_OUT)
+                timed_out++;
             else
                 other++;
         }
@@ -348,11 +357,11 @@ int main(int argc, char **argv)
            "errors %d)\n",
            ts[n > 0 ? n - 1 : 0], total, accepted, atomic_load(&n_rejected),
            atomic_load(&n_errors));
-    printf("soak: finals COMPLETED %d, ABORTED %d, FAILED %d, REJECTED %d, other %d; "
-           "missing %d, duplicate %d; restarts seen %d, open across a restart %d\n",
+    printf("soak: finals COMPLETED %d, ABORTED %d, FAILED %d, REJECTED %d, LOST %d, "
+           "TIMED_OUT %d, other %d; missing %d, duplicate %d; restarts seen %d\n",
            by_status[LRC_STATUS_COMPLETED], by_status[LRC_STATUS_ABORTED],
-           by_status[LRC_STATUS_FAILED], by_status[LRC_STATUS_REJECTED], other, missing, dup,
-           restarts_seen, open_across_restart);
+           by_status[LRC_STATUS_FAILED], by_status[LRC_STATUS_REJECTED], lost, timed_out, other,
+           missing, dup, restarts_seen);
     printf("soak: client rss %.0f -> %.0f kB (%+.1f MB/h), threads %.0f -> %.0f (%+.1f/h)\n",
            n ? c_rss[0] : 0, n ? c_rss[n - 1] : 0, c_rss_h, n ? c_thr[0] : 0,
            n ? c_thr[n - 1] : 0, c_thr_h);
