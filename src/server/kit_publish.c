@@ -252,13 +252,20 @@ static void seed_published(lrc_device *dev, const bool watched[LRC_ATTR_COUNT])
     }
 }
 
+/* Tells the service thread the next removal deadline. It is woken only
+ * when the deadline moves earlier (or appears): a later one, or none, it
+ * finds by itself when it wakes for the one it waits for. Under load the
+ * oldest finished command leaves the v1 lists at every submission, and a
+ * wake-up each time cost a context switch per submission. */
 static void refresh_deadline(lrc_device *dev)
 {
     double next = lrc_tracker_next_deadline(dev->tracker);
     pthread_mutex_lock(&dev->mu);
     if (next != dev->next_deadline) {
+        bool earlier = next >= 0 && (dev->next_deadline < 0 || next < dev->next_deadline);
         dev->next_deadline = next;
-        pthread_cond_signal(&dev->service_cv);
+        if (earlier)
+            pthread_cond_signal(&dev->service_cv);
     }
     pthread_mutex_unlock(&dev->mu);
 }
