@@ -52,8 +52,10 @@ struct record {
      * command no longer changes): lists are built from these texts, never
      * by re-parsing and re-writing results. */
     char *item;
-    /* Its lrcQueue item, rendered when it is queued (it never changes
-     * there): a long queue is not re-rendered by each submission. */
+    /* Its lrcQueue item, rendered the first time lrcQueue is rendered
+     * while it is queued (it never changes there): a long queue is not
+     * re-rendered by each submission, and a submission renders nothing
+     * while nobody watches lrcQueue. */
     char *queue_item;
     double submitted;  /* wall clock */
     double started;
@@ -422,8 +424,6 @@ static int set_status(lrc_tracker *t, record *r, int status, double wall_now, do
     }
     bool was_finished = is_finished(r);
     r->status = status;
-    if (status == LRC_STATUS_QUEUED && !r->queue_item)
-        r->queue_item = item_json(r, LRC_ATTR_QUEUE); /* NULL: rendered when read */
     /* its place in the state lists */
     if (status == LRC_STATUS_STAGING || status == LRC_STATUS_QUEUED) {
         list_unlink(t, L_EXEC, r);
@@ -722,6 +722,12 @@ int lrc_tracker_render(const lrc_tracker *t, lrc_attr a, char ***out, size_t *n)
         strv_add(&s, t->commanded_state);
         break;
     case LRC_ATTR_QUEUE:
+        /* The records are not the tracker's const state: caching an item
+         * changes no value. Out of memory leaves it NULL: rendered again. */
+        for (record *r = t->list[L_LIVE].head; r; r = r->link[L_LIVE].next)
+            if (r->status == LRC_STATUS_QUEUED && !r->queue_item)
+                r->queue_item = item_json(r, LRC_ATTR_QUEUE);
+        /* fall through */
     case LRC_ATTR_EXECUTING:
     case LRC_ATTR_FINISHED:
         rc = a == LRC_ATTR_QUEUE       ? collect_list(t, L_LIVE, pred_queued, &list, &count)
