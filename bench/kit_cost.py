@@ -19,7 +19,7 @@ stops it and unregisters it:
          reply of an Echo submission, and Echo invoke -> COMPLETED seen on
          `_lrcEvent` by a raw PyTango client subscribed long before. The
          next call starts only after the previous command's COMPLETED
-         arrived. "h0" goes round 10 fresh devices (3 with --quick), 10
+         arrived. "h0" uses 10 fresh devices (3 with --quick) in turn, 10
          calls each: each has 0 to 9 commands behind it. Before h100 and
          h10000 the device's lists are read: they must hold what it is
          configured to keep ("kit.kept_*"; the run fails otherwise). Then
@@ -133,12 +133,15 @@ def ms(samples):
 
 def measure(proxy, ref, stream, calls, history, tag, label, others=()):
     """`calls` rounds on proxy; with `others` ((proxy, stream) pairs of fresh
-    devices), each round goes to the next of them instead, so that every
-    device has fewer than calls / len(others) commands behind it."""
+    devices), the rounds go to each of them in turn, calls / len(others)
+    in a row, so that every device has fewer than that behind it. (Round
+    robin over them measured cold devices instead: each call found its
+    device's threads asleep since the previous round.)"""
     state, dvlsa, sub, done = [], [], [], []
     targets = list(others) or [(proxy, stream)]
+    per = -(-calls // len(targets))
     for i in range(calls):
-        proxy, stream = targets[i % len(targets)]
+        proxy, stream = targets[i // per]
         t0 = time.perf_counter()
         ref.command_inout("State")
         state.append(time.perf_counter() - t0)
