@@ -10,19 +10,25 @@ scripts/devserver, on the test database: scripts/tango-db up), measures,
 stops it and unregisters it:
 
   COST   default settings (MaxQueuedTasks 32, lrcFinished keeps the last
-         100). For each history H (0, 100, 10000; --quick: 0, 100), in one
-         interleaved loop: a `State` round trip (of the idle FLOOD device,
-         whose lock the COST device's pushes never hold), an AbortCommands
-         round trip of that idle device (the floor of a command with Echo's
-         DevVarLongStringArray reply: nothing to abort, nothing pushed),
-         the reply of an Echo
-         submission, and Echo invoke -> COMPLETED seen on `_lrcEvent` by a
-         raw PyTango client subscribed long before. The next call starts
-         only after the previous command's COMPLETED arrived. "h0" covers
-         the first calls of a fresh device (its history grows from 0 while
-         it is measured). Then the same after 100 Echos of 64 KB ("big"),
-         and once more with a second client subscribed to every other LRC
-         attribute ("watched": the lists are then pushed and sent).
+         100, the v1 lists 66 within RemovalTime 10 s). For each history H
+         (0, 100, 10000; --quick: 0, 100), in one interleaved loop: a
+         `State` round trip (of the idle FLOOD device, whose lock the COST
+         device's pushes never hold), an AbortCommands round trip of that
+         idle device (the floor of a command with Echo's
+         DevVarLongStringArray reply: nothing to abort, nothing pushed), the
+         reply of an Echo submission, and Echo invoke -> COMPLETED seen on
+         `_lrcEvent` by a raw PyTango client subscribed long before. The
+         next call starts only after the previous command's COMPLETED
+         arrived. "h0" uses 10 fresh devices (3 with --quick) in turn, 10
+         calls each: each has 0 to 9 commands behind it. Before h100 and
+         h10000 the device's lists are read: they must hold what it is
+         configured to keep ("kit.kept_*"; the run fails otherwise). Then
+         "kept.h10000" (full mode): a device that keeps all 10,000 in its v1
+         lists (MaxQueuedTasks 5000, RemovalTime 1 h), where every walk
+         over the history would show. Then the same after 100 Echos of 64
+         KB ("big"), and once more with a second client subscribed to
+         every other LRC attribute ("watched": the lists are then pushed
+         and sent).
   FLOOD  MaxQueuedTasks 1000: _lrcEvent events/s one device pushes to a
          subscribed client while it runs a burst of Echos; submissions/s it
          accepts while its worker is busy, until the queue is full.
@@ -125,9 +131,17 @@ def ms(samples):
     return [round(s * 1e3, 4) for s in samples]
 
 
-def measure(proxy, ref, stream, calls, history, tag, label):
+def measure(proxy, ref, stream, calls, history, tag, label, others=()):
+    """`calls` rounds on proxy; with `others` ((proxy, stream) pairs of fresh
+    devices), the rounds go to each of them in turn, calls / len(others)
+    in a row, so that every device has fewer than that behind it. (Round
+    robin over them measured cold devices instead: each call found its
+    device's threads asleep since the previous round.)"""
     state, dvlsa, sub, done = [], [], [], []
-    for _ in range(calls):
+    targets = list(others) or [(proxy, stream)]
+    per = -(-calls // len(targets))
+    for i in range(calls):
+        proxy, stream = targets[i // per]
         t0 = time.perf_counter()
         ref.command_inout("State")
         state.append(time.perf_counter() - t0)
@@ -162,6 +176,21 @@ def measure(proxy, ref, stream, calls, history, tag, label):
         "complete %.3f ms (medians)"
         % (label, statistics.median(state) * 1e3, statistics.median(dvlsa) * 1e3, floor,
            statistics.median(sub) * 1e3, ratio, statistics.median(done) * 1e3))
+
+
+def kept(proxy, history, tag, want_finished, want_v1):
+    """What the device keeps: lrcFinished and the v1 lists, as configured."""
+    finished = len(proxy.read_attribute("lrcFinished").value or ())
+    v1 = len(proxy.read_attribute("longRunningCommandIDsInQueue").value or ())
+    for what, got, want in (("finished", finished, want_finished), ("v1", v1, want_v1)):
+        emit(scenario="kit.kept_%s.%sh%d" % (what, tag, history),
+             label="commands the device keeps in %s after %d (configured: %d)"
+             % ("lrcFinished" if what == "finished" else "the v1 lists", history, want),
+             unit="commands", value=got)
+    log("%s%d behind: lrcFinished keeps %d (want %d), v1 lists %d (want %d)"
+        % (tag, history, finished, want_finished, v1, want_v1))
+    if finished != want_finished or v1 != want_v1:
+        raise RuntimeError("the device does not keep its history as configured")
 
 
 def events_per_s(proxy, stream, n):
@@ -202,21 +231,41 @@ def main():
         sys.exit(__doc__.split("\n\n")[1])
     exe = os.path.abspath(args[0])
     cost, flood = "test/kitcost/%s-c" % TAG, "test/kitcost/%s-f" % TAG
-    devserver("start", exe, TAG, "LrcDemo", cost + "," + flood, flood + ":MaxQueuedTasks=1000")
+    # Fresh devices for "0 behind": each takes a few calls only. "kept"
+    # keeps 10,000 finished commands in its v1 lists (MaxQueuedTasks 5000:
+    # status queue 10,002; RemovalTime 1 h), so its history really is there.
+    fresh = ["test/kitcost/%s-z%d" % (TAG, i) for i in range(3 if quick else 10)]
+    keep = "test/kitcost/%s-k" % TAG
+    devs = [cost, flood] + fresh + ([] if quick else [keep])
+    devserver("start", exe, TAG, "LrcDemo", ",".join(devs[:-1] if not quick else devs),
+              flood + ":MaxQueuedTasks=1000")
+    # In its own server: devices of one class in one server share each
+    # dynamic attribute's maximum length, that of the first device (32
+    # queued: 66 items), which would refuse its 10,000-item v1 lists.
+    if not quick:
+        devserver("start", exe, TAG + "k", "LrcDemo", keep, "MaxQueuedTasks=5000",
+                  "RemovalTime=3600")
     try:
-        proxies = {d: tango.DeviceProxy(d) for d in (cost, flood)}
+        proxies = {d: tango.DeviceProxy(d) for d in devs}
         for p in proxies.values():
             p.set_timeout_millis(30000)
         streams = {d: Stream(p) for d, p in proxies.items()}
         time.sleep(1.5)  # past the fresh-subscriber hold: nothing is held
         p, s, ref = proxies[cost], streams[cost], proxies[flood]
         calls = 30 if quick else 300
-        measure(p, ref, s, 100 if not quick else 30, 0, "", "0 behind")
-        fill(p, s, 100 - (100 if not quick else 30))
+        measure(p, ref, s, len(fresh) * 10, 0, "", "0..9 behind (%d fresh devices)" % len(fresh),
+                others=[(proxies[d], streams[d]) for d in fresh])
+        fill(p, s, 100)
+        kept(p, 100, "", 100, 66)
         measure(p, ref, s, calls, 100, "", "100 behind")
         if not quick:
-            fill(p, s, 10000 - 400)
+            fill(p, s, 10000 - 100 - calls)
+            kept(p, 10000, "", 100, 66)
             measure(p, ref, s, calls, 10000, "", "10,000 behind")
+            kp, ks = proxies[keep], streams[keep]
+            fill(kp, ks, 10000)
+            kept(kp, 10000, "kept.", 100, 10000)
+            measure(kp, ref, ks, calls, 10000, "kept.", "10,000 behind, all kept in the v1 lists")
         fill(p, s, 100, "y" * 65000)
         measure(p, ref, s, calls, 100, "big.", "100 x 64 KB behind")
         watcher = tango.DeviceProxy(cost)
@@ -233,10 +282,11 @@ def main():
         for st in streams.values():
             st.close()
     finally:
-        devserver("stop", exe, TAG)
-        subprocess.run(["tango_admin", "--delete-server",
-                        "%s/%s" % (os.path.basename(exe), TAG)], check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for tag in [TAG] + ([] if quick else [TAG + "k"]):
+            devserver("stop", exe, tag)
+            subprocess.run(["tango_admin", "--delete-server",
+                            "%s/%s" % (os.path.basename(exe), tag)], check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":

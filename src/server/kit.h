@@ -60,6 +60,14 @@ struct lrc_device {
     size_t published_n[LRC_ATTR_COUNT];
     bool has_published[LRC_ATTR_COUNT];
     uint64_t published_gen[LRC_ATTR_COUNT]; /* tracker generation published */
+    /* Which attributes were ever subscribed to, as of the shim's
+     * last_subscribed_at stamp `watched_stamp` (subscriptions are only ever
+     * added, and each moves the stamp): asked again only when it moves. */
+    bool watched[LRC_ATTR_COUNT];
+    double watched_stamp; /* < -1: never computed */
+    /* list_release's youngest subscription to a non-_lrcEvent attribute,
+     * as of the stamp `list_sub_stamp` (same reasoning). */
+    double list_sub_at, list_sub_stamp;
     bool batching; /* kit_batch_begin: lists wait for kit_batch_end */
     char **batch_ev; /* _lrcEvent pairs (id, payload) waiting for the v1 lists */
     size_t batch_n, batch_cap;

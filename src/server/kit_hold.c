@@ -90,14 +90,22 @@ static double list_release(lrc_device *dev, double now)
     double last = lrc_tg_device_last_subscribed_at(dev->tg);
     if (last < 0 || last + dev->subscriber_hold <= now)
         return release;
-    for (int a = 0; a < LRC_ATTR_COUNT; a++) {
-        if (a == LRC_ATTR_EVENT || !dev->has_attr[a])
-            continue;
-        double end = hold_end(dev, (lrc_attr)a);
-        if (end > release)
-            release = end;
+    /* The youngest of them moves only with a new subscription, which moves
+     * `last`: asked attribute by attribute once per new subscription, not
+     * per push while it is young. */
+    if (last != dev->list_sub_stamp) {
+        double youngest = -1;
+        for (int a = 0; a < LRC_ATTR_COUNT; a++) {
+            if (a == LRC_ATTR_EVENT || !dev->has_attr[a])
+                continue;
+            double end = hold_end(dev, (lrc_attr)a);
+            if (end > youngest)
+                youngest = end;
+        }
+        dev->list_sub_at = youngest;
+        dev->list_sub_stamp = last;
     }
-    return release;
+    return dev->list_sub_at > release ? dev->list_sub_at : release;
 }
 
 static struct kit_held_cmd *find_cmd(lrc_device *dev, const char *id)
@@ -111,6 +119,11 @@ static struct kit_held_cmd *find_cmd(lrc_device *dev, const char *id)
 void kit_hold_command(lrc_device *dev, const char *id)
 {
     if (dev->subscriber_hold <= 0 || !dev->has_attr[LRC_ATTR_EVENT])
+        return;
+    /* Nobody subscribed to anything within the hold (one atomic load): the
+     * caller did not either, no need to identify it (a string per call). */
+    double last = lrc_tg_device_last_subscribed_at(dev->tg);
+    if (last < 0 || last + dev->subscriber_hold <= lrc_mono_now())
         return;
     double at = lrc_tg_device_caller_subscribed_at(dev->tg, lrc_attr_name(LRC_ATTR_EVENT));
     double release = at < 0 ? -1 : at + dev->subscriber_hold;

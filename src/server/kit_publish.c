@@ -135,15 +135,22 @@ void kit_push_now(lrc_device *dev, lrc_attr a, char **v, size_t n)
  * subscriber read, and compares against that as usual. _lrcEvent always
  * goes to kit_push: it reads empty, so a subscription stamped during this
  * update must still get (or have held) its events, and it costs nothing to
- * render. */
+ * render. The answer changes only with a new subscription, which moves the
+ * shim's last_subscribed_at: one atomic load per update otherwise. */
 static void watched_now(lrc_device *dev, bool watched[LRC_ATTR_COUNT])
 {
-    bool any = lrc_tg_device_last_subscribed_at(dev->tg) >= 0;
+    double stamp = lrc_tg_device_last_subscribed_at(dev->tg);
+    if (stamp != dev->watched_stamp) { /* a new subscription: ask per attribute */
+        for (int a = 0; a < LRC_ATTR_COUNT; a++) {
+            const char *name = lrc_attr_name((lrc_attr)a);
+            dev->watched[a] = dev->has_attr[a] &&
+                              (a == LRC_ATTR_EVENT ||
+                               (stamp >= 0 && lrc_tg_device_subscribed_at(dev->tg, name) >= 0));
+        }
+        dev->watched_stamp = stamp;
+    }
     for (int a = 0; a < LRC_ATTR_COUNT; a++) {
-        const char *name = lrc_attr_name((lrc_attr)a);
-        watched[a] = dev->has_attr[a] &&
-                     (a == LRC_ATTR_EVENT ||
-                      (any && lrc_tg_device_subscribed_at(dev->tg, name) >= 0));
+        watched[a] = dev->watched[a];
         if (!watched[a] && dev->has_published[a]) {
             lrc_strv_free(dev->published[a], dev->published_n[a]);
             dev->published[a] = NULL;
@@ -245,13 +252,20 @@ static void seed_published(lrc_device *dev, const bool watched[LRC_ATTR_COUNT])
     }
 }
 
+/* Tells the service thread the next removal deadline. It is woken only
+ * when the deadline moves earlier (or appears): a later one, or none, it
+ * finds by itself when it wakes for the one it waits for. Under load the
+ * oldest finished command leaves the v1 lists at every submission, and a
+ * wake-up each time cost a context switch per submission. */
 static void refresh_deadline(lrc_device *dev)
 {
     double next = lrc_tracker_next_deadline(dev->tracker);
     pthread_mutex_lock(&dev->mu);
     if (next != dev->next_deadline) {
+        bool earlier = next >= 0 && (dev->next_deadline < 0 || next < dev->next_deadline);
         dev->next_deadline = next;
-        pthread_cond_signal(&dev->service_cv);
+        if (earlier)
+            pthread_cond_signal(&dev->service_cv);
     }
     pthread_mutex_unlock(&dev->mu);
 }

@@ -269,6 +269,9 @@ static int init_device(lrc_tg_device *tg, void *class_user, lrc_error **err)
     dev->cfg = cfg;
     dev->held_list_release = -1;
     dev->held_due = -1;
+    dev->watched_stamp = -2; /* never computed: last_subscribed_at is >= -1 */
+    dev->list_sub_stamp = -2;
+    dev->list_sub_at = -1;
     kit_executor_init(dev);
     int rc = read_config(dev, err);
     if (rc == LRC_OK) {

@@ -14,8 +14,33 @@
 #include <string.h>
 
 
-typedef struct record {
-    struct record *next; /* creation order */
+/* Where a record sits, each an intrusive doubly linked list kept in the
+ * order its attribute shows, so that no update walks the history: every
+ * change links or unlinks one record, and rendering walks only the list it
+ * shows. A record is in at most one of L_LIVE / L_EXEC (its state). */
+enum {
+    L_LIVE,   /* STAGING or QUEUED, creation order                         */
+    L_EXEC,   /* IN_PROGRESS, start order                                  */
+    L_V1DONE, /* finished and in the v1 lists, finish order (= deadlines)  */
+    L_V1AGE,  /* the same records by submission time: pruning drops the head */
+    L_DONE,   /* in lrcFinished, finish order                              */
+    L_COUNT
+};
+
+typedef struct record record;
+typedef struct rlink {
+    record *prev, *next;
+} rlink;
+typedef struct rlist {
+    record *head, *tail;
+    size_t n;
+} rlist;
+
+struct record {
+    rlink link[L_COUNT];
+    bool in[L_COUNT];
+    record *hnext; /* hash chain */
+    uint64_t create_seq;
     char *id;
     char *name;
     char *commanded_state;
@@ -27,8 +52,10 @@ typedef struct record {
      * command no longer changes): lists are built from these texts, never
      * by re-parsing and re-writing results. */
     char *item;
-    /* Its lrcQueue item, rendered when it is queued (it never changes
-     * there): a long queue is not re-rendered by each submission. */
+    /* Its lrcQueue item, rendered the first time lrcQueue is rendered
+     * while it is queued (it never changes there): a long queue is not
+     * re-rendered by each submission, and a submission renders nothing
+     * while nobody watches lrcQueue. */
     char *queue_item;
     double submitted;  /* wall clock */
     double started;
@@ -39,13 +66,16 @@ typedef struct record {
     double v1_deadline;  /* monotonic; valid when finished && in_v1 */
     bool in_v1;          /* shown in the deprecated v1 lists */
     bool in_finished;    /* among the last max_finished finished */
-} record;
+};
 
 struct lrc_tracker {
     lrc_tracker_config cfg;
-    record *head, *tail;
-    uint64_t seq;
-    size_t finished_count; /* records with in_finished */
+    rlist list[L_COUNT];
+    /* every record by ID: chained hash table, power-of-two buckets */
+    record **buckets;
+    size_t n_buckets, n_records;
+    uint64_t seq, create_seq;
+    size_t v1_count; /* records with in_v1 */
     char *commanded_state;
     char *last_result_id; /* longRunningCommandResult: the latest result */
     char *last_result_json;
@@ -84,9 +114,122 @@ static bool is_finished(const record *r)
     return lrc_status_is_terminal(r->status);
 }
 
-static bool is_queued_or_staged(const record *r)
+/* ---- lists and the ID index -------------------------------------------- */
+
+static void list_unlink(lrc_tracker *t, int l, record *r)
 {
-    return r->status == LRC_STATUS_STAGING || r->status == LRC_STATUS_QUEUED;
+    if (!r->in[l])
+        return;
+    rlist *L = &t->list[l];
+    rlink *k = &r->link[l];
+    if (k->prev)
+        k->prev->link[l].next = k->next;
+    else
+        L->head = k->next;
+    if (k->next)
+        k->next->link[l].prev = k->prev;
+    else
+        L->tail = k->prev;
+    k->prev = k->next = NULL;
+    r->in[l] = false;
+    L->n--;
+}
+
+/* Inserts r after the last record that does not come after it (`after`
+ * says whether x comes after y; NULL: append). Searching from the tail
+ * makes the usual case, r last, O(1); out-of-order cases cost the records
+ * they overtake, which are live commands, never the history. */
+static void list_insert(lrc_tracker *t, int l, record *r,
+                        bool (*after)(const record *x, const record *y))
+{
+    if (r->in[l])
+        return;
+    rlist *L = &t->list[l];
+    record *p = L->tail;
+    while (after && p && after(p, r))
+        p = p->link[l].prev;
+    rlink *k = &r->link[l];
+    k->prev = p;
+    k->next = p ? p->link[l].next : L->head;
+    if (k->next)
+        k->next->link[l].prev = r;
+    else
+        L->tail = r;
+    if (p)
+        p->link[l].next = r;
+    else
+        L->head = r;
+    r->in[l] = true;
+    L->n++;
+}
+
+static bool created_after(const record *x, const record *y)
+{
+    return x->create_seq > y->create_seq;
+}
+
+/* ska drops the oldest finished command by submission time. */
+static bool submitted_after(const record *x, const record *y)
+{
+    return x->submitted > y->submitted ||
+           (x->submitted == y->submitted && x->create_seq > y->create_seq);
+}
+
+static uint64_t hash_id(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static record *find(const lrc_tracker *t, const char *id)
+{
+    if (!t->n_buckets)
+        return NULL;
+    for (record *r = t->buckets[hash_id(id) & (t->n_buckets - 1)]; r; r = r->hnext)
+        if (strcmp(r->id, id) == 0)
+            return r;
+    return NULL;
+}
+
+/* Adds r to the index, growing it to keep chains short; -1 if out of
+ * memory. */
+static int index_add(lrc_tracker *t, record *r)
+{
+    if (t->n_records + 1 > t->n_buckets) {
+        size_t n = t->n_buckets ? 2 * t->n_buckets : 64;
+        record **b = calloc(n, sizeof *b);
+        if (!b)
+            return -1;
+        for (size_t i = 0; i < t->n_buckets; i++) {
+            for (record *x = t->buckets[i], *next; x; x = next) {
+                next = x->hnext;
+                size_t k = hash_id(x->id) & (n - 1);
+                x->hnext = b[k];
+                b[k] = x;
+            }
+        }
+        free(t->buckets);
+        t->buckets = b;
+        t->n_buckets = n;
+    }
+    size_t k = hash_id(r->id) & (t->n_buckets - 1);
+    r->hnext = t->buckets[k];
+    t->buckets[k] = r;
+    t->n_records++;
+    return 0;
+}
+
+static void index_remove(lrc_tracker *t, record *r)
+{
+    record **link = &t->buckets[hash_id(r->id) & (t->n_buckets - 1)];
+    while (*link && *link != r)
+        link = &(*link)->hnext;
+    if (*link) {
+        *link = r->hnext;
+        t->n_records--;
+    }
 }
 
 lrc_tracker *lrc_tracker_new(const lrc_tracker_config *cfg)
@@ -124,42 +267,38 @@ void lrc_tracker_free(lrc_tracker *t)
 {
     if (!t)
         return;
-    record *r = t->head;
-    while (r) {
-        record *next = r->next;
-        record_free(r);
-        r = next;
+    for (size_t i = 0; i < t->n_buckets; i++) {
+        for (record *r = t->buckets[i], *next; r; r = next) {
+            next = r->hnext;
+            record_free(r);
+        }
     }
+    free(t->buckets);
     free(t->commanded_state);
     free(t->last_result_id);
     free(t->last_result_json);
     free(t);
 }
 
-static record *find(const lrc_tracker *t, const char *id)
+/* Frees r once no attribute or query shows it any more. */
+static void collect(lrc_tracker *t, record *r)
 {
-    for (record *r = t->head; r; r = r->next)
-        if (strcmp(r->id, id) == 0)
-            return r;
-    return NULL;
+    if (!is_finished(r) || r->in_v1 || r->in_finished)
+        return;
+    for (int l = 0; l < L_COUNT; l++)
+        list_unlink(t, l, r);
+    index_remove(t, r);
+    record_free(r);
 }
 
-/* Unlinks and frees records no attribute or query shows any more. */
-static void collect_garbage(lrc_tracker *t)
+/* Takes a finished command out of the v1 lists (removal time, pruning). */
+static void drop_from_v1(lrc_tracker *t, record *r)
 {
-    record **link = &t->head;
-    record *prev = NULL;
-    while (*link) {
-        record *r = *link;
-        if (is_finished(r) && !r->in_v1 && !r->in_finished) {
-            *link = r->next;
-            if (t->tail == r)
-                t->tail = prev;
-            record_free(r);
-        } else {
-            prev = r;
-            link = &r->next;
-        }
+    list_unlink(t, L_V1DONE, r);
+    list_unlink(t, L_V1AGE, r);
+    if (r->in_v1) {
+        r->in_v1 = false;
+        t->v1_count--;
     }
 }
 
@@ -174,18 +313,21 @@ static char *dump(json_t *j)
 static void prune_v1(lrc_tracker *t);
 static char *item_json(const record *r, lrc_attr which);
 
-static char *event_json(const lrc_fields *f, json_t *result)
+/* The _lrcEvent payload: the updated fields in ska's key order, written
+ * directly (result_text is already json.dumps text): one allocation, no
+ * JSON object per update. */
+static char *event_json(const lrc_fields *f, const char *result_text)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
+    char status[32] = "", progress[40] = "";
     if (f->has_status)
-        json_object_set_new(o, "status", json_integer(f->status));
+        snprintf(status, sizeof status, "\"status\": %d", f->status);
     if (f->has_progress)
-        json_object_set_new(o, "progress", json_integer(f->progress));
-    if (result)
-        json_object_set(o, "result", result);
-    return dump(o);
+        snprintf(progress, sizeof progress, "%s\"progress\": %d", status[0] ? ", " : "",
+                 f->progress);
+    if (!result_text)
+        return lrc_asprintf("{%s%s}", status, progress);
+    return lrc_asprintf("{%s%s%s\"result\": %s}", status, progress,
+                        status[0] || progress[0] ? ", " : "", result_text);
 }
 
 const char *lrc_tracker_create(lrc_tracker *t, const char *name, const char *commanded_state,
@@ -203,9 +345,9 @@ const char *lrc_tracker_create(lrc_tracker *t, const char *name, const char *com
         free(r->id);
         r->id = lrc_command_id_new(name, wall_now);
     } while (r->id && find(t, r->id));
-    lrc_fields f = {.has_status = true, .status = LRC_STATUS_STAGING};
-    *event_out = event_json(&f, NULL);
-    if (!r->name || !r->id || (commanded_state && !r->commanded_state) || !*event_out) {
+    *event_out = lrc_asprintf("{\"status\": %d}", LRC_STATUS_STAGING);
+    if (!r->name || !r->id || (commanded_state && !r->commanded_state) || !*event_out ||
+        index_add(t, r) != 0) {
         free(*event_out);
         *event_out = NULL;
         record_free(r);
@@ -213,16 +355,13 @@ const char *lrc_tracker_create(lrc_tracker *t, const char *name, const char *com
     }
     r->status = LRC_STATUS_STAGING;
     r->submitted = wall_now;
+    r->create_seq = ++t->create_seq;
     r->in_v1 = true;
-    if (t->tail)
-        t->tail->next = r;
-    else
-        t->head = r;
-    t->tail = r;
+    t->v1_count++;
+    list_insert(t, L_LIVE, r, NULL);
     t->change_gen++;
     /* make room before anything renders the v1 lists with the newcomer */
     prune_v1(t);
-    collect_garbage(t);
     return r->id;
 }
 
@@ -230,8 +369,7 @@ const char *lrc_tracker_create(lrc_tracker *t, const char *name, const char *com
  * finished commands (by submission time), as ska does under load. */
 static void prune_v1(lrc_tracker *t)
 {
-    size_t count = lrc_tracker_v1_count(t);
-    if (t->v1_full && count < t->cfg.status_queue_size) {
+    if (t->v1_full && t->v1_count < t->cfg.status_queue_size) {
         if (t->v1_pruned)
             lrc_log(LRC_LOG_WARNING,
                     "Status queue too big: %zu more items removed before it went below %zu",
@@ -239,11 +377,8 @@ static void prune_v1(lrc_tracker *t)
         t->v1_full = false;
         t->v1_pruned = 0;
     }
-    while (count > t->cfg.status_queue_size) {
-        record *oldest = NULL;
-        for (record *r = t->head; r; r = r->next)
-            if (r->in_v1 && is_finished(r) && (!oldest || r->submitted < oldest->submitted))
-                oldest = r;
+    while (t->v1_count > t->cfg.status_queue_size) {
+        record *oldest = t->list[L_V1AGE].head;
         if (!oldest)
             break; /* only live commands: nothing may be dropped */
         if (!t->v1_full) {
@@ -254,24 +389,20 @@ static void prune_v1(lrc_tracker *t)
                     t->v1_pruned);
             t->v1_pruned = 0;
         }
-        oldest->in_v1 = false;
-        count--;
+        drop_from_v1(t, oldest);
+        collect(t, oldest);
     }
 }
 
 /* Keeps exactly the last max_finished finished commands in lrcFinished. */
 static void prune_finished(lrc_tracker *t)
 {
-    while (t->finished_count > t->cfg.max_finished) {
-        record *oldest = NULL;
-        for (record *r = t->head; r; r = r->next)
-            if (r->in_finished && (!oldest || r->finish_seq < oldest->finish_seq))
-                oldest = r;
-        if (!oldest)
-            break;
+    while (t->list[L_DONE].n > t->cfg.max_finished) {
+        record *oldest = t->list[L_DONE].head;
+        list_unlink(t, L_DONE, oldest);
         oldest->in_finished = false;
-        t->finished_count--;
         t->finished_gen++;
+        collect(t, oldest);
     }
 }
 
@@ -293,17 +424,42 @@ static int set_status(lrc_tracker *t, record *r, int status, double wall_now, do
     }
     bool was_finished = is_finished(r);
     r->status = status;
-    if (status == LRC_STATUS_QUEUED && !r->queue_item)
-        r->queue_item = item_json(r, LRC_ATTR_QUEUE); /* NULL: rendered when read */
+    /* its place in the state lists */
+    if (status == LRC_STATUS_STAGING || status == LRC_STATUS_QUEUED) {
+        list_unlink(t, L_EXEC, r);
+        list_insert(t, L_LIVE, r, created_after);
+    } else if (status == LRC_STATUS_IN_PROGRESS) {
+        list_unlink(t, L_LIVE, r);
+        list_insert(t, L_EXEC, r, NULL); /* start_seq: just taken, the largest */
+    } else {
+        list_unlink(t, L_LIVE, r);
+        list_unlink(t, L_EXEC, r);
+    }
+    if (was_finished && !is_finished(r)) { /* never done by the kit: live again */
+        list_unlink(t, L_V1DONE, r);
+        list_unlink(t, L_V1AGE, r);
+        if (!r->in_v1) {
+            r->in_v1 = true;
+            t->v1_count++;
+        }
+    }
     if (is_finished(r) && !was_finished) {
         r->finished = wall_now;
         r->finish_seq = ++t->seq;
         r->has_progress = false; /* progress is only kept while executing */
         r->v1_deadline = mono_now + t->cfg.removal_time;
-        r->in_finished = true;
-        t->finished_count++;
+        if (r->in_v1) {
+            list_insert(t, L_V1DONE, r, NULL); /* mono_now never decreases */
+            list_insert(t, L_V1AGE, r, submitted_after);
+        }
+        if (!r->in_finished) {
+            r->in_finished = true;
+            list_insert(t, L_DONE, r, NULL);
+        } else { /* finished again: it moves to the end */
+            list_unlink(t, L_DONE, r);
+            list_insert(t, L_DONE, r, NULL);
+        }
         t->finished_gen++;
-        prune_finished(t);
     }
     return 0;
 }
@@ -312,20 +468,16 @@ int lrc_tracker_update(lrc_tracker *t, const char *id, const lrc_fields *f, doub
                        double mono_now, char **event_out)
 {
     *event_out = NULL;
-    json_t *result = NULL;
     char *result_text = NULL;
     if (f->result_json) {
-        result = json_loads(f->result_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        json_t *result = json_loads(f->result_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
         if (!result)
             return -2;
-        result_text = lrc_json_dumps(result);
-        if (!result_text) {
-            json_decref(result);
+        result_text = dump(result);
+        if (!result_text)
             return -2;
-        }
     }
-    *event_out = event_json(f, result);
-    json_decref(result);
+    *event_out = event_json(f, result_text);
     if (!*event_out) {
         free(result_text);
         return -2;
@@ -368,34 +520,31 @@ int lrc_tracker_update(lrc_tracker *t, const char *id, const lrc_fields *f, doub
         r->item = item_json(r, LRC_ATTR_FINISHED);
         t->finished_gen += r->in_finished;
     }
+    /* r may be freed from here on */
+    prune_finished(t);
     prune_v1(t);
-    collect_garbage(t);
     return 0;
 }
 
 bool lrc_tracker_expire(lrc_tracker *t, double mono_now)
 {
     bool dropped = false;
-    for (record *r = t->head; r; r = r->next) {
-        if (r->in_v1 && is_finished(r) && r->v1_deadline <= mono_now) {
-            r->in_v1 = false;
-            dropped = true;
-        }
+    record *r;
+    while ((r = t->list[L_V1DONE].head) && r->v1_deadline <= mono_now) {
+        drop_from_v1(t, r);
+        collect(t, r);
+        dropped = true;
     }
     t->change_gen += dropped;
     if (dropped)
         prune_v1(t); /* reports the end of a crossing (never removes here) */
-    collect_garbage(t);
     return dropped;
 }
 
 double lrc_tracker_next_deadline(const lrc_tracker *t)
 {
-    double next = -1.0;
-    for (const record *r = t->head; r; r = r->next)
-        if (r->in_v1 && is_finished(r) && (next < 0 || r->v1_deadline < next))
-            next = r->v1_deadline;
-    return next;
+    const record *r = t->list[L_V1DONE].head;
+    return r ? r->v1_deadline : -1.0;
 }
 
 int lrc_tracker_status(const lrc_tracker *t, const char *id)
@@ -408,85 +557,52 @@ int lrc_tracker_status(const lrc_tracker *t, const char *id)
 
 size_t lrc_tracker_v1_count(const lrc_tracker *t)
 {
-    size_t n = 0;
-    for (const record *r = t->head; r; r = r->next)
-        n += r->in_v1;
-    return n;
+    return t->v1_count;
 }
 
 /* ---- rendering ------------------------------------------------------- */
 
 typedef bool (*record_pred)(const record *r);
 
-static bool pred_v1_finished(const record *r)
+static bool pred_any(const record *r)
 {
-    return r->in_v1 && is_finished(r);
-}
-static bool pred_v1_executing(const record *r)
-{
-    return r->in_v1 && r->status == LRC_STATUS_IN_PROGRESS;
-}
-static bool pred_v1_queued(const record *r)
-{
-    return r->in_v1 && is_queued_or_staged(r);
-}
-static bool pred_executing(const record *r)
-{
-    return r->status == LRC_STATUS_IN_PROGRESS;
+    (void)r;
+    return true;
 }
 static bool pred_queued(const record *r)
 {
     return r->status == LRC_STATUS_QUEUED; /* STAGING is never shown */
 }
-static bool pred_finished(const record *r)
-{
-    return r->in_finished;
-}
 static bool pred_progress(const record *r)
 {
-    return r->status == LRC_STATUS_IN_PROGRESS && r->has_progress;
+    return r->has_progress;
 }
 
-static int cmp_start(const void *a, const void *b)
+/* The records of list l matching pred, in its order, appended to *list.
+ * Returns 0 or -1. */
+static int collect_list(const lrc_tracker *t, int l, record_pred pred, const record ***list,
+                        size_t *n)
 {
-    const record *x = *(const record *const *)a, *y = *(const record *const *)b;
-    return x->start_seq < y->start_seq ? -1 : x->start_seq > y->start_seq;
-}
-static int cmp_finish(const void *a, const void *b)
-{
-    const record *x = *(const record *const *)a, *y = *(const record *const *)b;
-    return x->finish_seq < y->finish_seq ? -1 : x->finish_seq > y->finish_seq;
-}
-
-/* Records matching pred, sorted by cmp (NULL: creation order), appended to
- * *list. Returns 0 or -1. */
-static int collect(const lrc_tracker *t, record_pred pred, int (*cmp)(const void *, const void *),
-                   const record ***list, size_t *n)
-{
-    size_t start = *n, cap = *n;
-    for (const record *r = t->head; r; r = r->next) {
-        if (!pred(r))
-            continue;
-        if (*n == cap) { /* doubling: not one realloc per record */
-            cap = cap ? 2 * cap : 16;
-            const record **grown = realloc(*list, cap * sizeof *grown);
-            if (!grown)
-                return -1;
-            *list = grown;
-        }
-        (*list)[(*n)++] = r;
+    size_t need = *n + t->list[l].n;
+    if (need > *n) {
+        const record **grown = realloc(*list, need * sizeof *grown);
+        if (!grown)
+            return -1;
+        *list = grown;
     }
-    if (cmp && *n - start > 1)
-        qsort(*list + start, *n - start, sizeof **list, cmp);
+    for (const record *r = t->list[l].head; r; r = r->link[l].next)
+        if (pred(r))
+            (*list)[(*n)++] = r;
     return 0;
 }
 
-/* The v1 lists show finished, then executing, then staged/queued commands. */
+/* The v1 lists show finished, then executing, then staged/queued commands
+ * (live commands are always in them). */
 static int collect_v1(const lrc_tracker *t, const record ***list, size_t *n)
 {
-    if (collect(t, pred_v1_finished, cmp_finish, list, n) != 0 ||
-        collect(t, pred_v1_executing, cmp_start, list, n) != 0 ||
-        collect(t, pred_v1_queued, NULL, list, n) != 0)
+    if (collect_list(t, L_V1DONE, pred_any, list, n) != 0 ||
+        collect_list(t, L_EXEC, pred_any, list, n) != 0 ||
+        collect_list(t, L_LIVE, pred_any, list, n) != 0)
         return -1;
     return 0;
 }
@@ -586,7 +702,7 @@ int lrc_tracker_render(const lrc_tracker *t, lrc_attr a, char ***out, size_t *n)
         }
         break;
     case LRC_ATTR_PROGRESS:
-        rc = collect(t, pred_progress, cmp_start, &list, &count);
+        rc = collect_list(t, L_EXEC, pred_progress, &list, &count);
         for (size_t i = 0; rc == 0 && i < count; i++) {
             snprintf(num, sizeof num, "%d", list[i]->progress);
             strv_add(&s, list[i]->id);
@@ -598,7 +714,7 @@ int lrc_tracker_render(const lrc_tracker *t, lrc_attr a, char ***out, size_t *n)
         strv_add(&s, t->last_result_json);
         break;
     case LRC_ATTR_IN_PROGRESS:
-        rc = collect(t, pred_executing, cmp_start, &list, &count);
+        rc = collect_list(t, L_EXEC, pred_any, &list, &count);
         for (size_t i = 0; rc == 0 && i < count; i++)
             strv_add(&s, list[i]->name);
         break;
@@ -606,11 +722,17 @@ int lrc_tracker_render(const lrc_tracker *t, lrc_attr a, char ***out, size_t *n)
         strv_add(&s, t->commanded_state);
         break;
     case LRC_ATTR_QUEUE:
+        /* The records are not the tracker's const state: caching an item
+         * changes no value. Out of memory leaves it NULL: rendered again. */
+        for (record *r = t->list[L_LIVE].head; r; r = r->link[L_LIVE].next)
+            if (r->status == LRC_STATUS_QUEUED && !r->queue_item)
+                r->queue_item = item_json(r, LRC_ATTR_QUEUE);
+        /* fall through */
     case LRC_ATTR_EXECUTING:
     case LRC_ATTR_FINISHED:
-        rc = a == LRC_ATTR_QUEUE       ? collect(t, pred_queued, NULL, &list, &count)
-             : a == LRC_ATTR_EXECUTING ? collect(t, pred_executing, cmp_start, &list, &count)
-                                       : collect(t, pred_finished, cmp_finish, &list, &count);
+        rc = a == LRC_ATTR_QUEUE       ? collect_list(t, L_LIVE, pred_queued, &list, &count)
+             : a == LRC_ATTR_EXECUTING ? collect_list(t, L_EXEC, pred_any, &list, &count)
+                                       : collect_list(t, L_DONE, pred_any, &list, &count);
         for (size_t i = 0; rc == 0 && i < count; i++)
             strv_add_owned(&s, a == LRC_ATTR_FINISHED && list[i]->item ? strdup(list[i]->item)
                                : a == LRC_ATTR_QUEUE && list[i]->queue_item

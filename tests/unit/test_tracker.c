@@ -386,6 +386,92 @@ static void test_queue_and_executing_generations(void **state)
     lrc_tracker_free(t);
 }
 
+/* Commands finishing out of submission order (an abort of queued commands
+ * while an older one runs): the v1 lists show them by finish, pruning drops
+ * the oldest submission first, removal follows the finish order. */
+static void test_out_of_order_finish(void **state)
+{
+    lrc_tracker *t = make(10, 32);
+    char *a = create(t, "A", NULL, 1), *b = create(t, "B", NULL, 2), *c = create(t, "C", NULL, 3);
+    update(t, a, status(LRC_STATUS_QUEUED), 0, "{\"status\": 1}");
+    update(t, b, status(LRC_STATUS_QUEUED), 0, "{\"status\": 1}");
+    update(t, c, status(LRC_STATUS_QUEUED), 0, "{\"status\": 1}");
+    update(t, a, status(LRC_STATUS_IN_PROGRESS), 0, "{\"status\": 2}");
+    update(t, c, status(LRC_STATUS_ABORTED), 1, "{\"status\": 3}");
+    update(t, b, status(LRC_STATUS_ABORTED), 2, "{\"status\": 3}");
+    update(t, a, status(LRC_STATUS_COMPLETED), 3, "{\"status\": 5}");
+    char want[300];
+    snprintf(want, sizeof want, "%s|%s|%s", c, b, a);
+    assert_render(t, LRC_ATTR_IDS_IN_QUEUE, want);
+    assert_true(lrc_tracker_next_deadline(t) == 11.0);
+    /* 30 more finished: 33 > 32, so one leaves: A, the oldest submission */
+    for (int i = 0; i < 30; i++) {
+        char *x = create(t, "Echo", NULL, 10 + i);
+        update(t, x, status(LRC_STATUS_COMPLETED), 4, "{\"status\": 5}");
+        free(x);
+    }
+    assert_int_equal(lrc_tracker_v1_count(t), 32);
+    char *list = render(t, LRC_ATTR_IDS_IN_QUEUE);
+    assert_null(strstr(list, a));
+    assert_non_null(strstr(list, b));
+    free(list);
+    assert_int_equal(lrc_tracker_status(t, a), LRC_STATUS_COMPLETED); /* still in lrcFinished */
+    assert_true(lrc_tracker_expire(t, 12.0)); /* C (11) and B (12) */
+    list = render(t, LRC_ATTR_IDS_IN_QUEUE);
+    assert_null(strstr(list, b));
+    assert_null(strstr(list, c));
+    free(list);
+    assert_int_equal(lrc_tracker_v1_count(t), 30);
+    assert_true(lrc_tracker_next_deadline(t) == 14.0);
+    free(a);
+    free(b);
+    free(c);
+    lrc_tracker_free(t);
+}
+
+/* A long history kept as configured: 10,000 finished commands all stay in
+ * the v1 lists until their removal time, lrcFinished keeps the last 100,
+ * and then only those 100 remain known. */
+static void test_long_history(void **state)
+{
+    enum { N = 10000 };
+    lrc_tracker *t = make(10, 2 * N + 2);
+    char *first = NULL, *last = NULL;
+    for (int i = 0; i < N; i++) {
+        char *x = create(t, "Echo", NULL, 1 + i * 1e-3);
+        update(t, x, status(LRC_STATUS_QUEUED), i, "{\"status\": 1}");
+        update(t, x, status(LRC_STATUS_IN_PROGRESS), i, "{\"status\": 2}");
+        update(t, x, status(LRC_STATUS_COMPLETED), i, "{\"status\": 5}");
+        if (i == 0)
+            first = x;
+        else if (i == N - 1)
+            last = x;
+        else
+            free(x);
+    }
+    assert_int_equal(lrc_tracker_v1_count(t), N);
+    char **v;
+    size_t n;
+    assert_int_equal(lrc_tracker_render(t, LRC_ATTR_IDS_IN_QUEUE, &v, &n), 0);
+    assert_int_equal(n, N);
+    assert_string_equal(v[0], first);
+    assert_string_equal(v[N - 1], last);
+    lrc_strv_free(v, n);
+    assert_int_equal(lrc_tracker_render(t, LRC_ATTR_FINISHED, &v, &n), 0);
+    assert_int_equal(n, 100);
+    lrc_strv_free(v, n);
+    assert_int_equal(lrc_tracker_status(t, first), LRC_STATUS_NOT_FOUND);
+    assert_int_equal(lrc_tracker_status(t, last), LRC_STATUS_COMPLETED);
+    assert_false(lrc_tracker_expire(t, 9.5));
+    assert_true(lrc_tracker_expire(t, N + 100.0));
+    assert_int_equal(lrc_tracker_v1_count(t), 0);
+    assert_true(lrc_tracker_next_deadline(t) < 0);
+    assert_int_equal(lrc_tracker_status(t, last), LRC_STATUS_COMPLETED);
+    free(first);
+    free(last);
+    lrc_tracker_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_v1_pruning),          cmocka_unit_test(test_unknown_id_and_bad_result),
         cmocka_unit_test(test_result_unicode),      cmocka_unit_test(test_generations),
         cmocka_unit_test(test_queue_and_executing_generations),
+        cmocka_unit_test(test_out_of_order_finish), cmocka_unit_test(test_long_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
