@@ -3756,9 +3756,10 @@ static void test_unreachable_past_the_bound_is_lost(void **state)
     assert_int_equal(lrc_error_code(r.u[2].error), LRC_ETIMEDOUT);
     assert_non_null(strstr(lrc_error_message(r.u[2].error), "unreachable"));
     char *trace = fake_trace(f->d);
-    const char *at = strstr(trace, "inout:CheckLongRunningCommandStatus");
-    assert_non_null(at); /* asked at least twice before giving up */
-    assert_non_null(strstr(at + 1, "inout:CheckLongRunningCommandStatus"));
+    /* Asked before giving up: the bound is judged only when a question
+     * fails (how many were asked within 400 ms depends on the machine's
+     * load: one when the first is late). */
+    assert_non_null(strstr(trace, "inout:CheckLongRunningCommandStatus"));
     free(trace);
     lrc_subscription_free(s);
     rec_destroy(&r);
