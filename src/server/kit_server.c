@@ -267,6 +267,7 @@ static int init_device(lrc_tg_device *tg, void *class_user, lrc_error **err)
         return lrc_fail(err, LRC_ENOMEM, "out of memory");
     dev->tg = tg;
     dev->cfg = cfg;
+    kit_trim_start(); /* the first device starts it (kit_trim.h: why not earlier) */
     dev->held_list_release = -1;
     dev->held_due = -1;
     dev->watched_stamp = -2; /* never computed: last_subscribed_at is >= -1 */
@@ -337,7 +338,6 @@ int lrc_server_main(int argc, char **argv, const lrc_server_config *cfg)
         .class_user = (void *)cfg,
     };
     lrc_error *err = NULL;
-    kit_trim_start();
     int rc = lrc_tg_server_run(argc, argv, &def, &err);
     kit_trim_stop();
     if (rc != LRC_OK) {

@@ -128,9 +128,18 @@ static void *trim_main(void *arg)
 }
 #endif
 
+/* Serialises kit_trim_start (every device's init calls it) and
+ * kit_trim_stop; guards trim_running. */
+static pthread_mutex_t start_mu = PTHREAD_MUTEX_INITIALIZER;
+
 void kit_trim_start(void)
 {
 #ifdef HAVE_MALLOC_TRIM
+    pthread_mutex_lock(&start_mu);
+    if (trim_running) {
+        pthread_mutex_unlock(&start_mu);
+        return;
+    }
     const char *text = getenv("LRC_TRIM_PERIOD");
     double period = kit_trim_period(text);
     if (period < 0) {
@@ -139,8 +148,10 @@ void kit_trim_start(void)
                 text, MIN_PERIOD_S, MAX_PERIOD_S, DEFAULT_PERIOD_S);
         period = DEFAULT_PERIOD_S;
     }
-    if (period == 0 || trim_running)
+    if (period == 0) {
+        pthread_mutex_unlock(&start_mu);
         return;
+    }
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -148,10 +159,9 @@ void kit_trim_start(void)
     pthread_condattr_destroy(&attr);
     trim_period_s = period;
     trim_stopping = false;
-    /* The thread starts with every signal blocked: it exists before
-     * cppTango sets up its signal handling thread, and a signal the kernel
+    /* The thread starts with every signal blocked: a signal the kernel
      * delivered to it (SIGTERM, SIGINT) would take its default action and
-     * end the process instead of shutting the server down. */
+     * end the process instead of letting cppTango shut the server down. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -160,17 +170,22 @@ void kit_trim_start(void)
     if (rc != 0) {
         lrc_log(LRC_LOG_WARNING, "cannot start the malloc trimmer thread; running without it");
         pthread_cond_destroy(&trim_cv);
+        pthread_mutex_unlock(&start_mu);
         return;
     }
     trim_running = true;
+    pthread_mutex_unlock(&start_mu);
 #endif
 }
 
 void kit_trim_stop(void)
 {
 #ifdef HAVE_MALLOC_TRIM
-    if (!trim_running)
+    pthread_mutex_lock(&start_mu);
+    if (!trim_running) {
+        pthread_mutex_unlock(&start_mu);
         return;
+    }
     pthread_mutex_lock(&trim_mu);
     trim_stopping = true;
     pthread_cond_signal(&trim_cv);
@@ -178,5 +193,6 @@ void kit_trim_stop(void)
     pthread_join(trim_thread, NULL);
     pthread_cond_destroy(&trim_cv);
     trim_running = false;
+    pthread_mutex_unlock(&start_mu);
 #endif
 }

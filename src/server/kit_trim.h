@@ -3,13 +3,17 @@
 #ifndef LRC_KIT_TRIM_H
 #define LRC_KIT_TRIM_H
 
-/* Starts the trimmer thread unless LRC_TRIM_PERIOD is "0" or the C library
- * has no malloc_trim. Called once by lrc_server_main before cppTango starts;
- * not thread-safe against kit_trim_stop. Failure to start is logged and
- * otherwise ignored: the server runs, only without trimming. */
+/* Starts the trimmer thread unless it runs, LRC_TRIM_PERIOD is "0" or the
+ * C library has no malloc_trim. Called at every device's initialisation,
+ * i.e. once cppTango runs: not before, because the server's start-up check
+ * forks a child that acts as a Tango client (starting threads after a fork
+ * of a multi-threaded process is undefined, and ThreadSanitizer kills such
+ * a child). Thread-safe. Failure to start is logged and otherwise ignored:
+ * the server runs, only without trimming. */
 void kit_trim_start(void);
 
-/* Stops and joins the trimmer thread if it runs; idempotent. */
+/* Stops and joins the trimmer thread if it runs; idempotent, thread-safe.
+ * Called by lrc_server_main once cppTango's server loop has returned. */
 void kit_trim_stop(void);
 
 /* How many times the trimmer has looked at the heap, and how many times it
