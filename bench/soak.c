@@ -416,12 +416,14 @@ int main(int argc, char **argv)
     printf("soak: client rss %.0f -> %.0f kB (%+.1f MB/h), threads %.0f -> %.0f (%+.1f/h)\n",
            n ? c_rss[0] : 0, n ? c_rss[n - 1] : 0, c_rss_h, n ? c_thr[0] : 0,
            n ? c_thr[n - 1] : 0, c_thr_h);
-    if (n && c_mem[0] && c_mem[1] && c_mem[2] && c_mem[3] && c_mem[2][0] >= 0)
+    if (n && c_mem[0] && c_mem[1] && c_mem[2] && c_mem[3] && c_mem[2][0] >= 0) {
+        double used_h = slope(ts + skip, c_mem[2] + skip, n - skip) * 3600 / 1024;
+        double held_h = slope(ts + skip, c_mem[3] + skip, n - skip) * 3600 / 1024;
         printf("soak: client heap in use %.0f -> %.0f kB (%+.1f MB/h), held by malloc %.0f -> "
                "%.0f kB (%+.1f MB/h); rss anon %.0f -> %.0f kB, file %.0f -> %.0f kB\n",
-               c_mem[2][0], c_mem[2][n - 1], slope(ts + skip, c_mem[2] + skip, n - skip) * 3600 / 1024,
-               c_mem[3][0], c_mem[3][n - 1], slope(ts + skip, c_mem[3] + skip, n - skip) * 3600 / 1024,
+               c_mem[2][0], c_mem[2][n - 1], used_h, c_mem[3][0], c_mem[3][n - 1], held_h,
                c_mem[0][0], c_mem[0][n - 1], c_mem[1][0], c_mem[1][n - 1]);
+    }
     printf("soak: stable server rss %.0f -> %.0f kB (%+.1f MB/h), threads %.0f -> %.0f (%+.1f/h)\n",
            n ? s_rss[0] : 0, n ? s_rss[n - 1] : 0, s_rss_h, n ? s_thr[0] : 0,
            n ? s_thr[n - 1] : 0, s_thr_h);
