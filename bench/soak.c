@@ -11,7 +11,11 @@
  * Abort, or Fail. Half of the traffic goes to each device. Every second
  * the client's and each server's VmRSS and thread count go to FILE (the
  * servers' PIDs are read from their pidfiles then, so a restart is
- * followed). At the end no new call is made, every open invocation gets
+ * followed), and for the client its RSS split into anonymous and file
+ * pages, and malloc's heap in use and held (mallinfo2): RSS that grows
+ * while the heap in use stays flat is freed memory glibc keeps, not a
+ * leak. --trim calls malloc_trim(0) before each sample, to show how much
+ * of the RSS that is. At the end no new call is made, every open invocation gets
  * up to 30 s for its final, and a summary is printed:
  *   invocations by outcome (COMPLETED/ABORTED/FAILED/REJECTED), errors of
  *   lrc_invoke, finals missing, finals delivered twice, and the growth per
@@ -37,6 +41,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #define WORKERS 2
 #define MAX_INV 200000
@@ -102,6 +109,32 @@ static void proc_sample(long pid, long *rss_kb, long *threads)
             *threads = atol(line + 8);
     }
     fclose(f);
+}
+
+/* What of the client's RSS is anonymous memory (heap, stacks) and what is
+ * file pages (code of the libraries touched so far), and malloc's own view:
+ * bytes in use and bytes it holds from the system (kB; -1 when unknown).
+ * RSS growing while the heap in use stays flat is glibc keeping freed
+ * pages, or code pages first run, not a leak. */
+static void self_memory(long *anon_kb, long *file_kb, long *heap_used_kb, long *heap_held_kb)
+{
+    *anon_kb = *file_kb = *heap_used_kb = *heap_held_kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        char line[256];
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "RssAnon:", 8) == 0)
+                *anon_kb = atol(line + 8);
+            else if (strncmp(line, "RssFile:", 8) == 0)
+                *file_kb = atol(line + 8);
+        }
+        fclose(f);
+    }
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 mi = mallinfo2(); /* all arenas */
+    *heap_used_kb = (long)((mi.uordblks + mi.hblkhd) / 1024);
+    *heap_held_kb = (long)((mi.arena + mi.hblkhd) / 1024);
+#endif
 }
 
 static long pid_from(const char *pidfile)
@@ -224,6 +257,7 @@ int main(int argc, char **argv)
     lrc_proxy_options_init(&popts);
     popts.lost_after_ms = LOST_AFTER_MS;
     double seconds = 60, max_rss_mb_h = 20, max_threads_h = 10;
+    bool trim = false;
     const char *csv = NULL;
     char *specs[2];
     int nspec = 0;
@@ -236,6 +270,8 @@ int main(int argc, char **argv)
             max_rss_mb_h = atof(argv[++i]);
         else if (strcmp(argv[i], "--max-threads-h") == 0 && i + 1 < argc)
             max_threads_h = atof(argv[++i]);
+        else if (strcmp(argv[i], "--trim") == 0)
+            trim = true; /* a diagnostic: what glibc keeps, given back */
         else if (nspec < 2)
             specs[nspec++] = argv[i];
         else
@@ -244,7 +280,7 @@ int main(int argc, char **argv)
     if (nspec != 2 || !csv || seconds <= 0 || !split_target(specs[0], &targets[0]) ||
         !split_target(specs[1], &targets[1])) {
         fprintf(stderr, "usage: lrc-soak --seconds S --csv FILE STABLE_DEV:PIDFILE "
-                        "RESTARTED_DEV:PIDFILE [--max-rss-mb-h X] [--max-threads-h N]\n");
+                        "RESTARTED_DEV:PIDFILE [--max-rss-mb-h X] [--max-threads-h N] [--trim]\n");
         return 2;
     }
     for (int k = 0; k < 2; k++) {
@@ -262,7 +298,8 @@ int main(int argc, char **argv)
         return 2;
     }
     fprintf(out, "t_s,client_rss_kb,client_threads,stable_rss_kb,stable_threads,"
-                 "restarted_rss_kb,restarted_threads,invocations\n");
+                 "restarted_rss_kb,restarted_threads,invocations,client_rss_anon_kb,"
+                 "client_rss_file_kb,client_heap_used_kb,client_heap_held_kb\n");
 
     /* Touch the whole table now: its pages must not show as client growth. */
     memset(invs, 0, sizeof invs);
@@ -275,6 +312,9 @@ int main(int argc, char **argv)
     double *ts = calloc((size_t)cap, sizeof *ts);
     double *c_rss = calloc((size_t)cap, sizeof *c_rss), *c_thr = calloc((size_t)cap, sizeof *c_thr);
     double *s_rss = calloc((size_t)cap, sizeof *s_rss), *s_thr = calloc((size_t)cap, sizeof *s_thr);
+    double *c_mem[4]; /* RssAnon, RssFile, heap in use, heap held (self_memory) */
+    for (int k = 0; k < 4; k++)
+        c_mem[k] = calloc((size_t)cap, sizeof *c_mem[k]);
     double t0 = t_start;
     long last_pid = pid_from(targets[1].pidfile);
     int restarts_seen = 0;
@@ -285,17 +325,28 @@ int main(int argc, char **argv)
         proc_sample(pid_from(targets[0].pidfile), &v[2], &v[3]);
         long pid1 = pid_from(targets[1].pidfile);
         proc_sample(pid1, &v[4], &v[5]);
+        long m[4];
+#if defined(__GLIBC__)
+        if (trim)
+            malloc_trim(0);
+#else
+        (void)trim;
+#endif
+        self_memory(&m[0], &m[1], &m[2], &m[3]);
         double t = now_s() - t0;
         if (pid1 != last_pid) { /* stopped (no pidfile) or started again */
             if (pid1 < 0)
                 restarts_seen++;
             last_pid = pid1;
         }
-        fprintf(out, "%.1f,%ld,%ld,%ld,%ld,%ld,%ld,%d\n", t, v[0], v[1], v[2], v[3], v[4], v[5],
-                atomic_load(&n_inv));
+        fprintf(out, "%.1f,%ld,%ld,%ld,%ld,%ld,%ld,%d,%ld,%ld,%ld,%ld\n", t, v[0], v[1], v[2],
+                v[3], v[4], v[5], atomic_load(&n_inv), m[0], m[1], m[2], m[3]);
         fflush(out);
         ts[n] = t;
         c_rss[n] = (double)v[0];
+        for (int k = 0; k < 4; k++)
+            if (c_mem[k])
+                c_mem[k][n] = (double)m[k];
         c_thr[n] = (double)v[1];
         s_rss[n] = (double)v[2];
         s_thr[n] = (double)v[3];
@@ -365,6 +416,14 @@ int main(int argc, char **argv)
     printf("soak: client rss %.0f -> %.0f kB (%+.1f MB/h), threads %.0f -> %.0f (%+.1f/h)\n",
            n ? c_rss[0] : 0, n ? c_rss[n - 1] : 0, c_rss_h, n ? c_thr[0] : 0,
            n ? c_thr[n - 1] : 0, c_thr_h);
+    if (n && c_mem[0] && c_mem[1] && c_mem[2] && c_mem[3] && c_mem[2][0] >= 0) {
+        double used_h = slope(ts + skip, c_mem[2] + skip, n - skip) * 3600 / 1024;
+        double held_h = slope(ts + skip, c_mem[3] + skip, n - skip) * 3600 / 1024;
+        printf("soak: client heap in use %.0f -> %.0f kB (%+.1f MB/h), held by malloc %.0f -> "
+               "%.0f kB (%+.1f MB/h); rss anon %.0f -> %.0f kB, file %.0f -> %.0f kB\n",
+               c_mem[2][0], c_mem[2][n - 1], used_h, c_mem[3][0], c_mem[3][n - 1], held_h,
+               c_mem[0][0], c_mem[0][n - 1], c_mem[1][0], c_mem[1][n - 1]);
+    }
     printf("soak: stable server rss %.0f -> %.0f kB (%+.1f MB/h), threads %.0f -> %.0f (%+.1f/h)\n",
            n ? s_rss[0] : 0, n ? s_rss[n - 1] : 0, s_rss_h, n ? s_thr[0] : 0,
            n ? s_thr[n - 1] : 0, s_thr_h);
@@ -385,6 +444,8 @@ int main(int argc, char **argv)
         printf("soak: PASS\n");
     free(ts);
     free(c_rss);
+    for (int k = 0; k < 4; k++)
+        free(c_mem[k]);
     free(c_thr);
     free(s_rss);
     free(s_thr);
