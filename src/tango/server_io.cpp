@@ -34,16 +34,6 @@ static bool reserved_name(const std::string &key, bool command)
                 h.name + "/" + name);
 }
 
-/* A command of the class that this device did not register (commands are
- * shared by the class, ensure_tango_command): as cppTango answers for a
- * command nobody has, so that callers see one reason for both. */
-[[noreturn]] static void throw_not_registered(const lrc_tg_device &h, const std::string &name)
-{
-    if (!h.enabled.load())
-        throw_not_ready(h, "command", name);
-    throw_tango("API_CommandNotFound", "Command " + name + " not found", h.name + "/" + name);
-}
-
 /* ---- Tango data from an lrc value ---------------------------------------
  * with_data(type, v, st, f) stores the Tango form of v in st and calls
  * f(T *data, long length). Arrays are never passed as NULL (cppTango rejects
@@ -201,7 +191,7 @@ public:
                 throw_not_ready(h, "command", get_name());
             auto it = h.cmds.find(get_lower_name());
             if (it == h.cmds.end())
-                throw_not_registered(h, get_name());
+                throw_not_ready(h, "command", get_name());
             CmdEntry e = it->second;
             std::string origin = h.name + "/" + get_name();
             ValueHolder in, out;
@@ -489,40 +479,6 @@ static void set_max_dim_x(Tango::Attribute &att, long max_dim_x)
         att.*mx = max_dim_x;
 }
 
-/* The Tango::Command behind a command name. cppTango looks a command up in
- * the CLASS's list first and reaches a device-level one only after a thrown
- * and caught "not found" (command_query, which PyTango's command_inout asks
- * before every call, and polling checks): so the commands registered while
- * the server starts go to the class, shared by every device that registers
- * the name with the same types (each device keeps its own handler in
- * dev->cmds; a device without one answers API_CommandNotFound). A name first
- * registered later (an Init) goes to that device alone: the class list is
- * read without a lock by requests to the other devices. */
-static int ensure_tango_command(lrc_tg_device *dev, const char *name, const std::string &key,
-                                lrc_tg_type in_type, lrc_tg_type out_type, lrc_error **err)
-{
-    Tango::DeviceClass *cl = dev->impl->get_device_class();
-    for (Tango::Command *c : cl->get_command_list()) {
-        if (c->get_lower_name() != key)
-            continue;
-        if (c->get_in_type() != static_cast<Tango::CmdArgType>(in_type) ||
-            c->get_out_type() != static_cast<Tango::CmdArgType>(out_type))
-            return lrc_fail(err, LRC_EINVAL,
-                            "command %s: the other devices of the class declared it %s -> %s, "
-                            "not %s -> %s",
-                            name, lrc_tg_type_name(static_cast<lrc_tg_type>(c->get_in_type())),
-                            lrc_tg_type_name(static_cast<lrc_tg_type>(c->get_out_type())),
-                            lrc_tg_type_name(in_type), lrc_tg_type_name(out_type));
-        return LRC_OK; /* the class has it: nothing to add */
-    }
-    Tango::Util *tg = Tango::Util::instance(false);
-    bool starting = tg && tg->is_svr_starting();
-    /* Tango owns the command from here (and deletes it at once if the
-     * device already has it, e.g. after Init). */
-    dev->impl->add_command(new LrcCommand(name, in_type, out_type), !starting);
-    return LRC_OK;
-}
-
 extern "C" int lrc_tg_device_add_command(lrc_tg_device *dev, const char *name, lrc_tg_type in_type,
                                          lrc_tg_type out_type, lrc_tg_command_fn fn, void *user,
                                          lrc_error **err)
@@ -538,9 +494,9 @@ extern "C" int lrc_tg_device_add_command(lrc_tg_device *dev, const char *name, l
         std::string key = lower(name);
         if (reserved_name(key, true))
             return lrc_fail(err, LRC_EINVAL, "command %s: reserved name", name);
-        int rc = ensure_tango_command(dev, name, key, in_type, out_type, err);
-        if (rc != LRC_OK)
-            return rc;
+        /* Tango owns the command from here (and deletes it at once if the
+         * device already has it, e.g. after Init). */
+        dev->impl->add_command(new LrcCommand(name, in_type, out_type), true);
         dev->cmds[key] = CmdEntry{in_type, out_type, fn, user};
         return LRC_OK;
     } catch (...) {

@@ -4,10 +4,11 @@
  * devices; each device must still get what it asked for:
  *  - list lengths: a device with a larger MaxQueuedTasks reads (and
  *    reports in its attribute configuration) lists longer than those of
- *    the class's first device, also after an Init;
- *  - commands: every device runs its own handlers; a command only another
- *    device registered (EchoAlias) is API_CommandNotFound here, as a
- *    command nobody has.
+ *    the class's first device; an Init after the property grew gives the
+ *    device the new lengths;
+ *  - commands: every device runs its own handlers, with its own IDs; a
+ *    command only another device registered (EchoAlias) is
+ *    API_CommandNotFound here.
  * One server, devices ".../<instance>-a" (MaxQueuedTasks=2: its lists hold
  * 32 entries, 64 for the status list) and ".../<instance>-b"
  * (MaxQueuedTasks=50: 102 and 204); -a sorts first, so cppTango creates it
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CODE_QUEUED 2
 #define CODE_STARTED 1
@@ -149,26 +151,43 @@ static size_t list_len(lrc_tg_proxy *p, const char *attr)
     return n;
 }
 
-/* One running and N_QUEUED queued Sleeps on -b, its lists read beyond the
- * lengths of -a, then Abort (the server then stops at once). */
-static void fill_read_abort(shared *s)
+/* One running and N_QUEUED queued Sleeps on `big`, its lists read beyond
+ * the lengths of `small`, then Abort (the server then stops at once). */
+static void fill_read_abort(lrc_tg_proxy *big, lrc_tg_proxy *small)
 {
     lrc_tg_value sleep = {.type = LRC_TG_DOUBLE, .d = 600.0};
     for (int k = 0; k <= N_QUEUED; k++)
-        assert_int_equal(call(s->b, "Sleep", &sleep, NULL), CODE_QUEUED);
-    size_t q = list_len(s->b, "lrcQueue");
-    print_message("-b: lrcQueue %zu, longRunningCommandsInQueue %zu, "
+        assert_int_equal(call(big, "Sleep", &sleep, NULL), CODE_QUEUED);
+    size_t q = list_len(big, "lrcQueue");
+    print_message("%s: lrcQueue %zu, longRunningCommandsInQueue %zu, "
                   "longRunningCommandStatus %zu entries\n",
-                  q, list_len(s->b, "longRunningCommandsInQueue"),
-                  list_len(s->b, "longRunningCommandStatus"));
+                  lrc_tg_proxy_name(big), q, list_len(big, "longRunningCommandsInQueue"),
+                  list_len(big, "longRunningCommandStatus"));
     /* the first Sleep may still be queued for a moment */
     assert_true(q >= N_QUEUED && q <= N_QUEUED + 1);
-    assert_true(list_len(s->b, "longRunningCommandsInQueue") > SMALL_QUEUE_LEN);
-    assert_true(list_len(s->b, "longRunningCommandIDsInQueue") > SMALL_QUEUE_LEN);
-    assert_true(list_len(s->b, "longRunningCommandStatus") > 2 * SMALL_QUEUE_LEN);
-    /* -a is unaffected and still has its own, shorter lists */
-    assert_int_equal(list_len(s->a, "lrcQueue"), 0);
-    assert_int_equal(call(s->b, "Abort", NULL, NULL), CODE_STARTED);
+    assert_true(list_len(big, "longRunningCommandsInQueue") > SMALL_QUEUE_LEN);
+    assert_true(list_len(big, "longRunningCommandIDsInQueue") > SMALL_QUEUE_LEN);
+    assert_true(list_len(big, "longRunningCommandStatus") > 2 * SMALL_QUEUE_LEN);
+    /* the other device is unaffected */
+    assert_int_equal(list_len(small, "lrcQueue"), 0);
+    char *abort_id = NULL;
+    assert_int_equal(call(big, "Abort", NULL, &abort_id), CODE_STARTED);
+    /* the queue empties before the Abort completes */
+    lrc_tg_value idv = {.type = LRC_TG_STRING, .s = abort_id};
+    bool done = false;
+    for (int i = 0; i < 600 && !done; i++) {
+        lrc_tg_value st = {0};
+        lrc_error *err = NULL;
+        assert_int_equal(
+            lrc_tg_command_inout(big, "CheckLongRunningCommandStatus", &idv, &st, &err), LRC_OK);
+        done = strcmp(st.s, "COMPLETED") == 0;
+        lrc_tg_value_clear(&st);
+        if (!done)
+            nanosleep(&(struct timespec){.tv_nsec = 50 * 1000 * 1000}, NULL);
+    }
+    assert_true(done);
+    free(abort_id);
+    assert_int_equal(list_len(big, "lrcQueue"), 0);
 }
 
 static void test_list_lengths_per_device(void **state)
@@ -179,21 +198,36 @@ static void test_list_lengths_per_device(void **state)
     assert_int_equal(max_dim_x(s->b, "lrcQueue"), BIG_QUEUE_LEN);
     assert_int_equal(max_dim_x(s->b, "longRunningCommandsInQueue"), BIG_QUEUE_LEN);
     assert_int_equal(max_dim_x(s->b, "longRunningCommandStatus"), 2 * BIG_QUEUE_LEN);
-    fill_read_abort(s);
+    fill_read_abort(s->b, s->a);
 }
 
-/* Init keeps a device's own lengths (cppTango keeps the attributes a
- * device already has across an Init). */
+static void init(lrc_tg_proxy *p)
+{
+    lrc_tg_value out = {0};
+    lrc_error *err = NULL;
+    if (lrc_tg_command_inout(p, "Init", NULL, &out, &err) != LRC_OK) {
+        char *t = lrct_error_text(err);
+        fail_msg("Init of %s: %s", lrc_tg_proxy_name(p), t);
+    }
+}
+
+/* An Init declares the attributes again with the device's current
+ * lengths: -a, given MaxQueuedTasks=50, then holds as much as -b (cppTango
+ * keeps the Attribute objects a device already has across an Init). */
 static void test_list_lengths_after_init(void **state)
 {
     shared *s = *state;
-    lrc_tg_value out = {0};
-    lrc_error *err = NULL;
-    assert_int_equal(lrc_tg_command_inout(s->b, "Init", NULL, &out, &err), LRC_OK);
-    assert_int_equal(lrc_tg_command_inout(s->a, "Init", NULL, &out, &err), LRC_OK);
-    assert_int_equal(max_dim_x(s->a, "lrcQueue"), SMALL_QUEUE_LEN);
+    const char *del[] = {"tango_admin", "--delete-property", s->dev_a, "MaxQueuedTasks", NULL};
+    const char *add[] = {"tango_admin", "--add-property", s->dev_a, "MaxQueuedTasks", "50", NULL};
+    lrct_run(del, 10000, NULL);
+    assert_int_equal(lrct_run(add, 10000, NULL), 0);
+    init(s->a);
+    init(s->b);
+    assert_int_equal(max_dim_x(s->a, "lrcQueue"), BIG_QUEUE_LEN);
+    assert_int_equal(max_dim_x(s->a, "longRunningCommandStatus"), 2 * BIG_QUEUE_LEN);
     assert_int_equal(max_dim_x(s->b, "lrcQueue"), BIG_QUEUE_LEN);
-    fill_read_abort(s);
+    fill_read_abort(s->a, s->b);
+    fill_read_abort(s->b, s->a);
 }
 
 static void test_commands_per_device(void **state)
