@@ -8,7 +8,8 @@
  *    device the new lengths;
  *  - commands: every device runs its own handlers, with its own IDs; a
  *    command only another device registered (EchoAlias) is
- *    API_CommandNotFound here.
+ *    API_CommandNotFound here; the same results while the admin device
+ *    polls something of the device (cppTango's polling-buffer path).
  * One server, devices ".../<instance>-a" (MaxQueuedTasks=2: its lists hold
  * 32 entries, 64 for the status list) and ".../<instance>-b"
  * (MaxQueuedTasks=50: 102 and 204); -a sorts first, so cppTango creates it
@@ -23,6 +24,7 @@
 
 #include "it_common.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,11 +273,73 @@ static void test_commands_per_device(void **state)
     lrc_error_free(err);
 }
 
+/* Polling in the admin device's hands: while something of -a is polled,
+ * a command call from a default (CACHE_DEV) client takes cppTango's own
+ * path, which looks in the polling buffer first; results are the same as
+ * on the direct path the shim takes otherwise. */
+static void admin_polling(shared *s, const char *cmd, bool with_period)
+{
+    size_t l = strlen(s->instance) + 64;
+    char *admin = malloc(l);
+    assert_non_null(admin);
+    snprintf(admin, l, "dserver/lrc-demo-device/%s", s->instance);
+    lrc_tg_proxy *p = open_proxy(admin);
+    char *sv[] = {s->dev_a, "attribute", "lrcqueue"};
+    int64_t period = 200;
+    lrc_tg_value in = {.type = LRC_TG_STRING_ARRAY, .sv = sv, .ns = 3};
+    if (with_period)
+        in = (lrc_tg_value){
+            .type = LRC_TG_LONG_STRING_ARRAY, .iv = &period, .ni = 1, .sv = sv, .ns = 3};
+    lrc_tg_value out = {0};
+    lrc_error *err = NULL;
+    if (lrc_tg_command_inout(p, cmd, &in, &out, &err) != LRC_OK) {
+        char *t = lrct_error_text(err);
+        fail_msg("%s on %s: %s", cmd, admin, t);
+    }
+    lrc_tg_value_clear(&out);
+    /* the admin device's view: polled after Add, not after Rem */
+    lrc_tg_value name = {.type = LRC_TG_STRING, .s = s->dev_a};
+    if (lrc_tg_command_inout(p, "DevPollStatus", &name, &out, &err) != LRC_OK) {
+        char *t = lrct_error_text(err);
+        fail_msg("DevPollStatus on %s: %s", admin, t);
+    }
+    assert_int_equal(out.type, LRC_TG_STRING_ARRAY);
+    assert_int_equal(out.ns, with_period ? 1 : 0);
+    lrc_tg_value_clear(&out);
+    lrc_tg_proxy_close(p);
+    free(admin);
+}
+
+static void test_commands_while_polled(void **state)
+{
+    shared *s = *state;
+    admin_polling(s, "AddObjPolling", true);
+    lrc_tg_value hello = {.type = LRC_TG_STRING, .s = "polled"};
+    for (int k = 0; k < 3; k++) {
+        char *id = NULL;
+        int64_t code = call(s->a, "Echo", &hello, &id);
+        assert_true(code == CODE_QUEUED || code == CODE_STARTED);
+        lrc_tg_value idv = {.type = LRC_TG_STRING, .s = id};
+        lrc_tg_value st = {0};
+        lrc_error *err = NULL;
+        assert_int_equal(
+            lrc_tg_command_inout(s->a, "CheckLongRunningCommandStatus", &idv, &st, &err), LRC_OK);
+        assert_string_not_equal(st.s, "NOT_FOUND");
+        lrc_tg_value_clear(&st);
+        free(id);
+    }
+    /* a command without input is looked up in the polling buffer too */
+    assert_int_equal(call(s->a, "AbortCommands", NULL, NULL), CODE_STARTED);
+    admin_polling(s, "RemObjPolling", false);
+    assert_int_equal(call(s->a, "AbortCommands", NULL, NULL), CODE_STARTED);
+}
+
 int main(int argc, char **argv)
 {
     it_init(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commands_per_device), /* before any Abort drains -b */
+        cmocka_unit_test(test_commands_while_polled),
         cmocka_unit_test(test_list_lengths_per_device),
         cmocka_unit_test(test_list_lengths_after_init),
     };
