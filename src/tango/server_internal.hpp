@@ -102,6 +102,8 @@ public:
 
     void init_device() override;
     void delete_device() override;
+    CORBA::Any *command_inout_4(const char *in_cmd, const CORBA::Any &in_data,
+                                Tango::DevSource source, const Tango::ClntIdent &cl_ident) override;
 
     lrc_tg_device handle;
 

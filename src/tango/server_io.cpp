@@ -458,6 +458,27 @@ static bool borrow_ascii(const lrc_tg_value *v, std::vector<char *> &ptrs)
 
 using namespace lrcshim;
 
+/* cppTango keeps one Tango::Attr per name for the whole class and builds
+ * each device's Tango::Attribute from it: every device would get the
+ * maximum length of the first device that declared the name (and keep its
+ * own first one across an Init, which does not replace an attribute it
+ * has). A device's lists are as long as its own MaxQueuedTasks allows, so
+ * its Attribute takes the length it asked for: set_value checks against
+ * it, and the attribute's configuration (max_dim_x) reports it.
+ * Attribute::max_x is protected and has no setter in cppTango 9.3; a
+ * pointer to member formed through a derived class reaches it. Called with
+ * the device monitor held (init_device), as reads and pushes are. */
+struct AttributeMaxX : Tango::Attribute {
+    static long Tango::Attribute::*member() { return &AttributeMaxX::max_x; }
+};
+
+static void set_max_dim_x(Tango::Attribute &att, long max_dim_x)
+{
+    long Tango::Attribute::*mx = AttributeMaxX::member();
+    if (att.*mx != max_dim_x)
+        att.*mx = max_dim_x;
+}
+
 extern "C" int lrc_tg_device_add_command(lrc_tg_device *dev, const char *name, lrc_tg_type in_type,
                                          lrc_tg_type out_type, lrc_tg_command_fn fn, void *user,
                                          lrc_error **err)
@@ -508,6 +529,8 @@ extern "C" int lrc_tg_device_add_attribute(lrc_tg_device *dev, const char *name,
             a = new LrcAttr<Tango::Attr>(name, tango_type);
         dev->impl->add_attribute(a); /* Tango owns it (deletes duplicates) */
         std::string n(name);
+        if (spectrum)
+            set_max_dim_x(dev->impl->get_device_attr()->get_attr_by_name(name), max_dim_x);
         if (change_events)
             dev->impl->set_change_event(n, true, false);
         if (archive_events)

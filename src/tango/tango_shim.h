@@ -369,9 +369,11 @@ int lrc_tg_device_add_command(lrc_tg_device *dev, const char *name, lrc_tg_type 
  * SHORT_ARRAY, LONG_ARRAY, LONG64_ARRAY, FLOAT_ARRAY, DOUBLE_ARRAY,
  * USHORT_ARRAY, ULONG_ARRAY, ULONG64_ARRAY, STRING_ARRAY); others give
  * LRC_EINVAL, as do the names State and Status. max_dim_x is the spectrum
- * size (>= 1; ignored for scalars). change_events / archive_events declare
- * that the code pushes those events itself (no polling, no change
- * detection by Tango). The read handler must return exactly `type`. The
+ * size (>= 1; ignored for scalars), this device's own even when other
+ * devices of the class declare the name with another size, and replaced by
+ * the new one when an Init declares the attribute again. change_events /
+ * archive_events declare that the code pushes those events itself (no
+ * polling, no change detection by Tango). The read handler must return exactly `type`. The
  * value given to Tango stays alive until the next read of the attribute.
  * Call only from init_device. */
 int lrc_tg_device_add_attribute(lrc_tg_device *dev, const char *name, lrc_tg_type type,
