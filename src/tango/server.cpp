@@ -155,10 +155,62 @@ void LrcDevice::init_device()
         set_status(msg);
     }
     lrc_error_free(err);
+    if (constructed_) /* else constructed() does it */
+        drop_undeclared_attributes();
     /* Even after a failure, what init_device registered stays callable:
      * the C code decides what its handlers do on a FAULT device. */
     handle.disabled_reason.clear();
     handle.enabled.store(true);
+}
+
+/* cppTango keeps one attribute list per class (MultiClassAttribute):
+ * DeviceImpl::add_attribute appends to it, and every device created later
+ * (MultiAttribute's constructor: start-up, DevRestart) gets an Attribute for
+ * each entry, declared or not. A device of LrcProtocolVersions "none"
+ * created after a v2 one would list lrcProtocolVersions, _lrcEvent,
+ * lrcQueue, ... and fail to read them. So each device, once its C
+ * init_device has declared what it has, drops the Attributes of the shim's
+ * kind it did not declare, from its own list only:
+ * MultiAttribute::remove_attribute(name, false) leaves the class's Attr
+ * (and so every other device) alone, and rebuilds the device's own name
+ * map and writable and alarm lists. DeviceImpl::remove_attribute is not
+ * usable here: during construction the device is not yet in the class's
+ * device list, and it would then take the Attr away from the class while
+ * other devices still use it. Even MultiAttribute's removal looks the
+ * device up by name (Attribute::get_att_device), which fails until the
+ * device is in its class's list: a new device drops them in constructed(),
+ * called by the class right after adding it there, before it is exported.
+ * Attributes of any other kind (Tango's State and Status, an Attr the shim
+ * does not create) are kept. Monitor held. */
+void LrcDevice::constructed()
+{
+    MonitorHold hold(get_dev_monitor(), handle.name);
+    constructed_ = true;
+    drop_undeclared_attributes();
+}
+
+void LrcDevice::drop_undeclared_attributes()
+{
+    try {
+        Tango::MultiAttribute *ma = get_device_attr();
+        std::vector<Tango::Attr *> &cls = get_device_class()->get_class_attr()->get_attr_list();
+        std::vector<std::string> drop;
+        for (Tango::Attribute *att : ma->get_attribute_list()) {
+            long idx = att->get_attr_idx(); /* -1: State, Status */
+            if (idx < 0 || static_cast<size_t>(idx) >= cls.size() || !is_lrc_attr(cls[idx]))
+                continue;
+            if (handle.attrs.find(att->get_name_lower()) == handle.attrs.end())
+                drop.push_back(att->get_name());
+        }
+        for (std::string &n : drop)
+            ma->remove_attribute(n, false);
+    } catch (...) {
+        lrc_error *err = nullptr;
+        fail_current(&err, "drop_undeclared_attributes");
+        std::fprintf(stderr, "lrc: %s: cannot drop the attributes it did not declare: %s\n",
+                     handle.name.c_str(), lrc_error_message(err));
+        lrc_error_free(err);
+    }
 }
 
 /* Runs the C delete_device WITHOUT the device monitor, so that it can join
@@ -235,7 +287,9 @@ public:
         size_t first = device_list.size();
         for (CORBA::ULong i = 0; i < devlist->length(); i++) {
             std::string n((*devlist)[i].in());
-            device_list.push_back(new LrcDevice(this, n, &g_def));
+            LrcDevice *dev = new LrcDevice(this, n, &g_def);
+            device_list.push_back(dev);
+            dev->constructed();
         }
         for (size_t i = first; i < device_list.size(); i++) {
             Tango::DeviceImpl *dev = device_list[i];

@@ -52,6 +52,9 @@ std::string lower(std::string s);
 
 /* server_io.cpp: true for the Tango::Command objects the shim creates. */
 bool is_lrc_command(Tango::Command *c);
+/* server_io.cpp: true for the Tango::Attr objects lrc_tg_device_add_attribute
+ * creates (the ones a device lists only if it declared them). */
+bool is_lrc_attr(Tango::Attr *a);
 
 /* subscriptions.cpp: makes the admin device stamp subscribed_at_ns of a
  * device whose pushed attribute gains a subscriber. Idempotent. */
@@ -107,7 +110,13 @@ public:
 
     lrc_tg_device handle;
 
+    /* Called by the class once the new device is in its device list. */
+    void constructed();
+
 private:
+    void drop_undeclared_attributes();
+    bool constructed_ = false; /* in the class's device list; monitor held */
+
     const lrc_tg_class_def *def_;
     std::atomic<bool> c_inited_{false}; /* the C init_device ran: delete is due */
     std::mutex life_mu_;                /* guards deleting_ */

@@ -420,11 +420,21 @@ static void read_attr(Tango::DeviceImpl *d, Tango::Attribute &att)
     }
 }
 
-template <class Base> class LrcAttr : public Base {
+/* Marks the Attr objects of lrc_tg_device_add_attribute. */
+struct LrcAttrTag {
+    virtual ~LrcAttrTag() = default;
+};
+
+template <class Base> class LrcAttr : public Base, public LrcAttrTag {
 public:
     using Base::Base;
     void read(Tango::DeviceImpl *dev, Tango::Attribute &att) override { read_attr(dev, att); }
 };
+
+bool is_lrc_attr(Tango::Attr *a)
+{
+    return dynamic_cast<LrcAttrTag *>(a) != nullptr;
+}
 
 } // namespace lrcshim
 
