@@ -11,6 +11,13 @@
  *                       its result: '[3, "motor at limit"]' is a command
  *                       that ran to its end and reports a failing
  *                       ResultCode (COMPLETED is not success by itself)
+ *   Heat(DevDouble c)   ramps a simulated temperature from 20 to c degrees
+ *                       in 0.5 s; each progress update (every 10 %) carries
+ *                       it in _lrcEvent: {"progress": 40, "temperature":
+ *                       32.0} (lrc_task_progress_ex); [0, "Heated to c"]
+ *   Report(DevString)   one progress update (50) with the argument, a JSON
+ *                       object, as its context; FAILED with the kit's
+ *                       reason when the kit refuses it
  *   On / Off / Standby  ~0.2 s each, as the ska base device (starts OFF)
  * plus what the kit adds: Abort, AbortCommands, CheckLongRunningCommandStatus
  * and the LRC attributes. Properties: those of lrc/server.h, plus
@@ -36,6 +43,11 @@
 #define SLEEP_STEPS 10
 #define POWER_STEPS 4
 #define POWER_STEP_MS 50
+#define HEAT_STEPS 10
+#define HEAT_STEP_MS 50
+#define HEAT_START_CELSIUS 20.0
+#define HEAT_MIN_CELSIUS -50.0
+#define HEAT_MAX_CELSIUS 500.0
 
 /* Per-device settings from the device properties. */
 typedef struct demo {
@@ -102,6 +114,45 @@ static lrc_status complete_task(lrc_task *t, const lrc_arg *arg, void *user)
     if (lrc_task_set_result(t, arg->u.s) != LRC_OK)
         return lrc_task_fail(t, "Complete: the argument is not JSON: %s", arg->u.s);
     return LRC_STATUS_COMPLETED;
+}
+
+/* ---- Heat and Report: progress with context -------------------------------- */
+
+static int heat_check(lrc_device *dev, const lrc_arg *arg, void *user, lrc_error **err)
+{
+    double c = arg->u.d;
+    if (!isfinite(c) || c < HEAT_MIN_CELSIUS || c > HEAT_MAX_CELSIUS)
+        return lrc_check_invalid(err, "Heat: invalid target %g: expected degrees Celsius in [%g, %g]",
+                                 c, HEAT_MIN_CELSIUS, HEAT_MAX_CELSIUS);
+    return LRC_OK;
+}
+
+/* Ramps a simulated temperature from HEAT_START_CELSIUS to the target; each
+ * progress update carries the temperature reached ({"temperature": 24.5}). */
+static lrc_status heat_task(lrc_task *t, const lrc_arg *arg, void *user)
+{
+    double target = arg->u.d;
+    for (int i = 1; i <= HEAT_STEPS; i++) {
+        if (lrc_task_sleep(t, HEAT_STEP_MS))
+            return LRC_STATUS_ABORTED;
+        double now = HEAT_START_CELSIUS + (target - HEAT_START_CELSIUS) * i / HEAT_STEPS;
+        char context[64];
+        snprintf(context, sizeof context, "{\"temperature\": %.2f}", now);
+        lrc_task_progress_ex(t, i * 100 / HEAT_STEPS, context);
+    }
+    char message[64];
+    snprintf(message, sizeof message, "Heated to %.2f", target);
+    return complete_with(t, LRC_RESULT_OK, message);
+}
+
+/* Reports progress 50 with the argument as its context; FAILED with the
+ * kit's reason if the kit refuses it. */
+static lrc_status report_task(lrc_task *t, const lrc_arg *arg, void *user)
+{
+    int rc = lrc_task_progress_ex(t, 50, arg->u.s);
+    if (rc != LRC_OK)
+        return lrc_task_fail(t, "Report: progress context refused: %s", lrc_strerror(rc));
+    return complete_with(t, LRC_RESULT_OK, "Reported");
 }
 
 /* ---- On / Off / Standby ------------------------------------------------- */
@@ -183,6 +234,13 @@ static int init_demo(lrc_device *dev, void *user, lrc_error **err)
         rc = lrc_device_add_command(dev, &fail, err);
     if (rc == LRC_OK)
         rc = lrc_device_add_command(dev, &complete, err);
+    lrc_command_def heat = lrc_command_def_init("Heat", LRC_ARG_DOUBLE, heat_task, NULL);
+    heat.check = heat_check;
+    lrc_command_def report = lrc_command_def_init("Report", LRC_ARG_STRING, report_task, NULL);
+    if (rc == LRC_OK)
+        rc = lrc_device_add_command(dev, &heat, err);
+    if (rc == LRC_OK)
+        rc = lrc_device_add_command(dev, &report, err);
     char *alias = NULL;
     if (rc == LRC_OK)
         rc = lrc_device_get_property(dev, "EchoAlias", &alias, err);

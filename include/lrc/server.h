@@ -91,6 +91,29 @@ typedef lrc_status (*lrc_task_fn)(lrc_task *task, const lrc_arg *arg, void *user
  * own. Returns 0 or a negative LRC_E* code. */
 int lrc_task_progress(lrc_task *task, int percent);
 
+/* Largest progress context of lrc_task_progress_ex, in bytes of its
+ * members as json.dumps writes them (without the braces). */
+#define LRC_TASK_CONTEXT_MAX_BYTES 4096
+
+/* Reports progress, as lrc_task_progress, with context: the members of the
+ * JSON object `context_json` (UTF-8 text, e.g. "{\"temperature\": 21.5}";
+ * NULL: none) ride along in this update's _lrcEvent payload, after
+ * "progress": {"progress": 40, "temperature": 21.5}. This is an extension
+ * of the project (docs/protocol.md, "Progress with context"): clients pass
+ * keys they do not know through (ska's Python client as keyword arguments
+ * of its callback, ours as lrc_update.extra_json with LRC_HAS_EXTRA). Only
+ * _lrcEvent carries them: the v1 progress attribute
+ * (longRunningCommandProgress), lrcExecuting and a device with
+ * LrcProtocolVersions "none" see the percent alone. Refuses, pushing
+ * nothing and logging why: LRC_EJSON for text that is not JSON;
+ * LRC_EINVAL for JSON that is not an object, text that is not UTF-8, a key
+ * _lrcEvent itself uses ("status", "progress", "result"), or members over
+ * LRC_TASK_CONTEXT_MAX_BYTES. Published as json.dumps writes it (key order
+ * kept, non-ASCII escaped as \u00e9), so it is Latin-1-safe on the wire.
+ * The text is only read during the call. Thread: the task's own. Returns 0
+ * or a negative LRC_E* code. */
+int lrc_task_progress_ex(lrc_task *task, int percent, const char *context_json);
+
 /* True once Abort (or AbortCommands, or device shutdown) asked this task to
  * stop. A task that honours it returns LRC_STATUS_ABORTED. Thread-safe. */
 bool lrc_task_abort_requested(const lrc_task *task);

@@ -17,12 +17,86 @@
 
 int lrc_task_progress(lrc_task *task, int percent)
 {
+    return lrc_task_progress_ex(task, percent, NULL);
+}
+
+/* The keys _lrcEvent already carries (lrc-protocol section 1.4): a task's
+ * own keys must never change what they mean to a client. */
+static bool protocol_key(const char *k)
+{
+    return strcmp(k, "status") == 0 || strcmp(k, "progress") == 0 || strcmp(k, "result") == 0;
+}
+
+/* The members of the JSON object text `context` in json.dumps form, without
+ * the braces ("" for {}), in *members (malloc'd). Refuses what
+ * lrc_task_progress_ex documents, with the reason logged. */
+static int context_members(const lrc_task *task, const char *context, char **members)
+{
+    *members = NULL;
+    const char *cmd = task->cmd->def.name;
+    size_t at;
+    if (!lrc_utf8_valid(context, &at)) {
+        lrc_log(LRC_LOG_WARNING, "%s: progress context is not UTF-8 (byte 0x%02X at offset %zu)",
+                cmd, (unsigned)(unsigned char)context[at], at);
+        return LRC_EINVAL;
+    }
+    json_error_t e;
+    json_t *j = json_loads(context, 0, &e); /* flags 0: an object or an array only */
+    if (!j) {
+        lrc_log(LRC_LOG_WARNING, "%s: progress context is not JSON: %s", cmd, e.text);
+        return LRC_EJSON;
+    }
+    int rc = LRC_OK;
+    const char *k;
+    json_t *v;
+    if (!json_is_object(j)) {
+        lrc_log(LRC_LOG_WARNING, "%s: progress context is not a JSON object", cmd);
+        rc = LRC_EINVAL;
+    } else {
+        json_object_foreach(j, k, v)
+        {
+            if (protocol_key(k)) {
+                lrc_log(LRC_LOG_WARNING,
+                        "%s: progress context key \"%s\" is one of _lrcEvent's own", cmd, k);
+                rc = LRC_EINVAL;
+                break;
+            }
+        }
+    }
+    char *text = rc == LRC_OK ? lrc_json_dumps(j) : NULL;
+    json_decref(j);
+    if (rc != LRC_OK)
+        return rc;
+    if (!text)
+        return LRC_ENOMEM;
+    size_t n = strlen(text); /* "{...}" */
+    if (n - 2 > LRC_TASK_CONTEXT_MAX_BYTES) {
+        lrc_log(LRC_LOG_WARNING, "%s: progress context of %zu bytes is over %d bytes", cmd, n - 2,
+                LRC_TASK_CONTEXT_MAX_BYTES);
+        free(text);
+        return LRC_EINVAL;
+    }
+    memmove(text, text + 1, n - 2);
+    text[n - 2] = '\0';
+    *members = text;
+    return LRC_OK;
+}
+
+int lrc_task_progress_ex(lrc_task *task, int percent, const char *context_json)
+{
     if (!task)
         return LRC_EINVAL;
-    lrc_fields f = {.has_progress = true, .progress = percent};
+    char *members = NULL;
+    if (context_json) {
+        int rc = context_members(task, context_json, &members);
+        if (rc != LRC_OK)
+            return rc;
+    }
+    lrc_fields f = {.has_progress = true, .progress = percent, .extra_members = members};
     kit_lock(task->dev);
     kit_apply(task->dev, task->id, &f);
     kit_unlock(task->dev);
+    free(members);
     return LRC_OK;
 }
 

@@ -313,21 +313,24 @@ static char *dump(json_t *j)
 static void prune_v1(lrc_tracker *t);
 static char *item_json(const record *r, lrc_attr which);
 
-/* The _lrcEvent payload: the updated fields in ska's key order, written
- * directly (result_text is already json.dumps text): one allocation, no
+/* The _lrcEvent payload: the updated fields in ska's key order (status,
+ * progress, a task's extra keys, result), written directly (result_text
+ * and the extra members are already json.dumps text): one allocation, no
  * JSON object per update. */
 static char *event_json(const lrc_fields *f, const char *result_text)
 {
     char status[32] = "", progress[40] = "";
+    const char *extra = f->extra_members && f->extra_members[0] ? f->extra_members : "";
     if (f->has_status)
         snprintf(status, sizeof status, "\"status\": %d", f->status);
     if (f->has_progress)
         snprintf(progress, sizeof progress, "%s\"progress\": %d", status[0] ? ", " : "",
                  f->progress);
+    const char *extra_sep = extra[0] && (status[0] || progress[0]) ? ", " : "";
     if (!result_text)
-        return lrc_asprintf("{%s%s}", status, progress);
-    return lrc_asprintf("{%s%s%s\"result\": %s}", status, progress,
-                        status[0] || progress[0] ? ", " : "", result_text);
+        return lrc_asprintf("{%s%s%s%s}", status, progress, extra_sep, extra);
+    return lrc_asprintf("{%s%s%s%s%s\"result\": %s}", status, progress, extra_sep, extra,
+                        status[0] || progress[0] || extra[0] ? ", " : "", result_text);
 }
 
 const char *lrc_tracker_create(lrc_tracker *t, const char *name, const char *commanded_state,

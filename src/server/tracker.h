@@ -51,6 +51,12 @@ typedef struct lrc_fields {
     bool has_progress;
     int progress;
     const char *result_json; /* NULL: no result in this update */
+    /* NULL, or the members of a JSON object in json.dumps form
+     * ("\"temperature\": 21.5, ..."): written into the _lrcEvent payload
+     * after the progress, and nowhere else (the v1 attributes and the
+     * lists have no room for them). The caller has checked that none of
+     * them is status, progress or result. */
+    const char *extra_members;
 } lrc_fields;
 
 lrc_tracker *lrc_tracker_new(const lrc_tracker_config *cfg);

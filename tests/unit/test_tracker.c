@@ -86,6 +86,35 @@ static json_t *item(lrc_tracker *t, lrc_attr a, size_t i)
     return j;
 }
 
+/* Extra members (lrc_task_progress_ex) go into the _lrcEvent payload after
+ * progress and before result, and nowhere else: lrcExecuting and the v1
+ * progress list show the percent alone. */
+static void test_extra_members(void **state)
+{
+    lrc_tracker *t = make(10, 66);
+    char *id = create(t, "Heat", NULL, 1700000000.5);
+    update(t, id, status(LRC_STATUS_IN_PROGRESS), 0, "{\"status\": 2}");
+    lrc_fields p = {.has_progress = true, .progress = 40,
+                    .extra_members = "\"temperature\": 32.0, \"unit\": \"\\u00b0C\""};
+    update(t, id, p, 0, "{\"progress\": 40, \"temperature\": 32.0, \"unit\": \"\\u00b0C\"}");
+    json_t *x = item(t, LRC_ATTR_EXECUTING, 0);
+    assert_null(json_object_get(x, "temperature"));
+    json_decref(x);
+    char want[200];
+    snprintf(want, sizeof want, "%s|40", id);
+    assert_render(t, LRC_ATTR_PROGRESS, want);
+    lrc_fields empty = {.has_progress = true, .progress = 50, .extra_members = ""};
+    update(t, id, empty, 0, "{\"progress\": 50}");
+    lrc_fields all = {.has_status = true, .status = LRC_STATUS_COMPLETED, .result_json = "[0, \"ok\"]",
+                      .extra_members = "\"t\": 1"};
+    update(t, id, all, 0, "{\"status\": 5, \"t\": 1, \"result\": [0, \"ok\"]}");
+    lrc_fields only = {.extra_members = "\"t\": 2"};
+    update(t, id, only, 0, "{\"t\": 2}");
+    free(id);
+    lrc_tracker_free(t);
+    (void)state;
+}
+
 static void test_happy_path_payloads(void **state)
 {
     lrc_tracker *t = make(10, 66);
@@ -482,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_result_unicode),      cmocka_unit_test(test_generations),
         cmocka_unit_test(test_queue_and_executing_generations),
         cmocka_unit_test(test_out_of_order_finish), cmocka_unit_test(test_long_history),
+        cmocka_unit_test(test_extra_members),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
