@@ -38,7 +38,10 @@
  *   LrcProtocolVersions "min,max" advertised in lrcProtocolVersions ("1,2"),
  *                       or "none": a pre-1.2 device with only the v1
  *                       attributes (no lrcProtocolVersions, _lrcEvent,
- *                       lrcQueue, lrcExecuting, lrcFinished)
+ *                       lrcQueue, lrcExecuting, lrcFinished). Per device:
+ *                       devices of one server may differ, each lists
+ *                       exactly the attributes of its own setting, and an
+ *                       Init applies a new setting to that device alone
  *
  * Threads: task functions run on the kit's worker threads, one task per
  * worker at a time. The kit's own Tango handlers never block on tasks.
