@@ -343,6 +343,8 @@ static void test_kit_functions(void **state)
 
     /* task functions with no task */
     assert_int_equal(lrc_task_progress(NULL, 5), LRC_EINVAL);
+    assert_int_equal(lrc_task_progress_ex(NULL, 5, "{\"t\": 1}"), LRC_EINVAL);
+    assert_int_equal(lrc_task_progress_ex(NULL, 5, NULL), LRC_EINVAL);
     assert_false(lrc_task_abort_requested(NULL));
     assert_false(lrc_task_sleep(NULL, 10));
     assert_int_equal(lrc_task_set_result(NULL, "1"), LRC_EINVAL);
