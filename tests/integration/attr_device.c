@@ -7,6 +7,9 @@
  *                            (push_on_set) to each value in turn
  *   SetQuality(DevLong64)    temperature's quality, then pushes it
  *   Stamp(DevDouble)         stamped += 1 with the given time, pushed
+ *   Churn(DevLong64)         n times: samples = [k] * 8 (pushed), title =
+ *                            "k", 1 ms pause every 4: clients reading
+ *                            meanwhile must never see a torn value
  * A device whose name ends in "/2" has only temperature and its own
  * only_two: devices of one class differ. */
 #include "lrc/server.h"
@@ -17,7 +20,7 @@
 #include <string.h>
 
 typedef struct attrs {
-    lrc_attribute *temperature, *level, *stamped, *count, *samples;
+    lrc_attribute *temperature, *level, *stamped, *count, *samples, *title;
     int64_t reads; /* of counts; device lock held by the read function */
 } attrs;
 
@@ -58,6 +61,26 @@ static lrc_status stamp(lrc_task *t, const lrc_arg *arg, void *user)
         lrc_attribute_push(a->stamped, true, false, NULL) != LRC_OK)
         return lrc_task_fail(t, "cannot stamp");
     lrc_task_set_result_code(t, LRC_RESULT_OK, "stamped");
+    return LRC_STATUS_COMPLETED;
+}
+
+static lrc_status churn(lrc_task *t, const lrc_arg *arg, void *user)
+{
+    attrs *a = user;
+    for (int64_t k = 1; k <= arg->u.l; k++) {
+        double v[8];
+        char text[32];
+        for (size_t i = 0; i < 8; i++)
+            v[i] = (double)k;
+        snprintf(text, sizeof text, "%lld", (long long)k);
+        if (lrc_attribute_set_double_array(a->samples, v, 8) != LRC_OK ||
+            lrc_attribute_push(a->samples, true, false, NULL) != LRC_OK ||
+            lrc_attribute_set_string(a->title, text) != LRC_OK)
+            return lrc_task_fail(t, "cannot set %lld", (long long)k);
+        if (k % 4 == 0 && lrc_task_sleep(t, 1)) /* let readers in, ~0.2 s in all */
+            return LRC_STATUS_ABORTED;
+    }
+    lrc_task_set_result_code(t, LRC_RESULT_OK, "churned");
     return LRC_STATUS_COMPLETED;
 }
 
@@ -158,7 +181,7 @@ static int init(lrc_device *dev, void *user, lrc_error **err)
 
     d = lrc_attribute_def_init("title", LRC_ATYPE_STRING);
     d.writable = true;
-    if ((rc = add(dev, &d, NULL, err)) != LRC_OK)
+    if ((rc = add(dev, &d, &a->title, err)) != LRC_OK)
         return rc;
 
     static const char *const modes[] = {"IDLE", "BUSY", "DONE"};
@@ -212,6 +235,9 @@ static int init(lrc_device *dev, void *user, lrc_error **err)
     if ((rc = lrc_device_add_command(dev, &c, err)) != LRC_OK)
         return rc;
     c = lrc_command_def_init("Stamp", LRC_ARG_DOUBLE, stamp, a);
+    if ((rc = lrc_device_add_command(dev, &c, err)) != LRC_OK)
+        return rc;
+    c = lrc_command_def_init("Churn", LRC_ARG_LONG, churn, a);
     if ((rc = lrc_device_add_command(dev, &c, err)) != LRC_OK)
         return rc;
     lrc_device_set_state(dev, LRC_DEV_ON);

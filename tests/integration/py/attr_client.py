@@ -197,6 +197,35 @@ def main():
     check("stamped read time", round(dp.read_attribute("stamped").time.totime(), 3),
           1500000000.25)
 
+    # values set from a task thread while this client reads and listens
+    sm = Recorder()
+    ids.append(dp.subscribe_event("samples", tango.EventType.CHANGE_EVENT, sm))
+    time.sleep(1.0)
+    n = 500
+    (code,), (cid,) = dp.command_inout("Churn", n)
+    torn, reads, last = 0, 0, 0
+    while True:
+        s = as_list(dp.read_attribute("samples").value)
+        t = dp.read_attribute("title").value
+        reads += 1
+        if len(s) != 8 or len(set(s)) != 1 or int(s[0]) < last:
+            torn += 1
+        last = int(s[0]) if s else last
+        if not t.isdigit():
+            torn += 1
+        if dp.CheckLongRunningCommandStatus(cid) in ("COMPLETED", "FAILED", "ABORTED"):
+            break
+    check("Churn completed", dp.CheckLongRunningCommandStatus(cid), "COMPLETED")
+    print(f"     {reads} reads of each during Churn")
+    check("reads during Churn", reads > 1, True)
+    check("no torn or backward value during Churn", torn, 0)
+    check("final samples", as_list(dp.read_attribute("samples").value), [float(n)] * 8)
+    check("final title", dp.read_attribute("title").value, str(n))
+    wait_for(lambda: sm.values() and as_list(sm.values()[-1]) == [float(n)] * 8, 10)
+    vals = [as_list(v)[0] for v in sm.values()[1:]]
+    check("samples events in order, ending with the last",
+          (vals == sorted(vals), vals[-1] if vals else None), (True, float(n)))
+
     for i in ids:
         dp.unsubscribe_event(i)
     print("FAILED" if FAILED else "ALL OK")
