@@ -270,10 +270,10 @@ typedef struct lrc_attribute_def {
     /* Tango's change detection, applied to every push: a change event goes
      * out only when the value moved by at least abs_change (absolute) or
      * rel_change (percent) since the last change event; archive events
-     * likewise with archive_*. 0 (as set by _init): no threshold, every
-     * push of a number goes out; booleans, strings and enums always go
-     * out only when the value differs from the last event's. A change of
-     * quality always goes out. */
+     * likewise with archive_*. Numbers only. 0 (as set by _init): no
+     * threshold, every push goes out, as every push of a boolean, string
+     * or enum does. With thresholds, a change of quality always goes
+     * out. */
     double abs_change, rel_change, archive_abs_change, archive_rel_change;
     const char *const *enum_labels; /* LRC_ATYPE_ENUM: the labels (copied)  */
     size_t n_enum_labels;

@@ -373,14 +373,14 @@ extern "C" int lrc_tg_device_add_attr(lrc_tg_device *dev, const lrc_tg_attr_spec
         Tango::Attribute &att = dev->impl->get_device_attr()->get_attr_by_name(name);
         if (spectrum && att.*AuthorMaxX::member() != spec->max_dim_x)
             att.*AuthorMaxX::member() = spec->max_dim_x;
-        /* detect: cppTango applies the thresholds (and equality) to each
-         * push. Numeric types without thresholds push everything: with
-         * detection cppTango would refuse their subscriptions
-         * (API_EventPropertiesNotSet). */
+        /* detect: cppTango applies the thresholds to each push. Numbers
+         * without thresholds push everything: with detection cppTango
+         * would refuse their subscriptions (API_EventPropertiesNotSet).
+         * Other types have no thresholds: every push goes out. */
         bool numeric = tango_type == Tango::DEV_LONG64 || tango_type == Tango::DEV_DOUBLE;
         const lrc_tg_attr_props &p = spec->props;
-        bool detect_change = !numeric || p.abs_change || p.rel_change;
-        bool detect_archive = !numeric || p.archive_abs_change || p.archive_rel_change;
+        bool detect_change = numeric && (p.abs_change || p.rel_change);
+        bool detect_archive = numeric && (p.archive_abs_change || p.archive_rel_change);
         dev->impl->set_change_event(n, true, detect_change);
         dev->impl->set_archive_event(n, true, detect_archive);
         AttrEntry &e = dev->attrs[key];

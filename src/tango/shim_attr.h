@@ -57,10 +57,9 @@ typedef struct lrc_tg_attr_spec {
     lrc_tg_write_fn write; /* non-NULL: READ_WRITE                         */
     void *user;
     /* Change and archive events pushed by code (lrc_tg_device_push_q).
-     * cppTango filters a push by the thresholds of props when they are
-     * set (change: abs_change / rel_change; archive: archive_*), and by
-     * equality for BOOLEAN, STRING and ENUM; without thresholds a numeric
-     * push always goes out. */
+     * cppTango filters a push of a number by the thresholds of props when
+     * they are set (change: abs_change / rel_change; archive: archive_*);
+     * otherwise every push goes out. */
     lrc_tg_attr_props props;
 } lrc_tg_attr_spec;
 

@@ -197,9 +197,22 @@ def main():
     check("stamped read time", round(dp.read_attribute("stamped").time.totime(), 3),
           1500000000.25)
 
+    # a boolean pushed on each (kit-stored) write: every push goes out
+    # (thresholds are for numbers; equal values are pushed too)
+    fl = Recorder()
+    ids.append(dp.subscribe_event("flag", tango.EventType.CHANGE_EVENT, fl))
+    time.sleep(1.0)
+    for v in (True, True, False, False, True):
+        dp.write_attribute("flag", v)
+    wait_for(lambda: len(fl.values()) >= 6, 5)
+    time.sleep(0.3)
+    check("flag events (one per write)", fl.values(), [True, True, True, False, False, True])
+
     # values set from a task thread while this client reads and listens
     sm = Recorder()
     ids.append(dp.subscribe_event("samples", tango.EventType.CHANGE_EVENT, sm))
+    dp.write_attribute("samples", [0.0] * 8)  # a consistent start: [0] * 8, "0"
+    dp.write_attribute("title", "0")
     time.sleep(1.0)
     n = 500
     (code,), (cid,) = dp.command_inout("Churn", n)
