@@ -211,6 +211,17 @@ int lrc_device_add_command(lrc_device *dev, const lrc_command_def *def, lrc_erro
  * Text is UTF-8 in this API; on the wire a DevString is Latin-1 (as for
  * commands, docs/protocol.md section 8): a string Latin-1 cannot hold is
  * refused by the setter with LRC_EINVAL.
+ *
+ * For example, a temperature pushed when it moved by 0.5 K or more:
+ *
+ *     // init hook (the handle kept in the author's per-device data)
+ *     lrc_attribute_def d = lrc_attribute_def_init("temperature", LRC_ATYPE_DOUBLE);
+ *     d.unit = "K";
+ *     d.abs_change = 0.5;
+ *     d.push_on_set = true;
+ *     rc = lrc_device_add_attribute(dev, &d, &my->temperature, err);
+ *     // a task, or any thread of the device
+ *     lrc_attribute_set_double(my->temperature, read_sensor());
  * ---------------------------------------------------------------------- */
 
 typedef struct lrc_attribute lrc_attribute; /* one attribute of one device */
