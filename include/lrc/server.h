@@ -217,6 +217,168 @@ lrc_command_def lrc_command_def_init(const char *name, lrc_arg_kind arg_kind, lr
 int lrc_device_add_command(lrc_device *dev, const lrc_command_def *def, lrc_error **err);
 
 /* ------------------------------------------------------------------------
+ * Attributes
+ *
+ * Plain Tango attributes of the author's own: scalar or spectrum of
+ * DevBoolean, DevLong64, DevDouble, DevString, or a scalar DevEnum; READ or
+ * READ_WRITE. The kit holds each attribute's value (with a quality and a
+ * timestamp): the author sets it from any thread with lrc_attribute_set_*
+ * and pushes change and archive events (lrc_attribute_push, or
+ * push_on_set). Optionally a read function refreshes the value right
+ * before each client read, and a write function takes each client write.
+ *
+ * Locks: the value is guarded by the device lock. Read and write functions
+ * run on a Tango thread with the device lock held (one at a time per
+ * device, as command handlers); every lrc_attribute_* call takes the device
+ * lock itself (re-entrant: call them from inside a read or write function
+ * freely). So: never call them while holding a lock of your own that a
+ * read, write, check or allowed function also takes.
+ *
+ * Text is UTF-8 in this API; on the wire a DevString is Latin-1 (as for
+ * commands, docs/protocol.md section 8): a string Latin-1 cannot hold is
+ * refused by the setter with LRC_EINVAL.
+ *
+ * For example, a temperature pushed when it moved by 0.5 K or more:
+ *
+ *     // init hook (the handle kept in the author's per-device data)
+ *     lrc_attribute_def d = lrc_attribute_def_init("temperature", LRC_ATYPE_DOUBLE);
+ *     d.unit = "K";
+ *     d.abs_change = 0.5;
+ *     d.push_on_set = true;
+ *     rc = lrc_device_add_attribute(dev, &d, &my->temperature, err);
+ *     // a task, or any thread of the device
+ *     lrc_attribute_set_double(my->temperature, read_sensor());
+ * ---------------------------------------------------------------------- */
+
+typedef struct lrc_attribute lrc_attribute; /* one attribute of one device */
+
+typedef enum lrc_attr_type {
+    LRC_ATYPE_BOOL = 1, /* DevBoolean                                     */
+    LRC_ATYPE_LONG64,   /* DevLong64                                      */
+    LRC_ATYPE_DOUBLE,   /* DevDouble                                      */
+    LRC_ATYPE_STRING,   /* DevString                                      */
+    LRC_ATYPE_ENUM      /* DevEnum (scalar only): an index into enum_labels */
+} lrc_attr_type;
+
+/* Tango attribute qualities (numeric values of Tango::AttrQuality). */
+typedef enum lrc_quality {
+    LRC_QUALITY_VALID = 0,
+    LRC_QUALITY_INVALID = 1, /* clients get no value, only the quality */
+    LRC_QUALITY_ALARM = 2,
+    LRC_QUALITY_CHANGING = 3,
+    LRC_QUALITY_WARNING = 4
+} lrc_quality;
+
+/* Called right before a client reads the attribute (device lock held,
+ * Tango thread; must be quick): set the value with lrc_attribute_set_*.
+ * A failure reaches the client as a DevFailed with the error's message
+ * (reason LRC_ReadFailed). */
+typedef int (*lrc_attribute_read_fn)(lrc_attribute *attr, void *user, lrc_error **err);
+
+/* Called for each client write (device lock held, Tango thread; must be
+ * quick), after Tango checked the value against min_value/max_value.
+ * `value` borrows the written value, valid during the call: BOOL -> b,
+ * LONG64 and ENUM -> l, DOUBLE -> d, STRING -> s (UTF-8); spectra ->
+ * LRC_ARG_LONG_ARRAY (booleans as 0/1), LRC_ARG_DOUBLE_ARRAY,
+ * LRC_ARG_STRING_ARRAY. The kit does not store it: call
+ * lrc_attribute_set_* to make it the value clients read. Return LRC_OK, or
+ * refuse: the client's write fails with a DevFailed carrying the error's
+ * message (reason LRC_WriteRefused; lrc_check_invalid works). */
+typedef int (*lrc_attribute_write_fn)(lrc_attribute *attr, const lrc_arg *value, void *user,
+                                      lrc_error **err);
+
+typedef struct lrc_attribute_def {
+    size_t size;        /* sizeof(lrc_attribute_def), set by _init          */
+    const char *name;   /* Tango attribute name                              */
+    lrc_attr_type type;
+    size_t max_length;  /* 0: scalar; >= 1: spectrum of at most that many   */
+    bool writable;      /* READ_WRITE; without `write`, a client write sets
+                           the kit-held value (and pushes if push_on_set)    */
+    lrc_attribute_read_fn read;   /* optional                               */
+    lrc_attribute_write_fn write; /* optional; implies writable             */
+    void *user;                   /* passed to read and write               */
+    /* Each lrc_attribute_set_* (and each kit-stored write) pushes a change
+     * and an archive event, filtered by the thresholds below. */
+    bool push_on_set;
+    /* Properties clients see in the attribute configuration (NULL: Tango's
+     * default). min_value / max_value: Tango refuses writes outside them. */
+    const char *label, *description, *unit, *display_unit, *format;
+    double min_value, max_value; /* NAN (as set by _init): none             */
+    /* Tango's change detection, applied to every push: a change event goes
+     * out only when the value moved by at least abs_change (absolute) or
+     * rel_change (percent) since the last change event; archive events
+     * likewise with archive_*. Numbers only. 0 (as set by _init): no
+     * threshold, every push goes out, as every push of a boolean, string
+     * or enum does. With thresholds, a change of quality always goes
+     * out. */
+    double abs_change, rel_change, archive_abs_change, archive_rel_change;
+    const char *const *enum_labels; /* LRC_ATYPE_ENUM: the labels (copied)  */
+    size_t n_enum_labels;
+} lrc_attribute_def;
+
+/* A scalar, read-only definition with everything else empty (NAN limits,
+ * no thresholds). */
+lrc_attribute_def lrc_attribute_def_init(const char *name, lrc_attr_type type);
+
+/* Adds an attribute to the device. Call only from the init hook. The
+ * definition is copied (strings too). On success *out (if not NULL) is the
+ * handle, owned by the kit and valid until the device's fini hook returns
+ * (the server's end, or an Init, which re-runs the init hook and so adds
+ * the attributes again, with new handles). The initial value is false / 0
+ * / 0.0 / "" / the first label / an empty spectrum, quality VALID.
+ * LRC_EINVAL (nothing added): a name already added to this device
+ * (case-insensitively), the name of an attribute every kit device has
+ * (State, Status and the LRC attributes), a spectrum of enums, an enum
+ * without labels, a `write` without writable... Tango keeps one
+ * definition per attribute name and device class: the properties of a
+ * name are those of the first device of the server process that added
+ * it, and a property set in the database overrides them. */
+int lrc_device_add_attribute(lrc_device *dev, const lrc_attribute_def *def,
+                             lrc_attribute **out, lrc_error **err);
+
+/* Set the kit-held value. Any thread (takes the device lock). Each set
+ * stamps the value with the current time (see lrc_attribute_set_time) and
+ * pushes events if the attribute has push_on_set. Arrays and strings are
+ * copied. LRC_EINVAL: a setter of another type, a spectrum longer than
+ * max_length, text that is not UTF-8 or that Latin-1 cannot hold, an enum
+ * index out of range; the value is then left unchanged. A failed push
+ * (push_on_set) is returned after the value was stored. */
+int lrc_attribute_set_bool(lrc_attribute *attr, bool v);
+int lrc_attribute_set_long(lrc_attribute *attr, int64_t v); /* LONG64 and ENUM */
+int lrc_attribute_set_double(lrc_attribute *attr, double v);
+int lrc_attribute_set_string(lrc_attribute *attr, const char *utf8);
+int lrc_attribute_set_bool_array(lrc_attribute *attr, const bool *v, size_t n);
+int lrc_attribute_set_long_array(lrc_attribute *attr, const int64_t *v, size_t n);
+int lrc_attribute_set_double_array(lrc_attribute *attr, const double *v, size_t n);
+int lrc_attribute_set_string_array(lrc_attribute *attr, const char *const *utf8, size_t n);
+
+/* The quality sent with the value from now on (it stays until changed;
+ * initially LRC_QUALITY_VALID). Does not push. Any thread. */
+int lrc_attribute_set_quality(lrc_attribute *attr, lrc_quality q);
+
+/* Overrides the timestamp of the current value (seconds since the epoch,
+ * e.g. when the hardware measured it); the next set_* stamps "now" again.
+ * Does not push. Any thread. */
+int lrc_attribute_set_time(lrc_attribute *attr, double unix_time);
+
+/* Pushes the current value, quality and time as a change event and/or an
+ * archive event, through Tango's change detection (the thresholds of the
+ * definition). Any thread (takes the device lock). Returns 0 or a negative
+ * LRC_E* code (*err is optional). */
+int lrc_attribute_push(lrc_attribute *attr, bool change, bool archive, lrc_error **err);
+
+/* The current value of a scalar (for example a setpoint clients wrote).
+ * Any thread. LRC_EINVAL for another type. A string is a malloc'd copy. */
+int lrc_attribute_get_bool(lrc_attribute *attr, bool *v);
+int lrc_attribute_get_long(lrc_attribute *attr, int64_t *v);
+int lrc_attribute_get_double(lrc_attribute *attr, double *v);
+int lrc_attribute_get_string(lrc_attribute *attr, char **utf8);
+
+/* The attribute's name (as defined) and device. Owned by the kit. */
+const char *lrc_attribute_name(const lrc_attribute *attr);
+lrc_device *lrc_attribute_device(const lrc_attribute *attr);
+
+/* ------------------------------------------------------------------------
  * Devices and the server
  * ---------------------------------------------------------------------- */
 

@@ -73,6 +73,7 @@ struct lrc_device {
     size_t batch_n, batch_cap;
     kit_command **commands;
     size_t n_commands;
+    struct lrc_attribute *attributes; /* the author's (kit_attr.c) */
     /* pushes held for fresh subscribers (kit_hold.c) */
     struct kit_held *held_head, *held_tail;
     struct kit_held_cmd *held_cmds; /* commands whose _lrcEvent waits */
@@ -184,6 +185,11 @@ int kit_register_command(lrc_device *dev, kit_command *cmd, lrc_error **err);
 /* [code, "message"] as JSON text in Python's json.dumps style (malloc'd;
  * NULL if out of memory). */
 char *kit_code_message_json(int code, const char *message);
+
+/* kit_attr.c: the author's attributes ------------------------------------- */
+
+/* Frees the device's attributes (device teardown, after the fini hook). */
+void kit_attributes_free(lrc_device *dev);
 
 /* kit_args.c: argument conversion ------------------------------------------ */
 

@@ -250,6 +250,7 @@ static void device_free(lrc_device *dev)
         return;
     kit_hold_free(dev);
     kit_publish_free(dev);
+    kit_attributes_free(dev);
     kit_executor_destroy(dev);
     lrc_tracker_free(dev->tracker);
     free(dev->abort_id);

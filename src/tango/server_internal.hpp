@@ -6,6 +6,7 @@
 #ifndef LRC_TANGO_SERVER_INTERNAL_HPP
 #define LRC_TANGO_SERVER_INTERNAL_HPP
 
+#include "tango/shim_attr.h"
 #include "tango/shim_internal.hpp"
 
 #include <atomic>
@@ -46,6 +47,9 @@ struct AttrEntry {
     bool change_events;
     bool archive_events;
     AttrStore store;
+    /* author attributes (server_attr.cpp): fn is NULL, these are used */
+    lrc_tg_qread_fn qread = nullptr;
+    lrc_tg_write_fn write = nullptr;
 };
 
 std::string lower(std::string s);
