@@ -282,7 +282,7 @@ void author_write(Tango::DeviceImpl *d, Tango::WAttribute &att)
     }
 }
 
-template <class Base> class AuthorAttr : public Base {
+template <class Base> class AuthorAttr : public Base, public LrcAttrTag {
 public:
     using Base::Base;
     void read(Tango::DeviceImpl *dev, Tango::Attribute &att) override { author_read(dev, att); }

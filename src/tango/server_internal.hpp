@@ -56,8 +56,16 @@ std::string lower(std::string s);
 
 /* server_io.cpp: true for the Tango::Command objects the shim creates. */
 bool is_lrc_command(Tango::Command *c);
-/* server_io.cpp: true for the Tango::Attr objects lrc_tg_device_add_attribute
- * creates (the ones a device lists only if it declared them). */
+
+/* Marks the Tango::Attr objects the shim creates per device (the kit's LRC
+ * attributes, server_io.cpp, and authors' attributes, server_attr.cpp):
+ * cppTango keeps one list of them per class, and a device lists only those
+ * it declared itself (LrcDevice::drop_undeclared_attributes). */
+struct LrcAttrTag {
+    virtual ~LrcAttrTag() = default;
+};
+
+/* server_io.cpp: true for the Tango::Attr objects marked with LrcAttrTag. */
 bool is_lrc_attr(Tango::Attr *a);
 
 /* subscriptions.cpp: makes the admin device stamp subscribed_at_ns of a

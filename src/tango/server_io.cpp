@@ -420,11 +420,6 @@ static void read_attr(Tango::DeviceImpl *d, Tango::Attribute &att)
     }
 }
 
-/* Marks the Attr objects of lrc_tg_device_add_attribute. */
-struct LrcAttrTag {
-    virtual ~LrcAttrTag() = default;
-};
-
 template <class Base> class LrcAttr : public Base, public LrcAttrTag {
 public:
     using Base::Base;

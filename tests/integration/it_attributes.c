@@ -152,10 +152,10 @@ static bool has_attr(lrc_tg_proxy *p, const char *name)
     return found;
 }
 
-/* Two devices of one class, each serving the attributes its init hook
- * added. (cppTango 9.3 gives a device created after another every
- * attribute the class has so far: .../2 lists count, but reading it fails,
- * as it is not this device's.) */
+/* Two devices of one class, each listing and serving exactly the attributes
+ * its init hook added. (cppTango 9.3 gives a device created after another
+ * every attribute the class has so far; the shim drops those the device did
+ * not declare: .../2 must not list count.) */
 static void test_per_device(void **state)
 {
     fixture *f = *state;
@@ -170,9 +170,9 @@ static void test_per_device(void **state)
     read_ok(f->p2, "temperature", &v);
     assert_int_equal(v.type, LRC_TG_DOUBLE);
     lrc_tg_value_clear(&v);
+    assert_false(has_attr(f->p2, "count"));
     lrc_error *err = NULL;
     assert_int_equal(lrc_tg_read_attribute(f->p2, "count", &v, &err), LRC_ETANGO);
-    assert_true(stack_has(err, "is not registered"));
     lrc_error_free(err);
 }
 
