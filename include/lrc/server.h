@@ -48,6 +48,7 @@
 
 #include "lrc/arg.h"
 #include "lrc/error.h"
+#include "lrc/log.h" /* levels of lrc_device_log */
 #include "lrc/types.h"
 
 #include <stdbool.h>

@@ -146,6 +146,40 @@ static int wrong_kind(lrc_device *dev, const lrc_arg *in, lrc_reply *out, void *
     return LRC_OK; /* no result: the kit fails the call */
 }
 
+/* The setters' own checks: wrong kind, bad JSON, bad UTF-8, NULL; then a
+ * valid result, [1]. */
+static int reply_checks(lrc_device *dev, const lrc_arg *in, lrc_reply *out, void *user,
+                        lrc_error **err)
+{
+    (void)dev, (void)in, (void)user;
+    const char *const bad_utf8[] = {"\xc3"};
+    struct {
+        int got, want;
+        const char *what;
+    } c[] = {
+        {lrc_reply_set_json(out, "{bad"), LRC_EJSON, "invalid JSON"},
+        {lrc_reply_set_json(out, "\"\xff\""), LRC_EINVAL, "JSON that is not UTF-8"},
+        {lrc_reply_set_json(out, NULL), LRC_EINVAL, "NULL JSON"},
+        {lrc_reply_set_string(out, "x"), LRC_EINVAL, "a STRING for a JSON result"},
+        {lrc_reply_set_string_array(out, bad_utf8, 1), LRC_EINVAL, "a STRING_ARRAY"},
+        {lrc_reply_set_double(NULL, 1.0), LRC_EINVAL, "a NULL reply"},
+        {lrc_reply_set_json(out, "[1]"), LRC_OK, "valid JSON"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        if (c[i].got != c[i].want)
+            return lrc_command_fail(err, "PLAIN_Bug", "%s gave %d, not %d", c[i].what, c[i].got,
+                                    c[i].want);
+    return LRC_OK;
+}
+
+/* A result Latin-1 cannot carry (the euro sign): the client gets
+ * LRC_InvalidText. */
+static int euro(lrc_device *dev, const lrc_arg *in, lrc_reply *out, void *user, lrc_error **err)
+{
+    (void)dev, (void)in, (void)user, (void)err;
+    return lrc_reply_set_string(out, "5 \xe2\x82\xac");
+}
+
 static bool only_when_on(lrc_device *dev, void *user)
 {
     (void)user;
@@ -268,6 +302,8 @@ static int init(lrc_device *dev, void *user, lrc_error **err)
         {"Boom", LRC_ARG_STRING, LRC_ARG_NONE, boom},
         {"BareFail", LRC_ARG_NONE, LRC_ARG_NONE, bare_fail},
         {"WrongKind", LRC_ARG_NONE, LRC_ARG_DOUBLE, wrong_kind},
+        {"ReplyChecks", LRC_ARG_NONE, LRC_ARG_JSON, reply_checks},
+        {"Euro", LRC_ARG_NONE, LRC_ARG_STRING, euro},
         {"SetState", LRC_ARG_LONG, LRC_ARG_NONE, set_state},
         {"SetStatus", LRC_ARG_STRING, LRC_ARG_NONE, set_status},
         {"ResetStatus", LRC_ARG_NONE, LRC_ARG_NONE, reset_status},

@@ -111,6 +111,9 @@ def plain_commands(dp):
     expect_failed(dp, "BareFail", None, "LRC_CommandFailed", "BareFail failed")
     expect_failed(dp, "WrongKind", None, "LRC_CommandFailed", "WrongKind set no result")
     expect_failed(dp, "Wrap", "{not json", "LRC_CommandFailed", "not valid JSON")
+    expect_failed(dp, "Euro", None, "LRC_InvalidText", "")
+    v = dp.command_inout("ReplyChecks")
+    check(v == "[1]", "lrc_reply setters refuse wrong kinds, bad JSON, bad UTF-8: %r" % v)
     # allowed hook: refused when not ON, fn not run
     check(dp.command_inout("Guarded") == 42, "Guarded while ON = 42")
     dp.command_inout("SetState", int(tango.DevState.FAULT))
