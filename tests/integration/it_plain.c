@@ -7,12 +7,15 @@
 #include "tango/tango_shim.h"
 #include "tango_fixture.h"
 
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -94,6 +97,105 @@ static char *read_status(plain_dev *d)
     return s;
 }
 
+/* Change events of State and Status as our client receives them. */
+typedef struct seen {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int64_t states[64];
+    size_t n_states;
+    char last_status[128];
+    char statuses[64][128];
+    size_t n_status;
+} seen;
+
+static void on_event(const lrc_tg_event *ev, void *user)
+{
+    seen *s = user;
+    pthread_mutex_lock(&s->mu);
+    if (ev->value && ev->value->type == LRC_TG_STATE && s->n_states < 64)
+        s->states[s->n_states++] = ev->value->i;
+    else if (ev->value && ev->value->type == LRC_TG_STRING) {
+        snprintf(s->last_status, sizeof s->last_status, "%s", ev->value->s ? ev->value->s : "");
+        if (s->n_status < 64)
+            memcpy(s->statuses[s->n_status++], s->last_status, sizeof s->last_status);
+    }
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Waits up to 10 s for the last State event to be `state` and the last
+ * Status event to be `status`. */
+static bool wait_seen(seen *s, int64_t state, const char *status)
+{
+    struct timespec end;
+    clock_gettime(CLOCK_REALTIME, &end);
+    end.tv_sec += 10;
+    pthread_mutex_lock(&s->mu);
+    bool ok;
+    while (!(ok = s->n_states > 0 && s->states[s->n_states - 1] == state &&
+                  strcmp(s->last_status, status) == 0))
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &end) != 0)
+            break;
+    if (!ok)
+        print_message("last State event %lld, last Status event \"%s\"\n",
+                      s->n_states ? (long long)s->states[s->n_states - 1] : -1LL,
+                      s->last_status);
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+/* Our client subscribes to State and Status (no polling configured) and
+ * sees the changes a plain command and a task's worker thread make. */
+static void test_shim_client_events(void **state)
+{
+    plain_dev *d = *state;
+    seen s = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    lrc_error *err = NULL;
+    int sid_state = -1, sid_status = -1;
+    assert_int_equal(lrc_tg_subscribe_change(d->p, "State", on_event, &s, &sid_state, &err),
+                     LRC_OK);
+    assert_int_equal(lrc_tg_subscribe_change(d->p, "Status", on_event, &s, &sid_status, &err),
+                     LRC_OK);
+    assert_true(wait_seen(&s, LRC_TG_ON, "The device is in ON state."));
+    lrc_tg_value out = {0};
+    lrc_tg_value st = {.type = LRC_TG_LONG64, .i = LRC_TG_OPEN};
+    call(d, "SetState", &st, &out);
+    assert_true(wait_seen(&s, LRC_TG_OPEN, "The device is in OPEN state."));
+    lrc_tg_value text = {.type = LRC_TG_STRING, .s = "valve open"};
+    call(d, "SetStatus", &text, &out);
+    assert_true(wait_seen(&s, LRC_TG_OPEN, "valve open"));
+    call(d, "ResetStatus", NULL, &out);
+    st.i = LRC_TG_ON;
+    call(d, "SetState", &st, &out);
+    assert_true(wait_seen(&s, LRC_TG_ON, "The device is in ON state."));
+    pthread_mutex_lock(&s.mu);
+    size_t states_before = s.n_states, status_before = s.n_status;
+    pthread_mutex_unlock(&s.mu);
+    call(d, "Move", NULL, &out); /* MOVING, then ON, from the worker */
+    lrc_tg_value_clear(&out);
+    /* the task's changes, in order (checked once all have arrived:
+     * the callback may run them all before this thread looks) */
+    struct timespec end;
+    clock_gettime(CLOCK_REALTIME, &end);
+    end.tv_sec += 10;
+    pthread_mutex_lock(&s.mu);
+    while (s.n_states < states_before + 2 || s.n_status < status_before + 3)
+        if (pthread_cond_timedwait(&s.cv, &s.mu, &end) != 0)
+            break;
+    assert_int_equal(s.n_states, states_before + 2);
+    assert_int_equal(s.n_status, status_before + 3);
+    assert_int_equal(s.states[states_before], LRC_TG_MOVING);
+    assert_int_equal(s.states[states_before + 1], LRC_TG_ON);
+    /* the default text follows MOVING, then the task's own text, then,
+     * reset, the default again */
+    assert_string_equal(s.statuses[status_before], "The device is in MOVING state.");
+    assert_string_equal(s.statuses[status_before + 1], "moving to the target");
+    assert_string_equal(s.statuses[status_before + 2], "The device is in ON state.");
+    pthread_mutex_unlock(&s.mu);
+    assert_int_equal(lrc_tg_unsubscribe(d->p, sid_state, &err), LRC_OK);
+    assert_int_equal(lrc_tg_unsubscribe(d->p, sid_status, &err), LRC_OK);
+}
+
 /* Our client: typed results, an error's reason, state and status, and
  * Init (commands registered again, state and default status restored). */
 static void test_shim_client_and_init(void **state)
@@ -146,6 +248,7 @@ int main(int argc, char **argv)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pytango, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shim_client_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shim_client_and_init, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
