@@ -271,7 +271,8 @@ typedef struct lrc_reply lrc_reply; /* a plain command's result, owned by the ki
 /* The body of a plain command. Runs on the Tango thread serving the call,
  * with the device lock held (so at most one per device at a time, and no
  * lrc_device_set_state from a task interleaves): keep it short, never wait
- * for a task. `in` is valid during the call. Fill `out` with one
+ * for a task. `in` is valid during the call (a JSON input that is not
+ * valid JSON is refused before fn runs: "argument is not valid JSON"). Fill `out` with one
  * lrc_reply_set_* of the declared output kind (not needed for NONE) and
  * return LRC_OK; or fail with any LRC_E* code: the client gets a DevFailed
  * whose stack is the error's (lrc_command_fail makes one with a reason of
