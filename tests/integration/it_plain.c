@@ -158,6 +158,33 @@ static void test_shim_client_events(void **state)
                      LRC_OK);
     assert_true(wait_seen(&s, LRC_TG_ON, "The device is in ON state."));
     lrc_tg_value out = {0};
+    /* A subscription's filter reaches the server's publisher some time
+     * after subscribe returns (events pushed before are lost: Tango's
+     * "fresh subscriber" window, docs/protocol.md section 7): probe until a
+     * Status event arrives. Status was subscribed last, over the same
+     * connection as State, so State's filter is in place too. */
+    bool ready = false;
+    for (int k = 0; k < 100 && !ready; k++) {
+        char probe[32];
+        snprintf(probe, sizeof probe, "probe %d", k);
+        lrc_tg_value pv = {.type = LRC_TG_STRING, .s = probe};
+        call(d, "SetStatus", &pv, &out);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&s.mu);
+        while (!(ready = strcmp(s.last_status, probe) == 0))
+            if (pthread_cond_timedwait(&s.cv, &s.mu, &until) != 0)
+                break;
+        pthread_mutex_unlock(&s.mu);
+    }
+    assert_true(ready);
+    call(d, "ResetStatus", NULL, &out);
+    assert_true(wait_seen(&s, LRC_TG_ON, "The device is in ON state."));
     lrc_tg_value st = {.type = LRC_TG_LONG64, .i = LRC_TG_OPEN};
     call(d, "SetState", &st, &out);
     assert_true(wait_seen(&s, LRC_TG_OPEN, "The device is in OPEN state."));

@@ -131,6 +131,17 @@ def states_and_status(dp):
     aid = dp.subscribe_event("Status", tango.EventType.CHANGE_EVENT, sa_ev)
     check(st_ev.wait_for([tango.DevState.ON]), "State subscription gives ON first")
     check(sa_ev.wait_for(["The device is in ON state."]), "Status subscription gives its text")
+    # A subscription's filter reaches the server some time after
+    # subscribe_event returns; events pushed before are lost (Tango's fresh
+    # subscriber window). Probe until a Status event arrives: State's
+    # subscription, made earlier over the same connection, is in place then.
+    for k in range(100):
+        dp.command_inout("SetStatus", "probe %d" % k)
+        if sa_ev.wait_for(["probe %d" % k], timeout=0.2):
+            break
+    check(sa_ev.values[-1].startswith("probe"), "a Status event arrives after subscribing")
+    dp.command_inout("ResetStatus")
+    check(sa_ev.wait_for(["The device is in ON state."]), "ResetStatus: default text")
 
     every = [tango.DevState.values[k] for k in sorted(tango.DevState.values)]
     check(len(every) == 14, "14 DevStates")
