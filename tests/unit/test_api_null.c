@@ -316,6 +316,13 @@ static void test_arg_and_error(void **state)
     assert_string_equal(lrc_strerror(-12345), "unknown error code");
 }
 
+static int plain_fn(lrc_device *dev, const lrc_arg *in, lrc_reply *out, void *user,
+                    lrc_error **err)
+{
+    (void)dev, (void)in, (void)out, (void)user, (void)err;
+    return LRC_OK;
+}
+
 /* lrc/server.h, without a server: NULL handles and bad definitions */
 static void test_kit_functions(void **state)
 {
@@ -363,6 +370,40 @@ static void test_kit_functions(void **state)
     char *v = (char *)&err;
     assert_int_equal(lrc_device_get_property(NULL, "P", &v, &err), LRC_EINVAL);
     expect_err(&err, LRC_EINVAL, "lrc_device_get_property: NULL argument");
+
+    /* plain commands: refused before the device is looked at */
+    lrc_plain_command_def pd = lrc_plain_command_def_init("P", LRC_ARG_NONE, LRC_ARG_LONG,
+                                                          plain_fn, NULL);
+    assert_int_equal(lrc_device_add_plain_command(NULL, &pd, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_device_add_plain_command: name and fn are required");
+    assert_int_equal(lrc_device_add_plain_command(fake_dev, NULL, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_device_add_plain_command: name and fn are required");
+    lrc_plain_command_def nofn = pd;
+    nofn.fn = NULL;
+    assert_int_equal(lrc_device_add_plain_command(fake_dev, &nofn, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_device_add_plain_command: name and fn are required");
+    lrc_plain_command_def psized = pd;
+    psized.size = 0;
+    assert_int_equal(lrc_device_add_plain_command(fake_dev, &psized, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_device_add_plain_command: use lrc_plain_command_def_init()");
+    lrc_plain_command_def badkind = pd;
+    badkind.out_kind = (lrc_arg_kind)99;
+    assert_int_equal(lrc_device_add_plain_command(fake_dev, &badkind, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_device_add_plain_command: P: unknown argument kind 0 -> 99");
+    assert_int_equal(lrc_reply_set_bool(NULL, true), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_long(NULL, 1), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_string(NULL, "x"), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_json(NULL, "1"), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_long_array(NULL, NULL, 0), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_double_array(NULL, NULL, 0), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_string_array(NULL, NULL, 0), LRC_EINVAL);
+    assert_int_equal(lrc_command_fail(NULL, "R", "x %d", 1), LRC_ETANGO);
+    assert_int_equal(lrc_command_fail(&err, "PLAIN_R", "x %d", 1), LRC_ETANGO);
+    assert_int_equal(lrc_error_count(err), 1);
+    assert_string_equal(lrc_error_at(err, 0)->reason, "PLAIN_R");
+    expect_err(&err, LRC_ETANGO, "x 1");
+    lrc_device_set_status(NULL, "x");
+    lrc_device_log(NULL, LRC_LOG_ERROR, "x %d", 1);
 
     /* submit-check helpers accept a NULL err */
     assert_int_equal(lrc_check_reject(NULL, "busy %d", 1), LRC_EREJECTED);
