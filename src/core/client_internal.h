@@ -295,6 +295,7 @@ typedef struct lrc_inv_waiters {
     bool done;          /* final recorded (rc LRC_OK) or none will come */
     int rc;             /* LRC_OK, LRC_ECLOSED (scheduler gone)           */
     bool freed;         /* lrc_subscription_free ran: waits return         */
+    size_t waiting;     /* threads inside lrc_subscription_wait (tests)     */
     struct lrc_final_box *final;
     /* The latest result seen (v1 sends it before the final status). Only
      * touched by the items of the invocation's queue, which run serially. */

@@ -213,6 +213,7 @@ int lrc_subscription_wait(lrc_subscription *s, int64_t timeout_ms, lrc_final **o
     int rc = LRC_OK;
     lrc_final_box *copy = NULL;
     pthread_mutex_lock(&w->mu);
+    w->waiting++;
     while (!w->done && !w->freed) {
         if (timeout_ms == 0) {
             rc = LRC_ETIMEDOUT;
@@ -232,6 +233,7 @@ int lrc_subscription_wait(lrc_subscription *s, int64_t timeout_ms, lrc_final **o
         else if ((rc = w->rc) == LRC_OK && out && !(copy = box_new(&w->final->pub)))
             rc = LRC_ENOMEM;
     }
+    w->waiting--;
     pthread_mutex_unlock(&w->mu);
     const char *id = s->command_id ? s->command_id : "?";
     switch (rc) {
