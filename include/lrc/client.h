@@ -18,7 +18,9 @@
  * from inside a callback unless stated. Callbacks never run on a Tango
  * thread and never inside the call that registered them: they run on the
  * worker threads of a callback scheduler (lrc/scheduler.h; by default the
- * process-wide one, a single worker). All callbacks of one device on one
+ * process-wide one, a single worker), or, on a scheduler in loop mode
+ * (thread_count 0), on the application's thread inside
+ * lrc_scheduler_dispatch. All callbacks of one device on one
  * scheduler share one queue, so they run one at a time, in the order the
  * events arrived; callbacks of different devices may run concurrently on a
  * scheduler with several workers.
