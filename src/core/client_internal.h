@@ -282,6 +282,43 @@ int64_t lrc_stream_live_since_ms(const lrc_stream *s);
  * (v2: _lrcEvent; v1: status, progress, result). */
 const char *const *lrc_protocol_attrs(int version, size_t *n);
 
+/* ---- blocking waits (wait.c) --------------------------------------------- */
+
+struct lrc_final_box;
+
+/* What lrc_subscription_wait waits for: the invocation's final update,
+ * recorded after its final callback returned, or the news that none will
+ * come. */
+typedef struct lrc_inv_waiters {
+    pthread_mutex_t mu; /* a leaf lock: guards the fields below but the last */
+    pthread_cond_t cv;  /* monotonic clock */
+    bool done;          /* final recorded (rc LRC_OK) or none will come */
+    int rc;             /* LRC_OK, LRC_ECLOSED (scheduler gone)           */
+    bool freed;         /* lrc_subscription_free ran: waits return         */
+    size_t waiting;     /* threads inside lrc_subscription_wait (tests)     */
+    struct lrc_final_box *final;
+    /* The latest result seen (v1 sends it before the final status). Only
+     * touched by the items of the invocation's queue, which run serially. */
+    unsigned res_has; /* LRC_HAS_RESULT, LRC_HAS_RESULT_CODE */
+    char *result_json;
+    int result_code;
+    char *result_message;
+} lrc_inv_waiters;
+
+void lrc_waiters_init(lrc_inv_waiters *w);
+void lrc_waiters_destroy(lrc_inv_waiters *w);
+
+/* On the worker, after an item's callbacks: keeps its result, and for the
+ * final item records the final update and wakes the waiters. */
+void lrc_waiters_note(lrc_subscription *inv, const lrc_decode_out *out, bool final);
+
+/* No final update will be delivered (its item was discarded, or could not
+ * be queued): waits return rc. Any thread, any lock held. */
+void lrc_waiters_end(lrc_inv_waiters *w, int rc);
+
+/* lrc_subscription_free: waits return (LRC_ECLOSED unless done). */
+void lrc_waiters_freed(lrc_inv_waiters *w);
+
 /* ---- invocations (invocation.c) ----------------------------------------- */
 
 typedef enum lrc_inv_state {
@@ -347,6 +384,7 @@ struct lrc_subscription {
     bool reaping;                /* on p->reap                              */
 
     lrc_gate gate; /* closed by lrc_subscription_free */
+    lrc_inv_waiters waiters; /* lrc_subscription_wait */
 };
 
 /* A new invocation of `command` holding a reference on p and on q; state

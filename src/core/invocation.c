@@ -61,6 +61,7 @@ int lrc_inv_new(lrc_proxy *p, lrc_queue *q, const char *command, lrc_update_fn c
     inv->state = LRC_INV_PENDING;
     inv->early_deadline_ms = lrc_now_ms() + p->timeout_ms + 1000;
     lrc_gate_init(&inv->gate);
+    lrc_waiters_init(&inv->waiters);
     *out = inv;
     return LRC_OK;
 }
@@ -84,6 +85,7 @@ static void inv_free(lrc_subscription *inv)
     free(inv->command_id);
     free(inv->command);
     lrc_gate_destroy(&inv->gate);
+    lrc_waiters_destroy(&inv->waiters);
     lrc_queue_unref(inv->queue);
     lrc_proxy_unref(inv->p);
     free(inv);
@@ -185,6 +187,8 @@ static void delivery_run(void *item, void *ctx)
         lrc_inv_detach(inv); /* stop listening, then the final callback */
     lrc_update_sink sink = {inv->cb, inv->user, inv->logger, inv->logger_user, inv->version};
     lrc_deliver_updates(&inv->gate, &sink, &d->out, inv->command_id, d->final);
+    lrc_waiters_note(inv, &d->out, d->final); /* after the callback: a woken
+                                                 waiter may free the handle */
     delivery_free(d);
 }
 
@@ -193,8 +197,10 @@ static void delivery_discard(void *item, void *ctx)
 {
     (void)ctx;
     delivery *d = item;
-    if (d->final)
+    if (d->final) {
         lrc_inv_detach(d->inv);
+        lrc_waiters_end(&d->inv->waiters, LRC_ECLOSED);
+    }
     delivery_free(d);
 }
 
@@ -227,6 +233,7 @@ static void queue_delivery(lrc_subscription *inv, lrc_decode_out *out)
          * streams given back once p->mu is released, or a fire-and-forget
          * invocation would keep the device subscribed for ever. */
         end_routing(inv);
+        lrc_waiters_end(&inv->waiters, rc); /* its final will never run */
         if (!inv->reaping && !inv->detached) {
             inv->reaping = true;
             atomic_fetch_add(&inv->refs, 1);
@@ -597,6 +604,7 @@ void lrc_subscription_free(lrc_subscription *s)
 {
     if (!s)
         return;
+    lrc_waiters_freed(&s->waiters);
     pthread_mutex_lock(&s->p->mu);
     end_routing(s);
     pthread_mutex_unlock(&s->p->mu);

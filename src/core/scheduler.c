@@ -165,6 +165,14 @@ static void run_one(lrc_scheduler *s)
     lrc_sched_wake_flushers(s);
 }
 
+void lrc_sched_run_one_here(lrc_scheduler *s)
+{
+    const lrc_scheduler *was = tls_worker_of;
+    tls_worker_of = s;
+    run_one(s);
+    tls_worker_of = was;
+}
+
 /* Spinning: a worker that just ran an item polls s->work_hint for a while
  * before it sleeps. Events come in bursts (an LRC's status, progress and
  * result, one right after the other), and a worker asleep on the condition
@@ -254,8 +262,8 @@ void lrc_scheduler_options_init(lrc_scheduler_options *o)
 
 static int check_options(const lrc_scheduler_options *o, lrc_error **err)
 {
-    if (o->thread_count < 1 || o->thread_count > MAX_THREADS)
-        return lrc_fail(err, LRC_EINVAL, "scheduler thread_count must be 1..%d, not %u",
+    if (o->thread_count > MAX_THREADS) /* 0: loop mode (scheduler_loop.c) */
+        return lrc_fail(err, LRC_EINVAL, "scheduler thread_count must be 0..%d, not %u",
                         MAX_THREADS, o->thread_count);
     if (o->queue_capacity < 1)
         return lrc_fail(err, LRC_EINVAL, "scheduler queue_capacity must be at least 1");
@@ -382,7 +390,7 @@ int lrc_scheduler_new(const lrc_scheduler_options *opts, lrc_scheduler **out, lr
     s->capacity = o.queue_capacity;
     s->half_life_ms = o.fairness_half_life_ms;
     s->refs = 1;
-    rc = start_workers(s, o.thread_count, err);
+    rc = o.thread_count ? start_workers(s, o.thread_count, err) : lrc_sched_loop_init(s, err);
     if (rc) {
         lrc_sched_destroy(s);
         return rc;
@@ -502,6 +510,7 @@ void lrc_scheduler_free(lrc_scheduler *s)
     }
     end_registrations(s);
     shutdown_scheduler(s);
+    lrc_sched_loop_close(s);
     pthread_mutex_lock(&s->lock);
     bool last = --s->refs == 0;
     pthread_mutex_unlock(&s->lock);

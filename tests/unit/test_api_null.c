@@ -150,6 +150,15 @@ static void test_client_handles(void **state)
     assert_null(lrc_subscription_command_id(NULL));
     assert_int_equal(lrc_subscription_protocol_version(NULL), 0);
     lrc_subscription_free(NULL);
+    lrc_final *fin = (lrc_final *)&err;
+    assert_int_equal(lrc_subscription_wait(NULL, 0, &fin, &err), LRC_EINVAL);
+    assert_null(fin);
+    expect_err(&err, LRC_EINVAL, "lrc_subscription_wait: NULL subscription");
+    lrc_final_free(NULL);
+    fin = (lrc_final *)&err;
+    assert_int_equal(lrc_invoke_wait(NULL, "Echo", NULL, NULL, 0, &fin, &err), LRC_EINVAL);
+    assert_null(fin);
+    expect_err(&err, LRC_EINVAL, "lrc_invoke: NULL proxy");
 
     assert_int_equal(lrc_connect_interface(NULL, NULL, &err), LRC_EINVAL);
     expect_err(&err, LRC_EINVAL, "lrc_connect_interface: NULL proxy");
@@ -277,6 +286,13 @@ static void test_scheduler_functions(void **state)
     assert_int_equal(st.received, 0);
     lrc_scheduler_get_stats(s, NULL);
     assert_false(lrc_scheduler_on_worker(NULL));
+    /* loop-mode functions: NULL, or a scheduler with workers */
+    assert_int_equal(lrc_scheduler_fd(NULL), -1);
+    assert_int_equal(lrc_scheduler_fd(s), -1);
+    assert_int_equal(lrc_scheduler_dispatch(NULL, 0), LRC_EINVAL);
+    assert_int_equal(lrc_scheduler_dispatch(s, 1), LRC_EINVAL);
+    assert_int_equal(lrc_scheduler_wakeup(NULL), LRC_EINVAL);
+    assert_int_equal(lrc_scheduler_wakeup(s), LRC_EINVAL);
     lrc_queue_unref(q);
     lrc_scheduler_free(s);
     /* the default one is never freed by lrc_scheduler_free */
