@@ -102,6 +102,19 @@ static void report(const char *scenario, const char *label, const double *v, siz
     free(s);
 }
 
+/* The median of v[0..n) (a sorted copy); 0 if n is 0. */
+static double median_of(const double *v, size_t n)
+{
+    double *s = n ? malloc(n * sizeof *s) : NULL;
+    if (!s)
+        return 0;
+    memcpy(s, v, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_double);
+    double m = s[n / 2];
+    free(s);
+    return m;
+}
+
 static void die(const char *what, lrc_error *e)
 {
     fprintf(stderr, "lrc-bench-client: %s: %s\n", what, e ? lrc_error_message(e) : "failed");
@@ -340,6 +353,12 @@ int main(int argc, char **argv)
                 break;
             }
         }
+        /* Per round: how much the load moved the numbers, and the ratios. */
+        double ms = median_of(state + off, k), mr = median_of(raw + off, k),
+               mc = median_of(conn + off, k);
+        fprintf(stderr, "round %zu: State %.3f ms, raw floor %.3f ms, connected %.3f ms "
+                        "(x%.2f raw, x%.2f State)\n",
+                r, ms, mr, mc, mr > 0 ? mc / mr : 0, ms > 0 ? mc / ms : 0);
     }
     fprintf(stderr, "interleaved: %zu rounds of %zu samples per scenario\n", rounds, per);
     report("client.state_roundtrip", "State round trip through the shim", state, n);
