@@ -19,6 +19,18 @@ static int usage_error(const cli_command *cmd, cli_options *o, const char *what,
     return CLI_EXIT_USAGE;
 }
 
+/* Any finite number (--lost-after: <= 0 means never). */
+static bool parse_number(const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
 /* A number of seconds: finite, >= 0. */
 static bool parse_seconds(const char *s, double *out)
 {
@@ -73,6 +85,14 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
                 return usage_error(cmd, o, "--timeout needs a number of seconds", NULL);
             if (!parse_seconds(v, &o->timeout_s))
                 return usage_error(cmd, o, "--timeout: not a number of seconds:", v);
+        } else if ((cmd->opts & CLI_OPT_LOST_AFTER) &&
+                   (strcmp(a, "--lost-after") == 0 || strncmp(a, "--lost-after=", 13) == 0)) {
+            const char *v = a[12] == '=' ? a + 13 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v)
+                return usage_error(cmd, o, "--lost-after needs a number of seconds", NULL);
+            if (!parse_number(v, &o->lost_after_s))
+                return usage_error(cmd, o, "--lost-after: not a number of seconds:", v);
+            o->lost_after_given = true;
         } else {
             return usage_error(cmd, o, "unknown option", a);
         }
@@ -107,6 +127,10 @@ void cli_print_command_help(const cli_command *cmd, FILE *f)
     if (cmd->opts & CLI_OPT_TIMEOUT)
         fprintf(f, "  --timeout SECONDS     stop waiting after SECONDS (exit 5); the command\n"
                    "                        goes on on the device\n");
+    if (cmd->opts & CLI_OPT_LOST_AFTER)
+        fprintf(f, "  --lost-after SECONDS  end as LOST (exit 7) when the device stays\n"
+                   "                        unreachable for SECONDS after its event stream\n"
+                   "                        failed (default 60; 0 or less: never, wait for it)\n");
     if (cmd->opts & CLI_OPT_QUIET)
         fprintf(f, "  -q, --quiet           print nothing but errors; the exit status tells\n");
     if (cmd->opts & CLI_OPT_ABORT_ON_INT)
@@ -130,6 +154,8 @@ void cli_print_exit_codes(FILE *f)
                "    6  could not invoke: unknown device or command, bad argument, device\n"
                "       not LRC-capable, no common protocol version, no Tango database,\n"
                "       Tango failure\n"
+               "    7  lost: the outcome cannot be known (the device forgot the command,\n"
+               "       or stayed unreachable past the bound, --lost-after)\n"
                "   64  usage error\n"
                "  130  interrupted (Ctrl-C) without Abort\n"
                "status: 0, 1 when the command ID is NOT_FOUND, 6 on failure.\n"
