@@ -4,6 +4,7 @@
 #include "fault_count.h"
 
 #include "lrc/device.h"
+#include "recorder.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,15 +45,6 @@ void fcount_clear(fcount *c)
     memset(c, 0, sizeof *c);
 }
 
-/* Whether cppTango's DevError stack of an error update names `reason`. */
-static bool has_reason(const lrc_error *e, const char *reason)
-{
-    for (size_t i = 0; e && i < lrc_error_count(e); i++)
-        if (strcmp(lrc_error_at(e, i)->reason, reason) == 0)
-            return true;
-    return false;
-}
-
 static void on_update(const lrc_update *u, void *user)
 {
     fcount_inv *r = user;
@@ -63,8 +55,8 @@ static void on_update(const lrc_update *u, void *user)
     if (u->has & LRC_HAS_ERROR) {
         r->errors++;
         c->errors++;
-        c->missed += has_reason(u->error, "API_MissedEvents");
-        c->timeouts += has_reason(u->error, "API_EventTimeout");
+        c->missed += lrct_error_has_reason(u->error, "API_MissedEvents");
+        c->timeouts += lrct_error_has_reason(u->error, "API_EventTimeout");
     }
     if (u->final) {
         if (r->finals++ == 0) {

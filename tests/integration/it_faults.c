@@ -36,6 +36,7 @@
 #include "fault_count.h"
 #include "fault_db.h"
 #include "fault_net.h"
+#include "recorder.h"
 #include "tango_fixture.h"
 
 #include "lrc/client.h"
@@ -456,14 +457,6 @@ static struct {
     size_t events, missed, timeouts;
 } g_raw = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
 
-static bool stack_has(const lrc_error *e, const char *reason)
-{
-    for (size_t i = 0; e && i < lrc_error_count(e); i++)
-        if (strcmp(lrc_error_at(e, i)->reason, reason) == 0)
-            return true;
-    return false;
-}
-
 /* What cppTango itself reports on a plain subscription (the v1 status
  * list, pushed with every update): counts its error events by reason. */
 static void raw_cb(const lrc_tg_event *ev, void *user)
@@ -472,8 +465,8 @@ static void raw_cb(const lrc_tg_event *ev, void *user)
     pthread_mutex_lock(&g_raw.mu);
     g_raw.events++;
     if (ev->error) {
-        g_raw.missed += stack_has(ev->error, "API_MissedEvents");
-        g_raw.timeouts += stack_has(ev->error, "API_EventTimeout");
+        g_raw.missed += lrct_error_has_reason(ev->error, "API_MissedEvents");
+        g_raw.timeouts += lrct_error_has_reason(ev->error, "API_EventTimeout");
     }
     pthread_mutex_unlock(&g_raw.mu);
 }
