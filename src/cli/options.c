@@ -34,13 +34,28 @@ static bool parse_number(const char *s, double *out)
 /* A number of seconds: finite, >= 0. */
 static bool parse_seconds(const char *s, double *out)
 {
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0)
+    double v;
+    if (!parse_number(s, &v) || v < 0)
         return false;
     *out = v;
     return true;
+}
+
+/* a is "--name" or "--name=VALUE". */
+static bool is_option(const char *a, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
+}
+
+/* The value of option a (is_option(a, name)): after its '=', or the next
+ * argument (*i moves past it); NULL if there is none. */
+static const char *option_value(const char *a, const char *name, int argc, char **argv, int *i)
+{
+    size_t n = strlen(name);
+    if (a[n] == '=')
+        return a + n + 1;
+    return *i + 1 < argc ? argv[++*i] : NULL;
 }
 
 int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
@@ -78,16 +93,14 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
             o->live = true;
         } else if ((cmd->opts & CLI_OPT_ABORT_ON_INT) && strcmp(a, "--abort-on-interrupt") == 0) {
             o->abort_on_interrupt = true;
-        } else if ((cmd->opts & CLI_OPT_TIMEOUT) &&
-                   (strcmp(a, "--timeout") == 0 || strncmp(a, "--timeout=", 10) == 0)) {
-            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+        } else if ((cmd->opts & CLI_OPT_TIMEOUT) && is_option(a, "--timeout")) {
+            const char *v = option_value(a, "--timeout", argc, argv, &i);
             if (!v)
                 return usage_error(cmd, o, "--timeout needs a number of seconds", NULL);
             if (!parse_seconds(v, &o->timeout_s))
                 return usage_error(cmd, o, "--timeout: not a number of seconds:", v);
-        } else if ((cmd->opts & CLI_OPT_LOST_AFTER) &&
-                   (strcmp(a, "--lost-after") == 0 || strncmp(a, "--lost-after=", 13) == 0)) {
-            const char *v = a[12] == '=' ? a + 13 : (i + 1 < argc ? argv[++i] : NULL);
+        } else if ((cmd->opts & CLI_OPT_LOST_AFTER) && is_option(a, "--lost-after")) {
+            const char *v = option_value(a, "--lost-after", argc, argv, &i);
             if (!v)
                 return usage_error(cmd, o, "--lost-after needs a number of seconds", NULL);
             if (!parse_number(v, &o->lost_after_s))
