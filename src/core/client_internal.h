@@ -265,6 +265,16 @@ int lrc_stream_route(lrc_stream *s, lrc_listener *l);
 
 const char *lrc_stream_name(const lrc_stream *s);
 
+/* How long after an error event a stream stays in doubt: cppTango reports an
+ * event gap (API_MissedEvents) only with the next event, so the congestion
+ * that dropped events once may drop a final with nothing after it. */
+#define LRC_STREAM_DOUBT_MS 60000
+
+/* True within LRC_STREAM_DOUBT_MS of the stream's last error event: the
+ * invocations that start on it then are asked every probe period until
+ * they end (lrc_subscription.doubted). Under p->mu. */
+bool lrc_stream_in_doubt(const lrc_stream *s);
+
 /* When the stream's Tango subscription was made, or last came back after
  * an error event (cppTango re-subscribes by itself) (lrc_now_ms). A young
  * stream may still miss events: ZeroMQ propagates a new subscription to the
@@ -375,6 +385,11 @@ struct lrc_subscription {
     lrc_status last_status;
     bool errored;         /* an error event came since the last value: the
                              probe timer asks the device (recover.c)      */
+    bool doubted;         /* its stream came back after an error (an event
+                             gap, a reconnection): a later gap may swallow
+                             the final with no event after it to reveal
+                             it, so the probe timer asks the device every
+                             period until the invocation ends (recover.c) */
     bool probe_armed;     /* that timer is on the reaper, with a reference */
     int64_t errored_since_ms; /* the first error event of this spell       */
     int64_t timeout_ms;   /* lrc_invoke_options.timeout_ms; 0: none        */

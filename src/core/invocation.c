@@ -439,15 +439,21 @@ static void on_event(lrc_listener *l, lrc_stream_kind kind, const lrc_tg_event *
 }
 
 /* A stream of the invocation came back after an error (the device may have
- * restarted): its events of the meantime, the final one perhaps, are lost.
- * The device is asked. (A pending invocation learns its outcome from the
- * reply and the young-stream check.) */
+ * restarted, or ZeroMQ dropped events: API_MissedEvents): its events of the
+ * meantime, the final one perhaps, are lost. The device is asked, now and
+ * then every probe period until the invocation ends: a gap is noticed only
+ * at the next event, and the congestion that made one may make another
+ * that swallows the final with nothing after it. (A pending invocation
+ * learns its outcome from the reply and the young-stream check.) */
 static void on_resume(lrc_listener *l)
 {
     lrc_subscription *inv = (lrc_subscription *)l;
     inv->errored = false;
-    if (inv->state == LRC_INV_ACTIVE)
+    if (inv->state == LRC_INV_ACTIVE) {
         lrc_inv_queue_recovery(inv, LRC_RECOVER_RESUMED);
+        inv->doubted = true;
+        lrc_inv_arm_probe(inv);
+    }
 }
 
 int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
@@ -466,8 +472,12 @@ int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
          * that cannot index it keeps it on its every-event list, where
          * route() filters the same way, only slower). */
         inv->listener.route_id = inv->command_id;
-        for (size_t i = 0; i < inv->nstreams; i++)
+        for (size_t i = 0; i < inv->nstreams; i++) {
             (void)lrc_stream_route(inv->streams[i], &inv->listener);
+            inv->doubted = inv->doubted || lrc_stream_in_doubt(inv->streams[i]);
+        }
+        if (inv->doubted) /* a stream that just had a gap: ask until the end */
+            lrc_inv_arm_probe(inv);
         /* Replay from a detached copy: routing the terminal event ends the
          * invocation, which drops whatever is still buffered. */
         lrc_early *early = inv->early;
