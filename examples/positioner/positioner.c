@@ -19,7 +19,8 @@
  *                         with context"); ends [0, "arrived at 5.000 mm"].
  *                         Abort stops the axis where it is: ABORTED with
  *                         [7, "stopped at 3.250 mm"]. A MoveTo or Home
- *                         while the axis moves is REJECTED with the reason.
+ *                         while the axis moves is REJECTED with the reason;
+ *                         a target beyond +-10000 mm (or NaN) is refused.
  *   Home()                MoveTo(HomePosition)
  * Plain command:
  *   Position() -> DevDouble  the position, without the attribute machinery
@@ -83,7 +84,11 @@ static int write_velocity(lrc_attribute *attr, const lrc_arg *value, void *user,
  * already running is seen here and the second one is rejected with a
  * reason instead of queueing behind it. The task sets MOVING as its first
  * act: a MoveTo sent in the instant between another's acceptance and its
- * start still queues (the kit runs one task at a time) and moves after it. */
+ * start still queues (the kit runs one task at a time) and moves after it.
+ * Why not a "busy" flag set here instead: the kit may still refuse a
+ * submission this check accepted (queue full, an Abort draining), or drain
+ * it before it starts, and nothing of ours would run to clear the flag.
+ * MoveTo and Home share this check; only MoveTo has an argument. */
 static int move_check(lrc_device *dev, const lrc_arg *arg, void *user, lrc_error **err)
 {
     if (lrc_device_get_state(dev) == LRC_DEV_MOVING)

@@ -91,6 +91,17 @@ def velocity_rule(dp):
     check(dp.read_attribute("velocity").value == 10.0, "velocity written: 10.0")
 
 
+def bad_targets(dp):
+    for bad in (float("nan"), 1e9):
+        try:
+            dp.command_inout("MoveTo", bad)
+            check(False, "MoveTo(%g) refused: it was accepted" % bad)
+        except tango.DevFailed as e:
+            check(e.args[0].reason == "LRC_InvalidArgument" and "outside" in e.args[0].desc,
+                  "MoveTo(%g) refused: %s %s" % (bad, e.args[0].reason, e.args[0].desc))
+    check(dp.state() == ON, "still ON after refused targets")
+
+
 def move_to_5(dp, pos, states, lrc_events):
     start_n = len(pos.snapshot())
     codes, ids = dp.command_inout("MoveTo", 5.0)
@@ -166,6 +177,7 @@ def main(device):
     check(dp.state() == ON, "State ON at start")
     check(dp.command_inout("Position") == 0.0, "Position() is 0.0 at start")
     velocity_rule(dp)
+    bad_targets(dp)
     pos, states, lrc_events = Events(), Events(), Events()
     subs = [dp.subscribe_event("position", tango.EventType.CHANGE_EVENT, pos),
             dp.subscribe_event("State", tango.EventType.CHANGE_EVENT, states),
