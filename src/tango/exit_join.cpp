@@ -8,8 +8,8 @@
 // the reply); nothing ever joins it. The thread then leaves its loop, frees
 // its sockets and returns, possibly while exit() already runs libtango's
 // static destructors - among them EventConsumer::env_var_fqdn_prefix, the
-// vector<string> of Tango host prefixes the thread reads while handling
-// heartbeats and control requests. The only ordering between its last reads
+// vector<string> of Tango host prefixes the thread reads (multi_tango_host,
+// for one, when it connects or disconnects a socket for a control request). The only ordering between its last reads
 // and those destructors is the ZeroMQ reply, which ThreadSanitizer cannot
 // see (libzmq is uninstrumented and excluded), so TSan reported a race at
 // the exit of client programs, intermittently: when the thread's last reads
@@ -34,7 +34,7 @@
 // _dl_fini, i.e. after libtango's destructors (seen: it then locked libtango's
 // destroyed ApiUtil::inst_mutex).
 //
-// The wait is bounded (k_join_wait): if the thread does not end (leavefunc
+// The wait is bounded (k_join_wait_ms): if the thread does not end (leavefunc
 // could not reach it), the exit goes on as before instead of hanging.
 
 // omnithread's documented switch to make the implementation members of its
@@ -48,7 +48,6 @@
 /* EventConsumer and ZmqEventConsumer (not part of tango.h). */
 #include <eventconsumer.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <time.h>
 #endif
