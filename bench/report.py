@@ -613,6 +613,18 @@ def cmd_write(a):
                 r["goal"]["id"], r["verdict"], prog,
                 busy[0] if busy else "no profile recorded (`scripts/bench --profile`)",
                 busy[1] if busy else "-"))
+    limits = [(r["goal"]["id"], r["goal"]["limited_by"]) for r in missed
+              if r["goal"].get("limited_by")]
+    if limits:
+        w("")
+        w("### What limits each miss")
+        w("")
+        w("From the profiles and the steady-state figures below (the text is bench/goals.json's")
+        w("`limited_by` of the goal, written from the profiles of earlier runs; it is shown only")
+        w("when the goal is missed).")
+        w("")
+        for gid, text in limits:
+            w("- **%s**: %s" % (gid, text))
     steady_rows = []
     for r in missed:
         sc = r["scenarios"]
