@@ -284,6 +284,9 @@ int lrc_group_invoke(lrc_group *g, const lrc_invoke_options *opts, lrc_group_upd
 {
     if (!g)
         return lrc_fail(err, LRC_EINVAL, "lrc_group_invoke: NULL group");
+    if (opts && opts->size == 0)
+        return lrc_fail(err, LRC_EINVAL,
+                        "lrc_group_invoke: options not initialised (call lrc_invoke_options_init)");
     pthread_mutex_lock(&g->mu);
     int rc = g->invoked ? LRC_ESTATE : g->n == 0 ? LRC_EINVAL : LRC_OK;
     if (rc == LRC_OK) {
@@ -478,12 +481,24 @@ size_t lrc_group_size(const lrc_group *g)
 
 lrc_proxy *lrc_group_member_proxy(const lrc_group *g, size_t i)
 {
-    return g && i < lrc_group_size(g) ? g->m[i].p : NULL;
+    if (!g)
+        return NULL;
+    lrc_group *mg = (lrc_group *)g;
+    pthread_mutex_lock(&mg->mu);
+    lrc_proxy *p = i < g->n ? g->m[i].p : NULL;
+    pthread_mutex_unlock(&mg->mu);
+    return p;
 }
 
 const char *lrc_group_member_command(const lrc_group *g, size_t i)
 {
-    return g && i < lrc_group_size(g) ? g->m[i].command : NULL;
+    if (!g)
+        return NULL;
+    lrc_group *mg = (lrc_group *)g;
+    pthread_mutex_lock(&mg->mu);
+    const char *c = i < g->n ? g->m[i].command : NULL;
+    pthread_mutex_unlock(&mg->mu);
+    return c;
 }
 
 lrc_group_outcome lrc_group_member_outcome(const lrc_group *g, size_t i)

@@ -100,6 +100,7 @@ typedef struct rec {
     int *outcome;    /* per member, from its final update */
     size_t updates;
     int done_calls;
+    int wait_in_done; /* lrc_group_wait's code inside on_done */
     lrc_group_summary done;
     pthread_t invoker;
     bool done_on_invoker;
@@ -178,6 +179,7 @@ static void on_done(lrc_group *g, const lrc_group_summary *s, void *user)
     r->done_calls++;
     r->done = *s;
     r->done_on_invoker = pthread_equal(pthread_self(), r->invoker);
+    r->wait_in_done = lrc_group_wait(g, 0, NULL); /* would wait for itself */
     lrc_group *f = r->free_in_done;
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
@@ -321,6 +323,7 @@ static void test_mixed_summary(void **state)
     assert_non_null(lrc_group_member_error(g, n - 1));
     assert_int_equal(r.done_calls, 1);
     assert_false(r.done_on_invoker);
+    assert_int_equal(r.wait_in_done, LRC_ESTATE);
     assert_int_equal(r.done.total, n);
     assert_int_equal(r.done.completed, want_ok);
     assert_int_equal(r.done.failed, want_fail);

@@ -164,6 +164,12 @@ static void test_refusals(void **state)
     assert_int_equal(lrc_group_invoke(g, NULL, NULL, NULL, NULL, &err), LRC_EINVAL);
     lrc_error_free(err);
     err = NULL;
+    lrc_invoke_options zero;
+    memset(&zero, 0, sizeof zero);
+    assert_int_equal(lrc_group_invoke(g, &zero, NULL, NULL, NULL, &err), LRC_EINVAL);
+    assert_non_null(strstr(lrc_error_message(err), "not initialised"));
+    lrc_error_free(err);
+    err = NULL;
     assert_int_equal(lrc_group_add(g, NULL, "Echo", NULL, NULL, &err), LRC_EINVAL);
     lrc_error_free(err);
     err = NULL;
