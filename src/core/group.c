@@ -9,12 +9,14 @@
  * itself (no member started, or all ended while it issued), as an item on
  * a queue of the scheduler.
  *
- * Lifetime: references held by the caller (until lrc_group_free) and by a
- * queued completion item. lrc_group_free frees every member's subscription
- * (lrc_subscription_free waits for a callback running elsewhere), so after
- * it only a callback of this very thread can still be inside the group:
- * then the caller's reference is dropped when that callback returns (the
- * thread-local `cb_group` tells which group the thread is in).
+ * Lifetime: references held by the caller (until lrc_group_free), by
+ * lrc_group_invoke while it issues, and by a queued completion item.
+ * lrc_group_free marks the group freed (no user callback starts after
+ * that), frees every member's subscription it knows (an issuer that gets a
+ * subscription after that frees it itself), and waits until no user
+ * callback runs but the one it may be called from: then the caller's
+ * reference is dropped when that callback returns (the thread-local
+ * `cb_group` tells which group the thread is in).
  */
 #include "core/error_build.h"
 #include "core/group_internal.h"
@@ -41,10 +43,11 @@ typedef struct member {
 
 struct lrc_group {
     pthread_mutex_t mu;
-    pthread_cond_t cv; /* done and in_done changes */
+    pthread_cond_t cv; /* done and active changes */
     member *m;         /* fixed once invoked */
     size_t n, cap;
-    bool invoked, aborting, freed, free_deferred, in_done, done;
+    bool invoked, aborting, freed, free_deferred, done;
+    int active; /* user callbacks running now (on_update, on_done) */
     size_t outstanding;
     lrc_invoke_options opts;
     bool has_opts;
@@ -156,8 +159,9 @@ static void complete(lrc_group *g)
     bool fire = g->on_done && !g->freed;
     lrc_group_summary s;
     summary_locked(g, &s);
-    g->in_done = fire;
-    if (!fire) {
+    if (fire) {
+        g->active++;
+    } else {
         g->done = true;
         pthread_cond_broadcast(&g->cv);
     }
@@ -169,7 +173,7 @@ static void complete(lrc_group *g)
     g->on_done(g, &s, g->user);
     cb_group = prev;
     pthread_mutex_lock(&g->mu);
-    g->in_done = false;
+    g->active--;
     g->done = true;
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->mu);
@@ -226,10 +230,17 @@ static void member_cb(const lrc_update *u, void *user)
     lrc_group *prev = cb_group;
     cb_group = g;
     pthread_mutex_lock(&g->mu);
-    bool freed = g->freed;
+    bool run = !g->freed && g->on_update;
+    if (run)
+        g->active++;
     pthread_mutex_unlock(&g->mu);
-    if (!freed && g->on_update)
+    if (run) {
         g->on_update(g, m->index, u, g->user);
+        pthread_mutex_lock(&g->mu);
+        g->active--;
+        pthread_cond_broadcast(&g->cv);
+        pthread_mutex_unlock(&g->mu);
+    }
     if (u->final) {
         pthread_mutex_lock(&g->mu);
         m->outcome = lrc_group_outcome_of(u);
@@ -541,7 +552,10 @@ void lrc_group_free(lrc_group *g)
         lrc_subscription_free(sub); /* waits for its callback, unless ours */
     }
     pthread_mutex_lock(&g->mu);
-    while (g->in_done && !inside)
+    /* A member's callback may run without lrc_group_free having seen its
+     * subscription (issued while we freed): wait for the user callbacks
+     * themselves, all but the one we are called from. */
+    while (g->active > (inside ? 1 : 0))
         pthread_cond_wait(&g->cv, &g->mu);
     lrc_queue *q = g->q;
     g->q = NULL;
