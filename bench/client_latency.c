@@ -5,8 +5,7 @@
  *   lrc-bench-client [--quick] [--samples N] [--steady SCENARIO --seconds S] DEVICE
  *
  * DEVICE: a running LRC device with an Echo(DevString) command (the demo
- * device, or the PyTango one); TANGO_HOST from the environment. Scenarios,
- * measured in this order in one run:
+ * device, or the PyTango one); TANGO_HOST from the environment. Scenarios:
  *
  *   client.state_roundtrip      State through the shim: one round trip
  *   client.raw_floor            the shim, _lrcEvent already subscribed:
@@ -22,6 +21,19 @@
  *   client.invoke_unconnected_linger0
  *                               the same with linger_ms 0: each call
  *                               subscribes and unsubscribes
+ *
+ * Interleaved: the goals are ratios of these scenarios' medians, and on a
+ * shared machine the load changes within seconds, so scenarios measured one
+ * after the other would compare two different machines. The first four
+ * (State, raw floor, connected, unconnected) are measured in ROUNDS rounds
+ * of n / ROUNDS samples each, one block per scenario and round, the order
+ * of the blocks rotated every round; each scenario's samples are the union
+ * of its blocks, so a ratio of medians compares samples taken in the same
+ * minutes. Each block opens its own proxy (and subscribes, for the raw floor
+ * and ours) and closes it at its end, after a few warm-up samples: no
+ * subscription of one scenario is alive while another is measured (two on
+ * the same attribute would share the Tango event thread). linger0 is slow
+ * (one subscription per call) and compared with nothing: measured last.
  *
  * Output, one JSON object per scenario and line on stdout:
  *   {"scenario": "client.raw_floor", "label": "...", "unit": "ms",
@@ -49,6 +61,7 @@
 #include <time.h>
 
 #define WAIT_S 10 /* a sample that takes longer is a failure */
+#define ROUNDS 10 /* interleaving rounds (--quick: 3) */
 
 static double now_ms(void)
 {
@@ -87,6 +100,19 @@ static void report(const char *scenario, const char *label, const double *v, siz
     fprintf(stderr, "%-36s median %8.3f ms  p90 %8.3f ms  (%zu samples)\n", scenario, s[n / 2],
             s[n * 9 / 10], n);
     free(s);
+}
+
+/* The median of v[0..n) (a sorted copy); 0 if n is 0. */
+static double median_of(const double *v, size_t n)
+{
+    double *s = n ? malloc(n * sizeof *s) : NULL;
+    if (!s)
+        return 0;
+    memcpy(s, v, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_double);
+    double m = s[n / 2];
+    free(s);
+    return m;
 }
 
 static void die(const char *what, lrc_error *e)
@@ -306,19 +332,49 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    bench_state(dev, v, n, warm);
-    report("client.state_roundtrip", "State round trip through the shim", v, n);
-    bench_raw(dev, v, v2, n, warm);
+    double *state = malloc(n * sizeof *state), *raw = malloc(n * sizeof *raw),
+           *conn = malloc(n * sizeof *conn), *conn_ret = malloc(n * sizeof *conn_ret),
+           *unconn = malloc(n * sizeof *unconn);
+    if (!state || !raw || !conn || !conn_ret || !unconn)
+        return 1;
+    size_t rounds = quick ? 3 : ROUNDS, per = (n + rounds - 1) / rounds;
+    for (size_t r = 0, off = 0; off < n; r++, off += per) {
+        size_t k = n - off < per ? n - off : per;
+        for (size_t b = 0; b < 4; b++) {
+            switch ((b + r) % 4) { /* rotated: no scenario always follows the same one */
+            case 0: bench_state(dev, state + off, k, warm); break;
+            case 1: bench_raw(dev, raw + off, v2 + off, k, warm); break;
+            case 2:
+                bench_invoke(dev, true, LRC_DEFAULT_LINGER_MS, conn + off, conn_ret + off, k,
+                             warm);
+                break;
+            default:
+                bench_invoke(dev, false, LRC_DEFAULT_LINGER_MS, unconn + off, NULL, k, warm);
+                break;
+            }
+        }
+        /* Per round: how much the load moved the numbers, and the ratios. */
+        double ms = median_of(state + off, k), mr = median_of(raw + off, k),
+               mc = median_of(conn + off, k);
+        fprintf(stderr, "round %zu: State %.3f ms, raw floor %.3f ms, connected %.3f ms "
+                        "(x%.2f raw, x%.2f State)\n",
+                r, ms, mr, mc, mr > 0 ? mc / mr : 0, ms > 0 ? mc / ms : 0);
+    }
+    fprintf(stderr, "interleaved: %zu rounds of %zu samples per scenario\n", rounds, per);
+    report("client.state_roundtrip", "State round trip through the shim", state, n);
     report("client.raw_floor",
-           "raw shim client, _lrcEvent subscribed: Echo -> terminal _lrcEvent", v, n);
+           "raw shim client, _lrcEvent subscribed: Echo -> terminal _lrcEvent", raw, n);
     report("client.raw_command", "raw shim client: Echo's command round trip alone", v2, n);
-    bench_invoke(dev, true, LRC_DEFAULT_LINGER_MS, v, v2, n, warm);
-    report("client.invoke_connected", "lrc_invoke Echo -> final callback, connected", v, n);
-    report("client.invoke_return", "lrc_invoke Echo: call -> return, connected", v2, n);
-    bench_invoke(dev, false, LRC_DEFAULT_LINGER_MS, v, NULL, n, warm);
+    report("client.invoke_connected", "lrc_invoke Echo -> final callback, connected", conn, n);
+    report("client.invoke_return", "lrc_invoke Echo: call -> return, connected", conn_ret, n);
     report("client.invoke_unconnected",
-           "lrc_invoke Echo -> final callback, not connected, streams lingering (default)", v,
-           n);
+           "lrc_invoke Echo -> final callback, not connected, streams lingering (default)",
+           unconn, n);
+    free(state);
+    free(raw);
+    free(conn);
+    free(conn_ret);
+    free(unconn);
     bench_invoke(dev, false, 0, v, NULL, n_slow, 1);
     report("client.invoke_unconnected_linger0",
            "lrc_invoke Echo -> final callback, not connected, linger_ms 0", v, n_slow);

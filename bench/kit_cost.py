@@ -4,6 +4,7 @@
 behind it, and with large results among them?
 
   bench/kit_cost.py [--quick] DEMO_DEVICE_EXE
+  bench/kit_cost.py --steady kit.echo_complete_raw --seconds S DEMO_DEVICE_EXE
 
 Starts one demo device server with two devices (by PID, via
 scripts/devserver, on the test database: scripts/tango-db up), measures,
@@ -32,6 +33,12 @@ stops it and unregisters it:
   FLOOD  MaxQueuedTasks 1000: _lrcEvent events/s one device pushes to a
          subscribed client while it runs a burst of Echos; submissions/s it
          accepts while its worker is busy, until the queue is full.
+
+--steady (for a profiler, bench/steady.h): one fresh device in its own
+server, a raw client subscribed to its _lrcEvent, Echo -> COMPLETED in a
+loop for S seconds after a warm-up, perf switched on only then (through
+LRC_BENCH_PERF_CTL / _ACK); the device server is a child of this program,
+so a profile of the program covers the kit's side too.
 
 Output: one JSON object per line on stdout (the bench harness collects
 them): {"scenario", "label", "unit": "ms", "samples": [...]} or
@@ -224,7 +231,70 @@ def submissions_per_s(proxy, stream):
     log("submissions/s: %d accepted in %.3f s" % (accepted, elapsed))
 
 
+def perf_control(cmd):
+    """One command to perf's control FIFO, then its ack (bench/steady.c)."""
+    ctl, ack = os.environ.get("LRC_BENCH_PERF_CTL"), os.environ.get("LRC_BENCH_PERF_ACK")
+    if not ctl:
+        return
+    with open(ctl, "w") as f:
+        f.write(cmd + "\n")
+    if ack:  # perf answers "ack\n" and keeps the FIFO open: one read(2)
+        fd = os.open(ack, os.O_RDONLY)
+        try:
+            os.read(fd, 16)
+        finally:
+            os.close(fd)
+
+
+def steady(exe, scenario, seconds):
+    if scenario not in ("kit.echo_complete_raw", "kit.echo_complete.h0"):
+        log("kit_cost.py: no steady loop for %s" % scenario)
+        sys.exit(3)
+    dev = "test/kitcost/%s-s" % TAG
+    devserver("start", exe, TAG, "LrcDemo", dev)
+    try:
+        proxy = tango.DeviceProxy(dev)
+        proxy.set_timeout_millis(30000)
+        stream = Stream(proxy)
+        time.sleep(1.5)  # past the fresh-subscriber hold
+        for _ in range(50):  # warm-up
+            _, (cid,) = proxy.command_inout("Echo", "x")
+            stream.wait(cid)
+        perf_control("enable")
+        t0, c0, ops = time.monotonic(), None, 0
+        c0 = time.process_time()
+        while time.monotonic() - t0 < seconds:
+            _, (cid,) = proxy.command_inout("Echo", "x")
+            stream.wait(cid)
+            ops += 1
+        secs, cpu = time.monotonic() - t0, time.process_time() - c0
+        perf_control("disable")
+        print(json.dumps({"steady": scenario, "ops": ops, "seconds": round(secs, 3),
+                          "cpu_s": round(cpu, 4)}), flush=True)
+        log("steady %s: %d ops in %.2f s, %.1f us CPU per op (client only)"
+            % (scenario, ops, secs, cpu * 1e6 / max(ops, 1)))
+        stream.close()
+    finally:
+        devserver("stop", exe, TAG)
+        subprocess.run(["tango_admin", "--delete-server",
+                        "%s/%s" % (os.path.basename(exe), TAG)], check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main():
+    argv = sys.argv[1:]
+    if "--steady" in argv:
+        try:
+            i, j = argv.index("--steady"), argv.index("--seconds")
+            scenario, seconds = argv[i + 1], float(argv[j + 1])
+            rest = [a for k, a in enumerate(argv) if k not in (i, i + 1, j, j + 1)]
+        except (ValueError, IndexError):
+            sys.exit(__doc__.split("\n\n")[1])
+        rest = [a for a in rest if a != "--quick"]
+        if len(rest) != 1 or not seconds > 0:
+            sys.exit(__doc__.split("\n\n")[1])
+        steady(os.path.abspath(rest[0]), scenario, seconds)
+        return
     args = [a for a in sys.argv[1:] if a != "--quick"]
     quick = "--quick" in sys.argv[1:]
     if len(args) != 1:

@@ -21,6 +21,11 @@
  * End to end, when a demo device (examples/demo-device, Sleep) is named:
  *   sched.latency_e2e         push in the Tango callback -> the user's
  *                             callback start, for every update of Sleep LRCs
+ * The machine's floor for 6a, measured just before and just after it:
+ *   sched.handoff_condvar     wake a thread asleep on a condition variable
+ *                             (what the scheduler's workers sleep on)
+ *   sched.handoff_futex       the same on a bare futex
+ *   sched.idle_cpu            CPU while the scheduler idles after work
  *
  * --steady: only the end-to-end loop, for S seconds after a warm-up, for a
  * profiler (steady.h).
@@ -43,7 +48,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static bool quick;
 
@@ -305,6 +313,162 @@ static void bench_fairness(void)
     recorder_destroy(&flooded);
 }
 
+/* ---- the machine's hand-off floor -------------------------------------------------- */
+
+/* What waking a sleeping thread costs on this machine, without the
+ * scheduler: one thread stamps the time and wakes another that sleeps, which
+ * records now - stamp. Goal 6a's latency can only be below it when the
+ * worker is already awake (spinning). Two ways: a mutex + condition
+ * variable (what the scheduler's workers sleep on) and a bare futex. */
+typedef struct handoff {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    atomic_uint word; /* futex: 0 nothing, 1 a stamp to take, 2 stop */
+    uint64_t stamp;
+    bool pending, stop, use_futex;
+    bench_samples lat;
+} handoff;
+
+static long futex(atomic_uint *addr, int op, unsigned val)
+{
+    return syscall(SYS_futex, (unsigned *)addr, op, val, NULL, NULL, 0);
+}
+
+static void *handoff_main(void *arg)
+{
+    handoff *h = arg;
+    if (h->use_futex) {
+        for (;;) {
+            unsigned w;
+            while ((w = atomic_load(&h->word)) == 0)
+                futex(&h->word, FUTEX_WAIT_PRIVATE, 0);
+            if (w == 2)
+                return NULL;
+            uint64_t now = bench_now_ns();
+            bench_samples_add(&h->lat, (double)(now - h->stamp) / 1e3);
+            atomic_store(&h->word, 0);
+        }
+    }
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (!h->pending && !h->stop)
+            pthread_cond_wait(&h->cv, &h->mu);
+        if (h->stop)
+            break;
+        uint64_t now = bench_now_ns();
+        bench_samples_add(&h->lat, (double)(now - h->stamp) / 1e3);
+        h->pending = false;
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+/* n hand-offs, gap_us apart (the other thread is asleep by then), appended
+ * to *out. */
+static void handoff_block(bool use_futex, size_t n, long gap_us, bench_samples *out)
+{
+    handoff h = {.use_futex = use_futex};
+    pthread_mutex_init(&h.mu, NULL);
+    pthread_cond_init(&h.cv, NULL);
+    atomic_init(&h.word, 0);
+    pthread_t t;
+    if (pthread_create(&t, NULL, handoff_main, &h) != 0) {
+        fprintf(stderr, "lrc-bench-sched: pthread_create failed\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++) {
+        sleep_us(gap_us);
+        if (use_futex) {
+            while (atomic_load(&h.word) != 0) /* the previous one not taken yet */
+                sleep_us(gap_us);
+            h.stamp = bench_now_ns();
+            atomic_store(&h.word, 1);
+            futex(&h.word, FUTEX_WAKE_PRIVATE, 1);
+        } else {
+            /* The previous one taken (checked only after the gap: a check
+             * right after the signal would hold the mutex the waking thread
+             * needs and add a second wake-up to the measure). */
+            for (;;) {
+                pthread_mutex_lock(&h.mu);
+                bool taken = !h.pending;
+                pthread_mutex_unlock(&h.mu);
+                if (taken)
+                    break;
+                sleep_us(gap_us);
+            }
+            pthread_mutex_lock(&h.mu);
+            h.stamp = bench_now_ns();
+            h.pending = true;
+            pthread_mutex_unlock(&h.mu);
+            pthread_cond_signal(&h.cv); /* after unlocking, as lrc_queue_push does */
+        }
+    }
+    sleep_us(gap_us);
+    if (use_futex) {
+        while (atomic_load(&h.word) != 0)
+            sleep_us(gap_us);
+        atomic_store(&h.word, 2);
+        futex(&h.word, FUTEX_WAKE_PRIVATE, 1);
+    } else {
+        pthread_mutex_lock(&h.mu);
+        h.stop = true;
+        pthread_mutex_unlock(&h.mu);
+        pthread_cond_signal(&h.cv);
+    }
+    pthread_join(t, NULL);
+    for (size_t i = 0; i < h.lat.n; i++)
+        bench_samples_add(out, h.lat.v[i]);
+    bench_samples_free(&h.lat);
+    pthread_cond_destroy(&h.cv);
+    pthread_mutex_destroy(&h.mu);
+}
+
+/* One block of each kind; called before and after the end-to-end run (and
+ * on its own without a device), so that the floor and 6a see the same load. */
+static void handoff_round(bench_samples *cv, bench_samples *fx)
+{
+    size_t n = quick ? 50 : 250;
+    for (int r = 0; r < 4; r++) { /* alternated: the two see the same load */
+        handoff_block(false, n, 300, cv);
+        handoff_block(true, n, 300, fx);
+    }
+}
+
+/* CPU the process burns while its scheduler idles after some work: the
+ * workers' spin must stop (bounded, only right after an item). */
+static void bench_idle_cpu(void)
+{
+    lrc_scheduler *s = new_sched(1, 0);
+    lrc_queue *q = new_queue(s, 0);
+    atomic_ulong runs;
+    atomic_init(&runs, 0);
+    for (int i = 0; i < 100; i++)
+        lrc_queue_push(q, count_run, NULL, NULL, &runs, false);
+    lrc_queue_flush(q, -1);
+    double c0 = bench_cpu_s(), t0 = bench_now_ms();
+    sleep_us(quick ? 300000 : 1000000);
+    double cpu_ms = (bench_cpu_s() - c0) * 1e3, secs = (bench_now_ms() - t0) / 1e3;
+    fprintf(stderr, "idle: %.3f ms CPU per s\n", cpu_ms / secs);
+    bench_emit_value("sched.idle_cpu", "CPU of the process while its scheduler idles after work "
+                                       "(ms per s; the spin is bounded)",
+                     "ms", cpu_ms / secs, BENCH_NO_TAG);
+    lrc_queue_unref(q);
+    lrc_scheduler_free(s);
+}
+
+static void handoff_emit(bench_samples *cv, bench_samples *fx)
+{
+    fprintf(stderr, "hand-off floor: condvar median %.2f us, futex median %.2f us\n",
+            bench_quantile(cv, 0.5), bench_quantile(fx, 0.5));
+    bench_emit_samples("sched.handoff_condvar",
+                       "the machine's floor: wake a thread asleep on a condition variable "
+                       "(signal after unlock) -> it runs (us)",
+                       "us", cv, 2000, BENCH_NO_TAG);
+    bench_emit_samples("sched.handoff_futex",
+                       "the machine's floor: wake a thread asleep on a bare futex -> it runs (us)",
+                       "us", fx, 2000, BENCH_NO_TAG);
+}
+
 /* ---- end to end ----------------------------------------------------------------- */
 
 typedef struct e2e {
@@ -348,8 +512,11 @@ static int bench_e2e(const char *device)
     lrc_invoke_options o;
     lrc_invoke_options_init(&o);
     o.scheduler = s;
-    size_t started = 0, failed = 0, warm = bench_steady_scenario() ? window : 0;
-    for (size_t i = 0; bench_steady_more(i, warm, n); i++) {
+    /* The steady mode counts updates, not LRCs: a Sleep LRC is mostly the
+     * device sleeping, and the updates are what the scheduler hands off. */
+    bool steady = bench_steady_scenario() != NULL;
+    size_t started = 0, failed = 0, warm = steady ? 50 : 0;
+    for (size_t i = 0; bench_steady_more(steady ? atomic_load(&e.rec.runs) : i, warm, n); i++) {
         pthread_mutex_lock(&e.mu);
         while (started - failed - e.finals >= window)
             pthread_cond_wait(&e.cv, &e.mu);
@@ -427,10 +594,20 @@ int main(int argc, char **argv)
         bench_latency();
         bench_throughput();
         bench_fairness();
+        bench_idle_cpu();
     }
     int rc = 0;
+    bench_samples cv = {0}, fx = {0};
+    if (!steady)
+        handoff_round(&cv, &fx);
     if (ndev > 0 && bench_e2e(devices[0]))
         rc = 1;
+    if (!steady) {
+        handoff_round(&cv, &fx); /* before and after: the same minutes as 6a */
+        handoff_emit(&cv, &fx);
+    }
+    bench_samples_free(&cv);
+    bench_samples_free(&fx);
     for (size_t i = 0; i < ndev; i++)
         free(devices[i]);
     free(devices);

@@ -13,6 +13,8 @@
 static const char *g_scenario;
 static double g_seconds;
 static double g_t0, g_cpu0;
+static bool g_open;
+static size_t g_i0; /* i when the window opened */
 
 bool bench_steady_set(const char *scenario, const char *seconds)
 {
@@ -65,7 +67,9 @@ bool bench_steady_more(size_t i, size_t warm, size_t n)
         return i < warm + n;
     if (i < warm)
         return true;
-    if (i == warm) {
+    if (!g_open) {
+        g_open = true;
+        g_i0 = i;
         perf_control("enable");
         g_t0 = bench_now_ms();
         g_cpu0 = bench_cpu_s();
@@ -76,10 +80,11 @@ bool bench_steady_more(size_t i, size_t warm, size_t n)
         return true;
     double cpu = bench_cpu_s() - g_cpu0;
     perf_control("disable");
+    size_t ops = i - g_i0;
     printf("{\"steady\": \"%s\", \"ops\": %zu, \"seconds\": %.3f, \"cpu_s\": %.4f}\n", g_scenario,
-           i - warm, secs, cpu);
+           ops, secs, cpu);
     fflush(stdout);
-    fprintf(stderr, "steady %s: %zu ops in %.2f s, %.1f us CPU per op\n", g_scenario, i - warm,
-            secs, i > warm ? cpu * 1e6 / (double)(i - warm) : 0.0);
+    fprintf(stderr, "steady %s: %zu ops in %.2f s, %.1f us CPU per op\n", g_scenario, ops, secs,
+            ops ? cpu * 1e6 / (double)ops : 0.0);
     return false;
 }

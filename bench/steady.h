@@ -37,9 +37,12 @@ bool bench_steady_is(const char *name, const char *alias);
 
 /* The condition of a measured loop of `warm` + `n` iterations, asked
  * before iteration i (0, 1, ...). Normally i < warm + n. In the steady
- * mode: the window opens before iteration `warm` and the loop runs until
- * the time is up, then the window closes and the result line is printed.
- * Samples are kept only for i - warm < n. */
+ * mode: the window opens at the first call with i >= warm and the loop runs
+ * until the time is up, then the window closes and the result line is
+ * printed with ops = i now - i then. Samples are kept only for
+ * i - warm < n. i may also be a count that grows by more than one per
+ * iteration (events received, when one iteration yields several): the ops
+ * are then those events. */
 bool bench_steady_more(size_t i, size_t warm, size_t n);
 
 #endif

@@ -5,7 +5,7 @@
 # PREFIX/
 #   lib/liblrc.so{,.0,.0.1.0}, liblrc_server.so{,...}  (CMAKE_INSTALL_LIBDIR)
 #   include/lrc/*.h
-#   bin/lrc, bin/lrc-demo-device
+#   bin/lrc, bin/lrc-demo-device, bin/lrc-positioner
 #   share/man/man1/lrc.1
 #   lib/cmake/lrc/lrcConfig.cmake, lrcConfigVersion.cmake, lrcTargets*.cmake
 #   lib/pkgconfig/lrc.pc, lrc-server.pc
@@ -35,7 +35,7 @@ set_target_properties(lrc_server PROPERTIES EXPORT_NAME server)
 file(RELATIVE_PATH _lrc_bin_to_lib
      "/prefix/${CMAKE_INSTALL_BINDIR}" "/prefix/${CMAKE_INSTALL_LIBDIR}")
 set_target_properties(lrc lrc_server PROPERTIES INSTALL_RPATH "$ORIGIN")
-set_target_properties(lrc-cli lrc-demo-device PROPERTIES
+set_target_properties(lrc-cli lrc-demo-device lrc-positioner PROPERTIES
   INSTALL_RPATH "$ORIGIN/${_lrc_bin_to_lib}")
 
 install(TARGETS lrc lrc_server
@@ -44,7 +44,7 @@ install(TARGETS lrc lrc_server
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-install(TARGETS lrc-cli lrc-demo-device
+install(TARGETS lrc-cli lrc-demo-device lrc-positioner
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/lrc

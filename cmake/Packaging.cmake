@@ -19,7 +19,8 @@ set(CPACK_PACKAGE_DESCRIPTION
 ska-tango-base on Tango control systems, in C: a client library (liblrc)\n\
 wire-compatible with ska-tango-base devices speaking LRC protocol v1 and v2,\n\
 a server kit (liblrc_server) for writing LRC-capable Tango devices in C,\n\
-the command-line tool lrc and the demo device server lrc-demo-device.\n\
+the command-line tool lrc, the demo device server lrc-demo-device and the\n\
+example device server lrc-positioner (a simulated motor axis).\n\
 Includes the headers, the CMake package (find_package(lrc)) and the\n\
 pkg-config files (lrc, lrc-server).")
 

@@ -18,7 +18,9 @@
  * from inside a callback unless stated. Callbacks never run on a Tango
  * thread and never inside the call that registered them: they run on the
  * worker threads of a callback scheduler (lrc/scheduler.h; by default the
- * process-wide one, a single worker). All callbacks of one device on one
+ * process-wide one, a single worker), or, on a scheduler in loop mode
+ * (thread_count 0), on the application's thread inside
+ * lrc_scheduler_dispatch. All callbacks of one device on one
  * scheduler share one queue, so they run one at a time, in the order the
  * events arrived; callbacks of different devices may run concurrently on a
  * scheduler with several workers.
@@ -326,6 +328,84 @@ int lrc_subscription_protocol_version(const lrc_subscription *s);
  * callback. The command itself goes on on the device. NULL is accepted;
  * each handle must be freed exactly once. */
 void lrc_subscription_free(lrc_subscription *s);
+
+/* ------------------------------------------------------------------------
+ * Blocking waits
+ * ---------------------------------------------------------------------- */
+
+/* An invocation's outcome: an owned copy of its final update, plus the
+ * latest result it delivered (protocol v1 sends the result as its own
+ * update just before the final status). Fields as in lrc_update; a field is
+ * meaningful only when its LRC_HAS_* bit is set in `has`, which holds only
+ * LRC_HAS_STATUS, LRC_HAS_RESULT, LRC_HAS_RESULT_CODE, LRC_HAS_ERROR,
+ * LRC_HAS_END and LRC_HAS_LAST_STATUS. Everything it points to belongs to
+ * it: free it with lrc_final_free; it does not depend on the subscription,
+ * the proxy or the scheduler. Read-only. */
+typedef struct lrc_final {
+    size_t size;                /* sizeof(lrc_final) of the library          */
+    unsigned has;               /* LRC_HAS_* bits, as above                  */
+    const char *command_id;
+    int protocol_version;
+    lrc_status status;          /* LRC_HAS_STATUS: the terminal status       */
+    const char *result_json;    /* LRC_HAS_RESULT                            */
+    int result_code;            /* LRC_HAS_RESULT_CODE                       */
+    const char *result_message; /* LRC_HAS_RESULT_CODE                       */
+    const lrc_error *error;     /* LRC_HAS_ERROR (of the final update)       */
+    lrc_end end;                /* LRC_HAS_END: the library ended it         */
+    lrc_status last_status;     /* LRC_HAS_LAST_STATUS                       */
+} lrc_final;
+
+/* Frees a final from lrc_subscription_wait or lrc_invoke_wait. NULL is
+ * accepted. */
+void lrc_final_free(lrc_final *f);
+
+/* Waits, at most timeout_ms (< 0: for ever; 0: just looks), until the
+ * invocation's final update has been delivered: after its final callback
+ * has returned, so a callback and waits can be combined (the callback sees
+ * the final exactly once, before any wait returns it). On LRC_OK, if out is
+ * not NULL, *out receives an owned copy of the final (lrc_final_free);
+ * each wait gets its own, so any number of threads may wait on one
+ * invocation, and wait again after it ended.
+ *
+ * The wait's timeout is not the invocation's: LRC_ETIMEDOUT only means no
+ * final came within timeout_ms; the invocation goes on (waiting again is
+ * fine) and so does the command on the device. lrc_invoke_options.timeout_ms
+ * is what ends an invocation (with a final marked LRC_END_TIMED_OUT, which a
+ * wait returns as LRC_OK).
+ *
+ * Errors (*err tells which, when err is not NULL): LRC_EINVAL (s NULL),
+ * LRC_ECLOSED when no final will come (the invocation's
+ * scheduler was freed before it ran the final callback, or the handle was
+ * freed by lrc_subscription_free), LRC_EDEADLK when the final has not been
+ * delivered and the wait would block the thread that must deliver it: a
+ * worker of the invocation's scheduler (from inside any callback on it,
+ * whatever its thread_count: every worker could be waiting), or a loop
+ * scheduler's dispatching thread (lrc/scheduler.h). A wait that cannot
+ * block (timeout_ms 0, or the final already there) is never refused.
+ *
+ * Threads and freeing: any thread. lrc_subscription_free may run while
+ * other threads wait on the handle (from a callback too): their waits then
+ * return at once, LRC_OK with the final if it was delivered before,
+ * otherwise LRC_ECLOSED, and the handle's memory lasts until the last
+ * wait returned. A wait must START before lrc_subscription_free is called:
+ * after that the handle is gone, as for every other function. */
+int lrc_subscription_wait(lrc_subscription *s, int64_t timeout_ms, lrc_final **out,
+                          lrc_error **err);
+
+/* lrc_invoke, then lrc_subscription_wait, then lrc_subscription_free: runs
+ * the command, waits at most timeout_ms (< 0: for ever) for its final
+ * update, and gives an owned copy in *out (may be NULL). Needs no callback.
+ * Returns LRC_OK whatever the command's outcome (look at (*out)->status, or
+ * ->end for an end by the library), an lrc_invoke error (nothing ran, or
+ * the device refused: LRC_EREJECTED...), or LRC_ETIMEDOUT when no final
+ * came within timeout_ms: the library then stops following the command,
+ * which goes on on the device. opts as for lrc_invoke (its timeout_ms ends
+ * the invocation itself). Refused with LRC_EDEADLK before anything is sent
+ * when the calling thread is one the wait could block (see
+ * lrc_subscription_wait) and timeout_ms is not 0. */
+int lrc_invoke_wait(lrc_proxy *p, const char *command, const lrc_arg *arg,
+                    const lrc_invoke_options *opts, int64_t timeout_ms, lrc_final **out,
+                    lrc_error **err);
 
 /* ------------------------------------------------------------------------
  * Pre-connected event streams

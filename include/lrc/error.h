@@ -33,7 +33,9 @@ enum lrc_code {
     LRC_EJSON = -10,      /* malformed JSON, or JSON of the wrong shape          */
     LRC_ESTATE = -11,     /* the call is not valid in the current state         */
     LRC_EFULL = -12,      /* a bounded queue or table is full                   */
-    LRC_EINTERNAL = -13   /* a bug in tango-lrc; please report it               */
+    LRC_EINTERNAL = -13,  /* a bug in tango-lrc; please report it               */
+    LRC_EDEADLK = -14     /* the call would wait for its own thread (a blocking
+                             wait on a scheduler worker or loop thread)        */
 };
 
 /* Returns a static, human-readable description of an LRC_E* code ("unknown

@@ -46,7 +46,9 @@ typedef struct lrc_queue lrc_queue;
 
 typedef struct lrc_scheduler_options {
     size_t size;              /* sizeof(lrc_scheduler_options), set by _init     */
-    unsigned thread_count;    /* worker threads (1)                              */
+    unsigned thread_count;    /* worker threads (1); 0: loop mode, no workers:
+                                 the application runs the callbacks with
+                                 lrc_scheduler_dispatch (see below)          */
     const char *name;         /* for log messages and thread names (NULL: auto)  */
     size_t queue_capacity;    /* default capacity of new queues (1024)           */
     double fairness_half_life_ms; /* decay of the recent-work count (1000 ms)    */
@@ -63,7 +65,10 @@ int lrc_scheduler_new(const lrc_scheduler_options *opts, lrc_scheduler **out, lr
  * now, discards (drop functions are called) what is still queued. Queues
  * still allocated become dead: pushing to them fails with LRC_ECLOSED until
  * released. Must not be called from one of its own workers (the call is
- * then ignored and logged). NULL is fine. */
+ * then ignored and logged). NULL is fine. A loop scheduler's fd is closed:
+ * stop polling it first; call this on the dispatching thread, or once no
+ * thread is inside lrc_scheduler_dispatch (from a callback it is ignored and
+ * logged, as from a worker). */
 void lrc_scheduler_free(lrc_scheduler *s);
 
 /* The process-wide default scheduler (one worker, named "lrc-default"),
@@ -98,7 +103,10 @@ int lrc_queue_push(lrc_queue *q, lrc_item_fn run, lrc_item_fn discard, void *ite
 
 /* Waits until every item queued on q before this call has run or been
  * dropped (for a dropped item: until its discard function has returned).
- * Must not be called from a worker of q's scheduler (LRC_ESTATE).
+ * Must not be called from a worker of q's scheduler (LRC_ESTATE), nor, on a
+ * loop scheduler, from its dispatching thread (LRC_ESTATE: only that thread
+ * would run the items); from another thread it waits for the loop's
+ * lrc_scheduler_dispatch calls.
  * timeout_ms < 0 waits for ever. LRC_OK or LRC_ETIMEDOUT. */
 int lrc_queue_flush(lrc_queue *q, int64_t timeout_ms);
 
@@ -121,8 +129,54 @@ void lrc_queue_get_stats(const lrc_queue *q, lrc_queue_stats *out);
  * of the queues not yet freed). */
 void lrc_scheduler_get_stats(const lrc_scheduler *s, lrc_queue_stats *out);
 
-/* True when called from one of s's worker threads. */
+/* True when called from one of s's worker threads; on a loop scheduler,
+ * from inside its lrc_scheduler_dispatch (a callback). */
 bool lrc_scheduler_on_worker(const lrc_scheduler *s);
+
+/* ---- loop mode: callbacks on the application's event loop ---------------
+ *
+ * A scheduler created with thread_count 0 starts no thread. Its callbacks
+ * run inside lrc_scheduler_dispatch, on whatever thread calls it, so an
+ * application with its own event loop (poll/epoll, libuv, GLib) gets them on
+ * the loop's thread, with no locking of its own:
+ *
+ *     int fd = lrc_scheduler_fd(s);            poll fd for POLLIN with the
+ *     ...                                      application's other fds
+ *     if (fds[0].revents & POLLIN)
+ *         lrc_scheduler_dispatch(s, 0);
+ *
+ * Everything else is as with workers: per-queue FIFO order, one item of a
+ * queue at a time, fairness between queues, bounded queues, exactly one of
+ * run / discard per item. Dispatching from several threads at once is
+ * allowed (a queue's items still never run concurrently). The dispatching
+ * thread is "the loop thread": the one that called lrc_scheduler_dispatch
+ * last (before any call, the one that created the scheduler). Blocking on
+ * the scheduler's work from it would wait for itself, so lrc_queue_flush
+ * and lrc_subscription_wait refuse there (LRC_ESTATE, LRC_EDEADLK). */
+
+/* The eventfd of a loop scheduler, -1 for one with workers (or NULL). It
+ * polls readable (POLLIN; level-triggered: it stays readable until a
+ * dispatch) while a callback is pending or after lrc_scheduler_wakeup; a
+ * dispatch that leaves nothing pending makes it unreadable again. Owned by
+ * the scheduler: never read, write or close it; it is closed by
+ * lrc_scheduler_free. With edge-triggered epoll, dispatch until it returns
+ * 0 before waiting again. */
+int lrc_scheduler_fd(const lrc_scheduler *s);
+
+/* Runs pending callbacks of a loop scheduler on the calling thread: at most
+ * max_items (0: no limit), and never more than were pending when the call
+ * began, so callbacks that push more, or an event flood, cannot hold the
+ * loop here for ever (the fd stays readable: call again). Returns how many
+ * ran (0 is fine: a wakeup, or another thread took them), or LRC_EINVAL (s
+ * NULL or not a loop scheduler), LRC_ESTATE (called from one of its own
+ * callbacks), LRC_ECLOSED (freed). Clears a pending wakeup. */
+int lrc_scheduler_dispatch(lrc_scheduler *s, size_t max_items);
+
+/* Makes a loop scheduler's fd readable until the next lrc_scheduler_dispatch,
+ * so that another thread can wake the loop for the application's own
+ * reasons. Any thread, never blocks. LRC_OK, LRC_EINVAL (not a loop
+ * scheduler), LRC_ECLOSED. */
+int lrc_scheduler_wakeup(lrc_scheduler *s);
 
 #ifdef __cplusplus
 }

@@ -51,6 +51,7 @@
 
 #include "lrc/arg.h"
 #include "lrc/error.h"
+#include "lrc/log.h" /* levels of lrc_device_log */
 #include "lrc/types.h"
 
 #include <stdbool.h>
@@ -68,9 +69,15 @@ typedef struct lrc_task lrc_task;     /* one running long running command */
 typedef enum lrc_dev_state {
     LRC_DEV_ON = 0,
     LRC_DEV_OFF = 1,
+    LRC_DEV_CLOSE = 2,
+    LRC_DEV_OPEN = 3,
+    LRC_DEV_INSERT = 4,
+    LRC_DEV_EXTRACT = 5,
+    LRC_DEV_MOVING = 6,
     LRC_DEV_STANDBY = 7,
     LRC_DEV_FAULT = 8,
     LRC_DEV_INIT = 9,
+    LRC_DEV_RUNNING = 10,
     LRC_DEV_ALARM = 11,
     LRC_DEV_DISABLE = 12,
     LRC_DEV_UNKNOWN = 13
@@ -425,12 +432,128 @@ void lrc_device_set_user(lrc_device *dev, void *user);
 void *lrc_device_user(const lrc_device *dev);
 
 /* Tango state. Thread-safe (takes the device lock; re-entrant). A NULL
- * device is ignored; its state reads LRC_DEV_UNKNOWN. */
+ * device is ignored; its state reads LRC_DEV_UNKNOWN. A change pushes a
+ * change event of the State attribute (and of Status while no status text
+ * was set, as Tango's default text names the state); see "State, Status
+ * and logging" below. */
 void lrc_device_set_state(lrc_device *dev, lrc_dev_state state);
 lrc_dev_state lrc_device_get_state(lrc_device *dev);
 
 /* Reads a device property; *value NULL if unset. malloc'd. Init hook only. */
 int lrc_device_get_property(lrc_device *dev, const char *name, char **value, lrc_error **err);
+
+/* ------------------------------------------------------------------------
+ * Plain commands
+ *
+ * A plain command is an ordinary Tango command: the client waits for its
+ * result, nothing is tracked or pushed. Input kinds are those of long
+ * running commands (lrc_command_def.arg_kind); the output kind uses the same
+ * table: NONE=DevVoid, BOOL=DevBoolean, LONG=DevLong64, DOUBLE=DevDouble,
+ * STRING=DevString, LONG_ARRAY=DevVarLong64Array,
+ * DOUBLE_ARRAY=DevVarDoubleArray, STRING_ARRAY=DevVarStringArray, JSON=a
+ * DevString of JSON.
+ * ---------------------------------------------------------------------- */
+
+typedef struct lrc_reply lrc_reply; /* a plain command's result, owned by the kit */
+
+/* The body of a plain command. Runs on the Tango thread serving the call,
+ * with the device lock held (so at most one per device at a time, and no
+ * lrc_device_set_state from a task interleaves): keep it short, never wait
+ * for a task. `in` is valid during the call (a JSON input that is not
+ * valid JSON is refused before fn runs: "argument is not valid JSON"). Fill `out` with one
+ * lrc_reply_set_* of the declared output kind (not needed for NONE) and
+ * return LRC_OK; or fail with any LRC_E* code: the client gets a DevFailed
+ * whose stack is the error's (lrc_command_fail makes one with a reason of
+ * the author's), or, for an error without a stack, reason
+ * "LRC_CommandFailed" and the message as description. Returning LRC_OK
+ * without setting a non-NONE output fails the call ("LRC_CommandFailed",
+ * "... set no result"). */
+typedef int (*lrc_plain_fn)(lrc_device *dev, const lrc_arg *in, lrc_reply *out, void *user,
+                            lrc_error **err);
+
+typedef struct lrc_plain_command_def {
+    size_t size;            /* sizeof(lrc_plain_command_def), set by _init */
+    const char *name;       /* Tango command name                          */
+    lrc_arg_kind in_kind;   /* input type (table above)                    */
+    lrc_arg_kind out_kind;  /* output type (table above)                   */
+    lrc_plain_fn fn;        /* required                                    */
+    /* Optional, Tango's is_allowed: asked before fn (device lock held);
+     * false refuses the call with a DevFailed of reason
+     * "API_CommandNotAllowed" ("Command X not allowed when the device is in
+     * STATE state"), and fn is not called. */
+    lrc_allowed_fn allowed;
+    void *user;             /* passed to fn and allowed                    */
+} lrc_plain_command_def;
+
+/* A definition with the required fields set and the others empty. */
+lrc_plain_command_def lrc_plain_command_def_init(const char *name, lrc_arg_kind in_kind,
+                                                 lrc_arg_kind out_kind, lrc_plain_fn fn,
+                                                 void *user);
+
+/* Adds a plain command to the device. Call only from the init hook. The
+ * definition is copied (the name too). Refuses (LRC_EINVAL, nothing added)
+ * the names lrc_device_add_command refuses, including those of commands
+ * already added by either function (case-insensitively), and unknown kinds. */
+int lrc_device_add_plain_command(lrc_device *dev, const lrc_plain_command_def *def,
+                                 lrc_error **err);
+
+/* Fill a plain command's result. Valid only during its lrc_plain_fn call,
+ * for the declared output kind: another kind gives LRC_EINVAL and leaves
+ * the result as it was. A later call replaces an earlier one. Text is UTF-8
+ * and copied (LRC_EINVAL if it is not UTF-8); on the wire it is Latin-1 as
+ * all of the kit's text: a character Latin-1 lacks fails the call with
+ * "LRC_InvalidText". lrc_reply_set_json wants valid JSON (LRC_EJSON) and
+ * sends the text as given. Arrays are copied (v may be NULL when n is 0).
+ * Return LRC_OK or a negative LRC_E* code; NULL out gives LRC_EINVAL. */
+int lrc_reply_set_bool(lrc_reply *out, bool v);
+int lrc_reply_set_long(lrc_reply *out, int64_t v);
+int lrc_reply_set_double(lrc_reply *out, double v);
+int lrc_reply_set_string(lrc_reply *out, const char *s);
+int lrc_reply_set_json(lrc_reply *out, const char *json_text);
+int lrc_reply_set_long_array(lrc_reply *out, const int64_t *v, size_t n);
+int lrc_reply_set_double_array(lrc_reply *out, const double *v, size_t n);
+int lrc_reply_set_string_array(lrc_reply *out, const char *const *v, size_t n);
+
+/* For plain commands: fail with a Tango reason of the author's. Stores in
+ * *err (if not NULL) an error whose DevError stack is one entry: `reason`,
+ * the printf-style description, origin "lrc_server". Returns LRC_ETANGO. */
+int lrc_command_fail(lrc_error **err, const char *reason, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ------------------------------------------------------------------------
+ * State, Status and logging
+ *
+ * The State and Status attributes of every kit device push change events
+ * when they change (declared as pushed by the code, as
+ * set_change_event("State", true, false) does: clients subscribe without
+ * polling). Each call that changes one pushes one event, from the calling
+ * thread under the device lock.
+ * ---------------------------------------------------------------------- */
+
+/* Sets the Status text (UTF-8; copied; NULL = back to Tango's default text
+ * "The device is in <STATE> state."). On the wire it is Latin-1: characters
+ * Latin-1 lacks become '?'. Pushes a Status change event if the text
+ * changed. Thread-safe (takes the device lock); any thread. A NULL device is
+ * ignored. After Init, Status is Tango's default text again. */
+void lrc_device_set_status(lrc_device *dev, const char *text);
+
+/* Logs one message (printf-style, UTF-8) for the device: to the device's
+ * Tango logger (subject to the device's logging level and targets, as set
+ * by the admin device's SetLoggingLevel / AddLoggingTarget or the
+ * logging_level / logging_target properties; Latin-1 on the wire) and to
+ * the process-wide hook of lrc/log.h, prefixed "<device>: ". The kit logs
+ * its own messages about a device the same way. level: LRC_LOG_DEBUG ..
+ * LRC_LOG_CRITICAL (enum lrc_log_level; CRITICAL is Tango's FATAL). Any
+ * thread, with or without the device lock; never blocks on the lock. A
+ * NULL device is ignored. */
+void lrc_device_log(lrc_device *dev, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 #ifdef __cplusplus
 }

@@ -62,7 +62,8 @@ enum cli_opt_bits {
     CLI_OPT_TIMEOUT = 1u << 1,
     CLI_OPT_QUIET = 1u << 2,
     CLI_OPT_ABORT_ON_INT = 1u << 3,
-    CLI_OPT_LIVE = 1u << 4
+    CLI_OPT_LIVE = 1u << 4,
+    CLI_OPT_LOST_AFTER = 1u << 5
 };
 
 typedef struct cli_options {
@@ -72,6 +73,8 @@ typedef struct cli_options {
     bool abort_on_interrupt;
     bool live;              /* --live: the terminal view even when piped  */
     double timeout_s;       /* --timeout; < 0: none                       */
+    bool lost_after_given;  /* --lost-after on the command line           */
+    double lost_after_s;    /* --lost-after; <= 0: never lost             */
     bool help;              /* --help / -h                                */
     int npos;
     char **pos;             /* positional arguments (argv's)              */
@@ -194,6 +197,9 @@ bool cli_check_tango_host(const char *device, cli_diag *d);
 /* Opens a proxy for the tool; on failure prints one clear line, fills d
  * (may be NULL) and returns CLI_EXIT_ERROR. */
 int cli_open(const char *device, lrc_proxy **out, cli_diag *d);
+/* The same with proxy options (NULL: the library's defaults). */
+int cli_open_with(const char *device, const lrc_proxy_options *po, lrc_proxy **out,
+                  cli_diag *d);
 
 /* Prints one clear line for a failed call about `device` (and `command`,
  * may be NULL), fills d (may be NULL) and returns the exit status:

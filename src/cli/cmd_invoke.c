@@ -332,7 +332,14 @@ static int run_command(const cli_options *o, const char *device, const char *com
     int sig_fd = cli_signals_install();
     r.t0 = cli_now();
     cli_diag dg = {.silent = false};
-    int code = cli_open(device, &r.p, &dg);
+    lrc_proxy_options po;
+    lrc_proxy_options_init(&po);
+    if (o->lost_after_given) {
+        /* the library's 0 is its default: the tool's 0 (or less) is never */
+        int64_t ms = (int64_t)(o->lost_after_s * 1000 + 0.5);
+        po.lost_after_ms = o->lost_after_s <= 0 ? -1 : ms > 0 ? ms : 1;
+    }
+    int code = cli_open_with(device, &po, &r.p, &dg);
     if (code != 0) {
         print_outcome(&r, "ERROR", code, cli_diag_json(&dg, NULL));
         return code;
@@ -399,7 +406,8 @@ static int run_abort(const cli_command *cmd, cli_options *o)
 
 const cli_command cli_cmd_invoke = {
     .name = "invoke",
-    .synopsis = "DEVICE COMMAND [ARG] [--json|--live] [--timeout SECONDS] [-q] [--abort-on-interrupt]",
+    .synopsis = "DEVICE COMMAND [ARG] [--json|--live] [--timeout SECONDS]\n"
+                "                  [--lost-after SECONDS] [-q] [--abort-on-interrupt]",
     .summary = "run one long running command and follow it to its end",
     .details =
         "ARG is JSON converted by the command's input type: 5, 2.5, '\"text\"', '[1, 2]',\n"
@@ -415,7 +423,8 @@ const cli_command cli_cmd_invoke = {
         "outcome cannot be known) and \"last_status\", no \"status\" (exit 5, 7).\n\n"
         "Ctrl-C asks whether to send Abort (which aborts every queued and running\n"
         "command of the device); not on a terminal it stops following (exit 130).\n",
-    .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_QUIET | CLI_OPT_ABORT_ON_INT,
+    .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_LOST_AFTER | CLI_OPT_QUIET |
+            CLI_OPT_ABORT_ON_INT,
     .min_pos = 2,
     .max_pos = 3,
     .json_when_piped = true,
@@ -424,12 +433,12 @@ const cli_command cli_cmd_invoke = {
 
 const cli_command cli_cmd_abort = {
     .name = "abort",
-    .synopsis = "DEVICE [--json|--live] [--timeout SECONDS] [-q]",
+    .synopsis = "DEVICE [--json|--live] [--timeout SECONDS] [--lost-after SECONDS] [-q]",
     .summary = "abort every queued and running command of a device",
     .details = "Sends Abort (itself a long running command) and follows it to its end, as\n"
                "lrc invoke does. A device without the tracked Abort (before ska-tango-base\n"
                "1.2) gets the deprecated AbortCommands instead.\n",
-    .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_QUIET,
+    .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_LOST_AFTER | CLI_OPT_QUIET,
     .min_pos = 1,
     .max_pos = 1,
     .json_when_piped = true,

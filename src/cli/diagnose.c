@@ -82,13 +82,19 @@ static const char *db_words(char *buf, size_t n)
 
 int cli_open(const char *device, lrc_proxy **out, cli_diag *d)
 {
+    return cli_open_with(device, NULL, out, d);
+}
+
+int cli_open_with(const char *device, const lrc_proxy_options *po, lrc_proxy **out,
+                  cli_diag *d)
+{
     cli_diag local = {.silent = false};
     d = d ? d : &local;
     *out = NULL;
     if (!cli_check_tango_host(device, d))
         return CLI_EXIT_ERROR;
     lrc_error *err = NULL;
-    int rc = lrc_proxy_open(device, NULL, out, &err);
+    int rc = lrc_proxy_open(device, po, out, &err);
     if (rc == LRC_OK)
         return 0;
     char where[600], desc[512];

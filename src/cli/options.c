@@ -19,16 +19,43 @@ static int usage_error(const cli_command *cmd, cli_options *o, const char *what,
     return CLI_EXIT_USAGE;
 }
 
-/* A number of seconds: finite, >= 0. */
-static bool parse_seconds(const char *s, double *out)
+/* Any finite number (--lost-after: <= 0 means never). */
+static bool parse_number(const char *s, double *out)
 {
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0)
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v))
         return false;
     *out = v;
     return true;
+}
+
+/* A number of seconds: finite, >= 0. */
+static bool parse_seconds(const char *s, double *out)
+{
+    double v;
+    if (!parse_number(s, &v) || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* a is "--name" or "--name=VALUE". */
+static bool is_option(const char *a, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
+}
+
+/* The value of option a (is_option(a, name)): after its '=', or the next
+ * argument (*i moves past it); NULL if there is none. */
+static const char *option_value(const char *a, const char *name, int argc, char **argv, int *i)
+{
+    size_t n = strlen(name);
+    if (a[n] == '=')
+        return a + n + 1;
+    return *i + 1 < argc ? argv[++*i] : NULL;
 }
 
 int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
@@ -66,13 +93,19 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
             o->live = true;
         } else if ((cmd->opts & CLI_OPT_ABORT_ON_INT) && strcmp(a, "--abort-on-interrupt") == 0) {
             o->abort_on_interrupt = true;
-        } else if ((cmd->opts & CLI_OPT_TIMEOUT) &&
-                   (strcmp(a, "--timeout") == 0 || strncmp(a, "--timeout=", 10) == 0)) {
-            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+        } else if ((cmd->opts & CLI_OPT_TIMEOUT) && is_option(a, "--timeout")) {
+            const char *v = option_value(a, "--timeout", argc, argv, &i);
             if (!v)
                 return usage_error(cmd, o, "--timeout needs a number of seconds", NULL);
             if (!parse_seconds(v, &o->timeout_s))
                 return usage_error(cmd, o, "--timeout: not a number of seconds:", v);
+        } else if ((cmd->opts & CLI_OPT_LOST_AFTER) && is_option(a, "--lost-after")) {
+            const char *v = option_value(a, "--lost-after", argc, argv, &i);
+            if (!v)
+                return usage_error(cmd, o, "--lost-after needs a number of seconds", NULL);
+            if (!parse_number(v, &o->lost_after_s))
+                return usage_error(cmd, o, "--lost-after: not a number of seconds:", v);
+            o->lost_after_given = true;
         } else {
             return usage_error(cmd, o, "unknown option", a);
         }
@@ -107,6 +140,10 @@ void cli_print_command_help(const cli_command *cmd, FILE *f)
     if (cmd->opts & CLI_OPT_TIMEOUT)
         fprintf(f, "  --timeout SECONDS     stop waiting after SECONDS (exit 5); the command\n"
                    "                        goes on on the device\n");
+    if (cmd->opts & CLI_OPT_LOST_AFTER)
+        fprintf(f, "  --lost-after SECONDS  end as LOST (exit 7) when the device stays\n"
+                   "                        unreachable for SECONDS after its event stream\n"
+                   "                        failed (default 60; 0 or less: never, wait for it)\n");
     if (cmd->opts & CLI_OPT_QUIET)
         fprintf(f, "  -q, --quiet           print nothing but errors; the exit status tells\n");
     if (cmd->opts & CLI_OPT_ABORT_ON_INT)
@@ -130,6 +167,8 @@ void cli_print_exit_codes(FILE *f)
                "    6  could not invoke: unknown device or command, bad argument, device\n"
                "       not LRC-capable, no common protocol version, no Tango database,\n"
                "       Tango failure\n"
+               "    7  lost: the outcome cannot be known (the device forgot the command,\n"
+               "       or stayed unreachable past the bound, --lost-after)\n"
                "   64  usage error\n"
                "  130  interrupted (Ctrl-C) without Abort\n"
                "status: 0, 1 when the command ID is NOT_FOUND, 6 on failure.\n"

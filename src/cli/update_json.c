@@ -48,6 +48,7 @@ const char *cli_code_name(int rc)
     case LRC_EJSON: return "LRC_EJSON";
     case LRC_ESTATE: return "LRC_ESTATE";
     case LRC_EFULL: return "LRC_EFULL";
+    case LRC_EDEADLK: return "LRC_EDEADLK";
     default: return "LRC_EINTERNAL";
     }
 }

@@ -265,6 +265,16 @@ int lrc_stream_route(lrc_stream *s, lrc_listener *l);
 
 const char *lrc_stream_name(const lrc_stream *s);
 
+/* How long after an error event a stream stays in doubt: cppTango reports an
+ * event gap (API_MissedEvents) only with the next event, so the congestion
+ * that dropped events once may drop a final with nothing after it. */
+#define LRC_STREAM_DOUBT_MS 60000
+
+/* True within LRC_STREAM_DOUBT_MS of the stream's last error event: the
+ * invocations that start on it then are asked every probe period until
+ * they end (lrc_subscription.doubted). Under p->mu. */
+bool lrc_stream_in_doubt(const lrc_stream *s);
+
 /* When the stream's Tango subscription was made, or last came back after
  * an error event (cppTango re-subscribes by itself) (lrc_now_ms). A young
  * stream may still miss events: ZeroMQ propagates a new subscription to the
@@ -281,6 +291,43 @@ int64_t lrc_stream_live_since_ms(const lrc_stream *s);
 /* The attributes a protocol version listens to, in subscription order
  * (v2: _lrcEvent; v1: status, progress, result). */
 const char *const *lrc_protocol_attrs(int version, size_t *n);
+
+/* ---- blocking waits (wait.c) --------------------------------------------- */
+
+struct lrc_final_box;
+
+/* What lrc_subscription_wait waits for: the invocation's final update,
+ * recorded after its final callback returned, or the news that none will
+ * come. */
+typedef struct lrc_inv_waiters {
+    pthread_mutex_t mu; /* a leaf lock: guards the fields below but the last */
+    pthread_cond_t cv;  /* monotonic clock */
+    bool done;          /* final recorded (rc LRC_OK) or none will come */
+    int rc;             /* LRC_OK, LRC_ECLOSED (scheduler gone)           */
+    bool freed;         /* lrc_subscription_free ran: waits return         */
+    size_t waiting;     /* threads inside lrc_subscription_wait (tests)     */
+    struct lrc_final_box *final;
+    /* The latest result seen (v1 sends it before the final status). Only
+     * touched by the items of the invocation's queue, which run serially. */
+    unsigned res_has; /* LRC_HAS_RESULT, LRC_HAS_RESULT_CODE */
+    char *result_json;
+    int result_code;
+    char *result_message;
+} lrc_inv_waiters;
+
+void lrc_waiters_init(lrc_inv_waiters *w);
+void lrc_waiters_destroy(lrc_inv_waiters *w);
+
+/* On the worker, after an item's callbacks: keeps its result, and for the
+ * final item records the final update and wakes the waiters. */
+void lrc_waiters_note(lrc_subscription *inv, const lrc_decode_out *out, bool final);
+
+/* No final update will be delivered (its item was discarded, or could not
+ * be queued): waits return rc. Any thread, any lock held. */
+void lrc_waiters_end(lrc_inv_waiters *w, int rc);
+
+/* lrc_subscription_free: waits return (LRC_ECLOSED unless done). */
+void lrc_waiters_freed(lrc_inv_waiters *w);
 
 /* ---- invocations (invocation.c) ----------------------------------------- */
 
@@ -338,6 +385,11 @@ struct lrc_subscription {
     lrc_status last_status;
     bool errored;         /* an error event came since the last value: the
                              probe timer asks the device (recover.c)      */
+    bool doubted;         /* its stream came back after an error (an event
+                             gap, a reconnection): a later gap may swallow
+                             the final with no event after it to reveal
+                             it, so the probe timer asks the device every
+                             period until the invocation ends (recover.c) */
     bool probe_armed;     /* that timer is on the reaper, with a reference */
     int64_t errored_since_ms; /* the first error event of this spell       */
     int64_t timeout_ms;   /* lrc_invoke_options.timeout_ms; 0: none        */
@@ -347,6 +399,7 @@ struct lrc_subscription {
     bool reaping;                /* on p->reap                              */
 
     lrc_gate gate; /* closed by lrc_subscription_free */
+    lrc_inv_waiters waiters; /* lrc_subscription_wait */
 };
 
 /* A new invocation of `command` holding a reference on p and on q; state

@@ -32,6 +32,7 @@ const char *lrc_strerror(int code)
     case LRC_ESTATE: return "invalid state for this call";
     case LRC_EFULL: return "queue full";
     case LRC_EINTERNAL: return "internal error";
+    case LRC_EDEADLK: return "would wait for itself (deadlock)";
     default: return "unknown error code";
     }
 }

@@ -61,6 +61,7 @@ int lrc_inv_new(lrc_proxy *p, lrc_queue *q, const char *command, lrc_update_fn c
     inv->state = LRC_INV_PENDING;
     inv->early_deadline_ms = lrc_now_ms() + p->timeout_ms + 1000;
     lrc_gate_init(&inv->gate);
+    lrc_waiters_init(&inv->waiters);
     *out = inv;
     return LRC_OK;
 }
@@ -84,6 +85,7 @@ static void inv_free(lrc_subscription *inv)
     free(inv->command_id);
     free(inv->command);
     lrc_gate_destroy(&inv->gate);
+    lrc_waiters_destroy(&inv->waiters);
     lrc_queue_unref(inv->queue);
     lrc_proxy_unref(inv->p);
     free(inv);
@@ -185,6 +187,8 @@ static void delivery_run(void *item, void *ctx)
         lrc_inv_detach(inv); /* stop listening, then the final callback */
     lrc_update_sink sink = {inv->cb, inv->user, inv->logger, inv->logger_user, inv->version};
     lrc_deliver_updates(&inv->gate, &sink, &d->out, inv->command_id, d->final);
+    lrc_waiters_note(inv, &d->out, d->final); /* after the callback: a woken
+                                                 waiter may free the handle */
     delivery_free(d);
 }
 
@@ -193,8 +197,10 @@ static void delivery_discard(void *item, void *ctx)
 {
     (void)ctx;
     delivery *d = item;
-    if (d->final)
+    if (d->final) {
         lrc_inv_detach(d->inv);
+        lrc_waiters_end(&d->inv->waiters, LRC_ECLOSED);
+    }
     delivery_free(d);
 }
 
@@ -227,6 +233,7 @@ static void queue_delivery(lrc_subscription *inv, lrc_decode_out *out)
          * streams given back once p->mu is released, or a fire-and-forget
          * invocation would keep the device subscribed for ever. */
         end_routing(inv);
+        lrc_waiters_end(&inv->waiters, rc); /* its final will never run */
         if (!inv->reaping && !inv->detached) {
             inv->reaping = true;
             atomic_fetch_add(&inv->refs, 1);
@@ -432,15 +439,21 @@ static void on_event(lrc_listener *l, lrc_stream_kind kind, const lrc_tg_event *
 }
 
 /* A stream of the invocation came back after an error (the device may have
- * restarted): its events of the meantime, the final one perhaps, are lost.
- * The device is asked. (A pending invocation learns its outcome from the
- * reply and the young-stream check.) */
+ * restarted, or ZeroMQ dropped events: API_MissedEvents): its events of the
+ * meantime, the final one perhaps, are lost. The device is asked, now and
+ * then every probe period until the invocation ends: a gap is noticed only
+ * at the next event, and the congestion that made one may make another
+ * that swallows the final with nothing after it. (A pending invocation
+ * learns its outcome from the reply and the young-stream check.) */
 static void on_resume(lrc_listener *l)
 {
     lrc_subscription *inv = (lrc_subscription *)l;
     inv->errored = false;
-    if (inv->state == LRC_INV_ACTIVE)
+    if (inv->state == LRC_INV_ACTIVE) {
         lrc_inv_queue_recovery(inv, LRC_RECOVER_RESUMED);
+        inv->doubted = true;
+        lrc_inv_arm_probe(inv);
+    }
 }
 
 int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
@@ -459,8 +472,12 @@ int lrc_inv_activate(lrc_subscription *inv, const char *command_id)
          * that cannot index it keeps it on its every-event list, where
          * route() filters the same way, only slower). */
         inv->listener.route_id = inv->command_id;
-        for (size_t i = 0; i < inv->nstreams; i++)
+        for (size_t i = 0; i < inv->nstreams; i++) {
             (void)lrc_stream_route(inv->streams[i], &inv->listener);
+            inv->doubted = inv->doubted || lrc_stream_in_doubt(inv->streams[i]);
+        }
+        if (inv->doubted) /* a stream that just had a gap: ask until the end */
+            lrc_inv_arm_probe(inv);
         /* Replay from a detached copy: routing the terminal event ends the
          * invocation, which drops whatever is still buffered. */
         lrc_early *early = inv->early;
@@ -597,6 +614,7 @@ void lrc_subscription_free(lrc_subscription *s)
 {
     if (!s)
         return;
+    lrc_waiters_freed(&s->waiters);
     pthread_mutex_lock(&s->p->mu);
     end_routing(s);
     pthread_mutex_unlock(&s->p->mu);

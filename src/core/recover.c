@@ -17,8 +17,11 @@
  * re-subscribes by itself every heartbeat (10 s), but a device that came
  * back may be noticed sooner by asking it, so a probe timer asks while the
  * invocation's streams stay in error. cppTango also reports an event gap
- * (ZeroMQ dropped events: API_MissedEvent) as an error event, after which
- * the next value counts as a comeback: the same questions heal it.
+ * (ZeroMQ dropped events: API_MissedEvents) as an error event, after which
+ * the next value counts as a comeback: the same questions heal it. Only
+ * the next event reveals a gap, so after a comeback the probe timer goes on
+ * asking every period until the invocation ends: a later gap that swallows
+ * the final, with no event after it, is healed too.
  *
  * Either way the device is asked directly, and what it says is delivered
  * when no event said it. When the device answers NOT_FOUND (it restarted
@@ -188,15 +191,17 @@ static int64_t probe_period_ms(const lrc_proxy *p)
     return t > 5000 ? 5000 : t < 200 ? 200 : t;
 }
 
-/* The invocation's streams are in error: asks the device; ends the
- * invocation as lost when it does not answer past the bound. On a worker. */
+/* The invocation's streams are in error, or it is doubted: asks the device;
+ * ends the invocation as lost when its streams stay in error and it does
+ * not answer past the bound. On a worker. */
 static void recover_probe(lrc_subscription *inv)
 {
     lrc_proxy *p = inv->p;
     int64_t now = lrc_now_ms();
     pthread_mutex_lock(&p->mu);
     inv->probe_queued = false;
-    bool active = inv->state == LRC_INV_ACTIVE && inv->errored;
+    bool errored = inv->errored;
+    bool active = inv->state == LRC_INV_ACTIVE && (errored || inv->doubted);
     int64_t since = inv->errored_since_ms;
     /* Another invocation's question failed a moment ago: one timeout per
      * period and device, not one per invocation. */
@@ -217,17 +222,22 @@ static void recover_probe(lrc_subscription *inv)
         p->ask_failed_ms = now;
     }
     pthread_mutex_unlock(&p->mu);
+    const char *what = errored ? "its event stream is in error"
+                               : "its event stream had a gap or came back after an error";
     if (asked) {
         if (st == LRC_STATUS_NOT_FOUND) {
-            deliver_not_found(inv, "its event stream is in error");
+            deliver_not_found(inv, what);
         } else if (lrc_status_is_terminal(st)) {
             bool with_result;
             if (deliver_final_read(inv, st, &with_result))
-                lrc_inv_log(inv, LRC_LOG_WARNING,
-                            "'%s': its event stream is in error; the final status %s%s was read "
+                lrc_inv_log(inv, LRC_LOG_WARNING, "'%s': %s; the final status %s%s was read "
                             "from the device",
-                            id, lrc_status_name(st), with_result ? " and result" : "");
+                            id, what, lrc_status_name(st), with_result ? " and result" : "");
         }
+        return;
+    }
+    if (!errored) { /* a doubted one: its stream delivers, the bound does not run */
+        lrc_error_free(e);
         return;
     }
     int64_t gone = now - since;
@@ -353,14 +363,15 @@ void lrc_inv_arm_timeout(lrc_subscription *inv)
     }
 }
 
-/* While the invocation's streams stay in error, queues one question at a
- * time and comes back a period later. */
+/* While the invocation's streams stay in error, or once one came back after
+ * an error (doubted) until it ends, queues one question at a time and comes
+ * back a period later. */
 static void probe_fire(void *arg)
 {
     lrc_subscription *inv = arg;
     lrc_proxy *p = inv->p;
     pthread_mutex_lock(&p->mu);
-    bool again = inv->state == LRC_INV_ACTIVE && inv->errored;
+    bool again = inv->state == LRC_INV_ACTIVE && (inv->errored || inv->doubted);
     if (again && !inv->probe_queued) {
         inv->probe_queued = true;
         lrc_inv_queue_recovery(inv, LRC_RECOVER_PROBE);

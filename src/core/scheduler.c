@@ -50,6 +50,20 @@ double lrc_sched_now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* The clock of the fairness scores: a coarse one (a few ms of resolution,
+ * against a half-life of about a second) costs a fifth of the precise one
+ * on a virtual machine, and a worker reads it for every item it runs. */
+static double score_now_ms(void)
+{
+#ifdef CLOCK_MONOTONIC_COARSE
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+#else
+    return lrc_sched_now_ms();
+#endif
+}
+
 bool lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q)
 {
     if (q->in_ready)
@@ -132,7 +146,7 @@ static lrc_queue *pick_queue(const lrc_scheduler *s, double now)
  * Called and returns with s->lock held. */
 static void run_one(lrc_scheduler *s)
 {
-    double now = lrc_sched_now_ms();
+    double now = score_now_ms();
     lrc_queue *q = pick_queue(s, now);
     sched_item *it = q->head;
     q->head = it->next;
@@ -163,6 +177,14 @@ static void run_one(lrc_scheduler *s)
         pthread_cond_signal(&s->work_cv); /* another worker may take it */
     }
     lrc_sched_wake_flushers(s);
+}
+
+void lrc_sched_run_one_here(lrc_scheduler *s)
+{
+    const lrc_scheduler *was = tls_worker_of;
+    tls_worker_of = s;
+    run_one(s);
+    tls_worker_of = was;
 }
 
 /* Spinning: a worker that just ran an item polls s->work_hint for a while
@@ -254,8 +276,8 @@ void lrc_scheduler_options_init(lrc_scheduler_options *o)
 
 static int check_options(const lrc_scheduler_options *o, lrc_error **err)
 {
-    if (o->thread_count < 1 || o->thread_count > MAX_THREADS)
-        return lrc_fail(err, LRC_EINVAL, "scheduler thread_count must be 1..%d, not %u",
+    if (o->thread_count > MAX_THREADS) /* 0: loop mode (scheduler_loop.c) */
+        return lrc_fail(err, LRC_EINVAL, "scheduler thread_count must be 0..%d, not %u",
                         MAX_THREADS, o->thread_count);
     if (o->queue_capacity < 1)
         return lrc_fail(err, LRC_EINVAL, "scheduler queue_capacity must be at least 1");
@@ -382,7 +404,7 @@ int lrc_scheduler_new(const lrc_scheduler_options *opts, lrc_scheduler **out, lr
     s->capacity = o.queue_capacity;
     s->half_life_ms = o.fairness_half_life_ms;
     s->refs = 1;
-    rc = start_workers(s, o.thread_count, err);
+    rc = o.thread_count ? start_workers(s, o.thread_count, err) : lrc_sched_loop_init(s, err);
     if (rc) {
         lrc_sched_destroy(s);
         return rc;
@@ -502,6 +524,7 @@ void lrc_scheduler_free(lrc_scheduler *s)
     }
     end_registrations(s);
     shutdown_scheduler(s);
+    lrc_sched_loop_close(s);
     pthread_mutex_lock(&s->lock);
     bool last = --s->refs == 0;
     pthread_mutex_unlock(&s->lock);

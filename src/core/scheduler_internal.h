@@ -80,6 +80,16 @@ struct lrc_scheduler {
     lrc_queue_stats retired; /* totals of freed queues */
     struct sched_reg *regs;  /* registrations (lrc_register_event_callback) */
     uint64_t next_reg_id;
+    /* Loop mode (thread_count 0, scheduler_loop.c): no workers; the
+     * application runs the items with lrc_scheduler_dispatch. */
+    bool loop;              /* immutable */
+    int loop_fd;            /* eventfd, readable while loop_signalled; -1 once
+                               lrc_scheduler_free closed it */
+    bool loop_signalled;    /* loop_fd's counter is non-zero */
+    bool loop_wakeup;       /* lrc_scheduler_wakeup since the last dispatch */
+    pthread_t loop_thread;  /* the thread that dispatched last (at first the
+                               creator): a blocking wait there would wait for
+                               itself */
 };
 
 /* An object registered on a scheduler under an ID (event callbacks): the
@@ -150,6 +160,28 @@ bool lrc_queue_is_dead(lrc_queue *q);
 
 /* Frees the memory of a scheduler whose last reference is gone. */
 void lrc_sched_destroy(lrc_scheduler *s);
+
+/* ---- loop mode (scheduler_loop.c) ---------------------------------------- */
+
+/* lrc_scheduler_new with thread_count 0: creates the eventfd. */
+int lrc_sched_loop_init(lrc_scheduler *s, lrc_error **err);
+
+/* lrc_scheduler_free: closes the eventfd (the scheduler is shut down). */
+void lrc_sched_loop_close(lrc_scheduler *s);
+
+/* After a push made s->ready non-empty: makes the fd readable. Called with
+ * s->lock held; does nothing for a scheduler with workers. */
+void lrc_sched_loop_notify(lrc_scheduler *s);
+
+/* Runs one ready item on the calling thread as a worker would (the thread
+ * counts as s's worker meanwhile: lrc_scheduler_on_worker). Called and
+ * returns with s->lock held; s->ready must not be empty. (scheduler.c) */
+void lrc_sched_run_one_here(lrc_scheduler *s);
+
+/* True when a blocking wait for s's callbacks on the calling thread could
+ * wait for itself: it is one of s's workers, or s is a loop scheduler and
+ * this is the thread that dispatches it. */
+bool lrc_sched_would_wait_for_self(const lrc_scheduler *s);
 
 /* Wakes flushers if any wait. Called with s->lock held. */
 void lrc_sched_wake_flushers(lrc_scheduler *s);

@@ -256,6 +256,8 @@ int lrc_queue_push(lrc_queue *q, lrc_item_fn run, lrc_item_fn discard, void *ite
     q->st.received++;
     q->st.length++;
     bool wake = !q->busy && lrc_sched_ready_add(s, q) && !defer_wake(s);
+    if (s->loop && s->ready)
+        lrc_sched_loop_notify(s);
     pthread_mutex_unlock(&s->lock);
     /* After unlocking: woken under the lock, the worker would block on it.
      * s outlives the call: q holds a reference to it. */
@@ -303,9 +305,9 @@ int lrc_queue_flush(lrc_queue *q, int64_t timeout_ms)
     if (!q)
         return LRC_EINVAL;
     lrc_scheduler *s = q->s;
-    if (lrc_scheduler_on_worker(s)) {
-        lrc_log(LRC_LOG_ERROR, "lrc_queue_flush: called from a worker of scheduler '%s', "
-                               "which could wait for itself",
+    if (lrc_sched_would_wait_for_self(s)) {
+        lrc_log(LRC_LOG_ERROR, "lrc_queue_flush: called from a worker (or the dispatching "
+                               "thread) of scheduler '%s', which could wait for itself",
                 s->name);
         return LRC_ESTATE;
     }

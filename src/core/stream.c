@@ -39,6 +39,9 @@ struct lrc_stream {
                               back after an error event */
     int64_t linger_until;  /* refs 0: when the sweep unsubscribes it */
     bool errored;          /* an error event came after the last value */
+    int64_t doubt_until_ms; /* an error event (an event gap, a reconnection)
+                               came less than LRC_STREAM_DOUBT_MS before
+                               this: a gap may recur unnoticed */
     lrc_listener **listeners; /* the every-event list, in listen order */
     size_t nlisteners, cap;
     lrc_str_index routes;  /* command ID -> its route (a pointer) */
@@ -67,6 +70,11 @@ const char *const *lrc_protocol_attrs(int version, size_t *n)
 {
     *n = version == 2 ? 1 : 3;
     return version == 2 ? v2_attrs : v1_attrs;
+}
+
+bool lrc_stream_in_doubt(const lrc_stream *s)
+{
+    return s->doubt_until_ms != 0 && lrc_now_ms() < s->doubt_until_ms;
 }
 
 const char *lrc_stream_name(const lrc_stream *s) { return s->attr; }
@@ -243,6 +251,7 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
     p->st.events++;
     if (ev->error) {
         s->errored = true;
+        s->doubt_until_ms = lrc_now_ms() + LRC_STREAM_DOUBT_MS;
         if (s->refs == 0 && s->phase == PHASE_LIVE) {
             s->linger_until = 1; /* long expired: the sweep drops it now */
             arm_sweep(p, 0);

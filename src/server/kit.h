@@ -9,6 +9,7 @@
 #ifndef LRC_SERVER_KIT_H
 #define LRC_SERVER_KIT_H
 
+#include "core/error_build.h" /* LRC_PRINTF */
 #include "lrc/server.h"
 #include "server/tracker.h"
 #include "tango/tango_shim.h"
@@ -74,6 +75,8 @@ struct lrc_device {
     kit_command **commands;
     size_t n_commands;
     struct lrc_attribute *attributes; /* the author's (kit_attr.c) */
+    struct kit_plain **plain; /* plain commands (kit_plain.c) */
+    size_t n_plain;
     /* pushes held for fresh subscribers (kit_hold.c) */
     struct kit_held *held_head, *held_tail;
     struct kit_held_cmd *held_cmds; /* commands whose _lrcEvent waits */
@@ -179,6 +182,22 @@ void kit_task_free(lrc_task *task);
 
 int kit_add_builtin_commands(lrc_device *dev, lrc_error **err);
 int kit_register_command(lrc_device *dev, kit_command *cmd, lrc_error **err);
+
+/* kit_plain.c: plain commands --------------------------------------------- */
+
+/* The name of the plain command `name` matches case-insensitively, or NULL. */
+const char *kit_plain_find(const lrc_device *dev, const char *name);
+void kit_plain_free(lrc_device *dev);
+
+/* kit_server.c: LRC_OK if `name` is free for a new command of the device
+ * (not a built-in, not already added by either kind); `who` names the
+ * caller in the error. */
+int kit_check_command_name(const lrc_device *dev, const char *who, const char *name,
+                           lrc_error **err);
+
+/* kit_log.c: the kit's messages about a device go to the log hook and to
+ * the device's Tango logger (see lrc_device_log). */
+void kit_log(lrc_device *dev, int level, const char *fmt, ...) LRC_PRINTF(3, 4);
 
 /* kit_task.c: results ----------------------------------------------------- */
 

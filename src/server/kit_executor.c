@@ -23,8 +23,7 @@ void kit_lock(lrc_device *dev)
     /* cppTango gives up after its monitor timeout; our handlers never hold
      * the lock for long, so waiting longer is right, but say so. */
     while (lrc_tg_device_lock(dev->tg) != LRC_OK)
-        lrc_log(LRC_LOG_WARNING, "%s: device lock busy, still waiting",
-                lrc_tg_device_name(dev->tg));
+        kit_log(dev, LRC_LOG_WARNING, "device lock busy, still waiting");
 }
 
 void kit_unlock(lrc_device *dev)
@@ -102,16 +101,15 @@ void kit_finish_task(lrc_device *dev, lrc_task *task, lrc_status status)
         free(result);
         result = failure_json("%s", task->result_error);
         status = LRC_STATUS_FAILED;
-        lrc_log(LRC_LOG_ERROR, "%s: command %s ends FAILED: %s", lrc_tg_device_name(dev->tg),
-                task->id, task->result_error);
+        kit_log(dev, LRC_LOG_ERROR, "command %s ends FAILED: %s", task->id, task->result_error);
     } else if (result && strlen(result) > LRC_MAX_RESULT_BYTES) {
         size_t size = strlen(result);
         free(result);
         result = failure_json("result of %s is too large: %zu bytes of JSON (limit %d)", name,
                               size, LRC_MAX_RESULT_BYTES);
         status = LRC_STATUS_FAILED;
-        lrc_log(LRC_LOG_ERROR, "%s: command %s ends FAILED: result too large (%zu bytes of JSON)",
-                lrc_tg_device_name(dev->tg), task->id, size);
+        kit_log(dev, LRC_LOG_ERROR, "command %s ends FAILED: result too large (%zu bytes of JSON)",
+                task->id, size);
     } else if (!result && status == LRC_STATUS_FAILED) {
         result = failure_json("%s", task->fail_message ? task->fail_message : "task failed");
     } else if (!result && status == LRC_STATUS_ABORTED) {

@@ -217,8 +217,7 @@ void kit_push(lrc_device *dev, lrc_attr a, char **v, size_t n)
         /* Out of memory: sending now beats not sending; send what waits
          * first, so that nothing overtakes. */
         free(h);
-        lrc_log(LRC_LOG_WARNING, "%s: out of memory holding a push: sent at once",
-                lrc_tg_device_name(dev->tg));
+        kit_log(dev, LRC_LOG_WARNING, "out of memory holding a push: sent at once");
         kit_hold_flush(dev, true);
         kit_push_now(dev, a, v, n);
         return;

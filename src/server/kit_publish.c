@@ -119,8 +119,8 @@ void kit_push_now(lrc_device *dev, lrc_attr a, char **v, size_t n)
     }
     lrc_error *e = NULL;
     if (lrc_tg_device_push(dev->tg, lrc_attr_name(a), &val, true, a != LRC_ATTR_EVENT, &e) != 0) {
-        lrc_log(LRC_LOG_WARNING, "%s: pushing %s failed: %s", lrc_tg_device_name(dev->tg),
-                lrc_attr_name(a), lrc_error_message(e));
+        kit_log(dev, LRC_LOG_WARNING, "pushing %s failed: %s", lrc_attr_name(a),
+                lrc_error_message(e));
         lrc_error_free(e);
     }
 }
@@ -215,7 +215,7 @@ static void publish_some(lrc_device *dev, const bool watched[LRC_ATTR_COUNT], co
         char **v;
         size_t n;
         if (lrc_tracker_render(dev->tracker, (lrc_attr)a, &v, &n) != 0) {
-            lrc_log(LRC_LOG_ERROR, "out of memory rendering %s", lrc_attr_name((lrc_attr)a));
+            kit_log(dev, LRC_LOG_ERROR, "out of memory rendering %s", lrc_attr_name((lrc_attr)a));
             continue;
         }
         if (dev->has_published[a] && same_value(v, n, dev->published[a], dev->published_n[a])) {
@@ -293,8 +293,7 @@ void kit_apply(lrc_device *dev, const char *id, const lrc_fields *f)
     char *event = NULL;
     int rc = lrc_tracker_update(dev->tracker, id, f, lrc_wall_now(), lrc_mono_now(), &event);
     if (rc == -2)
-        lrc_log(LRC_LOG_ERROR, "%s: update of %s failed (out of memory or invalid result)",
-                lrc_tg_device_name(dev->tg), id);
+        kit_log(dev, LRC_LOG_ERROR, "update of %s failed (out of memory or invalid result)", id);
     if (event)
         publish(dev, watched, id, event);
     free(event);

@@ -105,20 +105,24 @@ static const char *const builtin_commands[] = {
     "Abort", "AbortCommands", "CheckLongRunningCommandStatus", "Init", "State", "Status",
 };
 
-static int check_command_name(const lrc_device *dev, const char *name, lrc_error **err)
+int kit_check_command_name(const lrc_device *dev, const char *who, const char *name,
+                           lrc_error **err)
 {
     for (size_t i = 0; i < sizeof builtin_commands / sizeof builtin_commands[0]; i++)
         if (strcasecmp(name, builtin_commands[i]) == 0)
             return lrc_fail(err, LRC_EINVAL,
-                            "lrc_device_add_command: \"%s\" is the name of the built-in command "
+                            "%s: \"%s\" is the name of the built-in command "
                             "%s (Tango command names are case-insensitive)",
-                            name, builtin_commands[i]);
-    for (size_t i = 0; i < dev->n_commands; i++)
+                            who, name, builtin_commands[i]);
+    const char *taken = kit_plain_find(dev, name);
+    for (size_t i = 0; !taken && i < dev->n_commands; i++)
         if (strcasecmp(name, dev->commands[i]->def.name) == 0)
-            return lrc_fail(err, LRC_EINVAL,
-                            "lrc_device_add_command: \"%s\" is the name of the command %s, "
-                            "already added (Tango command names are case-insensitive)",
-                            name, dev->commands[i]->def.name);
+            taken = dev->commands[i]->def.name;
+    if (taken)
+        return lrc_fail(err, LRC_EINVAL,
+                        "%s: \"%s\" is the name of the command %s, "
+                        "already added (Tango command names are case-insensitive)",
+                        who, name, taken);
     return LRC_OK;
 }
 
@@ -128,7 +132,7 @@ int lrc_device_add_command(lrc_device *dev, const lrc_command_def *def, lrc_erro
         return lrc_fail(err, LRC_EINVAL, "lrc_device_add_command: name and task are required");
     if (def->size < sizeof *def)
         return lrc_fail(err, LRC_EINVAL, "lrc_device_add_command: use lrc_command_def_init()");
-    int rc = check_command_name(dev, def->name, err);
+    int rc = kit_check_command_name(dev, "lrc_device_add_command", def->name, err);
     if (rc != LRC_OK)
         return rc;
     kit_command *c = calloc(1, sizeof *c);
@@ -257,6 +261,7 @@ static void device_free(lrc_device *dev)
     for (size_t i = 0; i < dev->n_commands; i++)
         free_command(dev->commands[i]);
     free(dev->commands);
+    kit_plain_free(dev);
     free(dev);
 }
 
@@ -300,7 +305,7 @@ static int init_device(lrc_tg_device *tg, void *class_user, lrc_error **err)
     if (rc != LRC_OK) {
         /* Handlers registered so far stay in place and refuse to work (the
          * executor is stopped); delete_device frees dev later. */
-        lrc_log(LRC_LOG_ERROR, "%s: initialisation failed", lrc_tg_device_name(tg));
+        kit_log(dev, LRC_LOG_ERROR, "initialisation failed");
         kit_executor_stop(dev);
     }
     return rc;

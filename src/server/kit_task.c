@@ -135,7 +135,7 @@ static int result_refused(lrc_task *task, int rc, const char *fmt, ...)
     task->result_error = lrc_asprintf("result of %s cannot be stored: %s", task->cmd->def.name,
                                       why ? why : lrc_strerror(rc));
     free(why);
-    lrc_log(LRC_LOG_WARNING, "command %s: %s", task->id,
+    kit_log(task->dev, LRC_LOG_WARNING, "command %s: %s", task->id,
             task->result_error ? task->result_error : "result refused");
     return rc;
 }

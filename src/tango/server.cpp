@@ -142,8 +142,8 @@ void LrcDevice::init_device()
     handle.disabled_reason = NOT_READY;
     handle.cmds.clear();
     handle.attrs.clear();
-    set_state(Tango::UNKNOWN);
-    set_status(Tango::StatusNotSet);
+    state_reset(handle);
+    (void)get_logger(); /* created now, under the lock: workers log through it */
     c_inited_.store(true);
     lrc_error *err = nullptr;
     int rc = def_->init_device(&handle, def_->class_user, &err);
@@ -151,8 +151,9 @@ void LrcDevice::init_device()
         std::string msg = err ? lrc_error_message(err) : "";
         if (msg.empty())
             msg = lrc_strerror(rc);
-        set_state(Tango::FAULT);
-        set_status(msg);
+        state_set(handle, Tango::FAULT);
+        std::unique_ptr<char, void (*)(void *)> wire(lrc_utf8_to_latin1_lossy(msg.c_str()), free);
+        status_set(handle, wire ? wire.get() : "");
     }
     lrc_error_free(err);
     if (constructed_) /* else constructed() does it */
@@ -161,6 +162,7 @@ void LrcDevice::init_device()
      * the C code decides what its handlers do on a FAULT device. */
     handle.disabled_reason.clear();
     handle.enabled.store(true);
+    state_ready(handle);
 }
 
 /* cppTango keeps one attribute list per class (MultiClassAttribute):
@@ -389,40 +391,6 @@ extern "C" void lrc_tg_device_unlock(lrc_tg_device *dev)
         return;
     try {
         dev->impl->get_dev_monitor().rel_monitor(); /* no-op if not the owner */
-    } catch (...) {
-    }
-}
-
-extern "C" void lrc_tg_device_set_state(lrc_tg_device *dev, lrc_tg_state state)
-{
-    if (!dev)
-        return;
-    try {
-        dev->impl->set_state(static_cast<Tango::DevState>(state));
-    } catch (...) {
-    }
-}
-
-extern "C" lrc_tg_state lrc_tg_device_get_state(lrc_tg_device *dev)
-{
-    if (!dev)
-        return LRC_TG_UNKNOWN;
-    try {
-        return static_cast<lrc_tg_state>(dev->impl->get_state());
-    } catch (...) {
-        return LRC_TG_UNKNOWN;
-    }
-}
-
-extern "C" void lrc_tg_device_set_status(lrc_tg_device *dev, const char *status)
-{
-    if (!dev)
-        return;
-    try {
-        /* Status is a DevString too: Latin-1 on the wire; what it cannot
-         * hold becomes '?' (a status must be shown, whatever it says). */
-        std::unique_ptr<char, void (*)(void *)> wire(lrc_utf8_to_latin1_lossy(status), free);
-        dev->impl->set_status(std::string(wire ? wire.get() : ""));
     } catch (...) {
     }
 }

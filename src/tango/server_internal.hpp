@@ -72,6 +72,15 @@ bool is_lrc_attr(Tango::Attr *a);
  * device whose pushed attribute gains a subscriber. Idempotent. */
 void watch_subscriptions(Tango::DServer *ds);
 
+/* server_state.cpp: State and Status, pushing their change events (device
+ * monitor held). state_reset: at the start of init_device (events
+ * declared, UNKNOWN, no status set); state_ready: at its end (writes out
+ * the default status). status_set(NULL): back to the default text. */
+void state_reset(lrc_tg_device &h);
+void state_ready(lrc_tg_device &h);
+void state_set(lrc_tg_device &h, Tango::DevState s);
+void status_set(lrc_tg_device &h, const char *wire_text);
+
 /* server_precheck.cpp: fails (with the reason) where cppTango would _exit
  * during start-up: database unreachable, instance not defined, instance
  * already running. Call before Tango::Util::init. */
@@ -89,6 +98,9 @@ struct lrc_tg_device {
     void *user = nullptr;
     std::atomic<bool> enabled{false}; /* handlers may be called */
     std::string disabled_reason;      /* why not, while not enabled */
+    /* No status set: Status is Tango's "The device is in <STATE> state."
+     * (server_state.cpp); device monitor held. */
+    bool status_default = true;
     std::map<std::string, lrcshim::CmdEntry> cmds;   /* by lower-case name */
     std::map<std::string, lrcshim::AttrEntry> attrs; /* by lower-case name */
     /* CLOCK_MONOTONIC ns when a client last subscribed to each attribute

@@ -430,6 +430,23 @@ void lrc_tg_device_set_state(lrc_tg_device *dev, lrc_tg_state state);
 lrc_tg_state lrc_tg_device_get_state(lrc_tg_device *dev);
 void lrc_tg_device_set_status(lrc_tg_device *dev, const char *status);
 
+/* Sets the Status text (above: Latin-1 conversion) or, with NULL, goes back
+ * to Tango's default text "The device is in <STATE> state.", which then
+ * follows the state. State and Status are declared as pushed by the code
+ * (clients subscribe to their change events without polling): a set_state
+ * or set_status that changes the value pushes its change event (a state
+ * change also pushes Status while the default text is in use). Caller holds
+ * the device lock, as for every push. */
+
+/* The device's Tango logger (log4tango; its level and targets are set
+ * through the admin device or the logging_* properties). level uses
+ * lrc/log.h's numbers (DEBUG 10 .. CRITICAL 50 = Tango's FATAL).
+ * log_enabled: whether the device's level lets such a message through.
+ * log: sends msg (UTF-8, sent as Latin-1, lossy) if enabled. Any thread,
+ * no lock needed, from init_device until delete_device returns. */
+bool lrc_tg_device_log_enabled(lrc_tg_device *dev, int level);
+void lrc_tg_device_log(lrc_tg_device *dev, int level, const char *msg);
+
 /* Reads a device property from the database. A multi-valued property is
  * returned joined with ","; an unset one, or any property when the server
  * runs without a database (-nodb), gives LRC_OK with *value = NULL.

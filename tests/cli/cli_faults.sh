@@ -5,7 +5,8 @@
 #     so the outcome is LOST: exit 7, last JSON line {"outcome": "LOST"},
 #     a final update with "end": "LOST" and a "last_status";
 #  2. kill without restart: LOST as well, within the library's default bound
-#     (cppTango reports the death 10-20 s after it, then 60 s);
+#     (cppTango reports the death 10-20 s after it, then 60 s), and sooner
+#     with --lost-after 3 (while the default one still waits);
 #  3. --timeout on a live device: exit 5, "end": "TIMED_OUT".
 #
 #   cli_faults.sh LRC_EXE DEMO_DEVICE_EXE
@@ -77,13 +78,23 @@ wait "$runner"
 echo "cli_faults: kill and restart: lrc invoke ended $((SECONDS - t0)) s after it started"
 check restart 7 LOST LOST
 
-# 2. kill without restart (within 20 s + 60 s + a question period + a timeout)
+# 2. kill without restart (within 20 s + 60 s + a question period + a timeout),
+#    and beside it one with --lost-after 3 (queued behind the first): it
+#    ends LOST while the one with the default bound still waits
 t0=$SECONDS
 ( timeout 120 "$lrc" invoke "$dev" Sleep 300 --json >"$out/dead.json" 2>"$out/dead.err" &&
     echo 0 >"$out/dead.rc" || echo $? >"$out/dead.rc" ) &
 runner=$!
+sleep 0.5
+( timeout 120 "$lrc" invoke "$dev" Sleep 300 --json --lost-after 3 >"$out/short.json" \
+    2>"$out/short.err" && echo 0 >"$out/short.rc" || echo $? >"$out/short.rc" ) &
+short=$!
 sleep 1.5
 killserver
+wait "$short"
+echo "cli_faults: kill, no restart, --lost-after 3: lrc invoke ended $((SECONDS - t0)) s after it started"
+kill -0 "$runner" 2>/dev/null || fail "--lost-after 3 did not end before the default bound"
+check short 7 LOST LOST
 wait "$runner"
 echo "cli_faults: kill, no restart: lrc invoke ended $((SECONDS - t0)) s after it started"
 check dead 7 LOST LOST

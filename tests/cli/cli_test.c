@@ -442,6 +442,49 @@ static void test_timeout(void **state)
     proc_free(w);
 }
 
+static void expect_error(int want_exit, const char *want_text, const char *const *env, ...);
+
+/* --lost-after SECONDS (lrc_proxy_options.lost_after_ms; 0 or less: never)
+ * on a live device changes nothing; its --help and usage errors. Its effect
+ * on a dead device: cli_faults.sh. */
+static void test_lost_after(void **state)
+{
+    (void)state;
+    static const char *const values[] = {"5", "0", "-1", "0.25"};
+    for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+        proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Echo", "x", "--lost-after",
+                            values[i], NULL);
+        expect_exit(p, 0, "Echo with --lost-after");
+        json_t *lines = json_lines(p);
+        assert_string_equal(str(outcome_of(lines, g_dev[D_V2]), "outcome"), "COMPLETED");
+        json_decref(lines);
+        proc_free(p);
+    }
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_V2], "Echo", "y", "--lost-after=2",
+                        NULL);
+    expect_exit(p, 0, "Echo with --lost-after=2");
+    proc_free(p);
+    static const char *const cmds[] = {"invoke", "abort"};
+    for (size_t i = 0; i < 2; i++) {
+        p = start_lrc(PROC_PIPES, NULL, cmds[i], "--help", NULL);
+        expect_exit(p, 0, cmds[i]);
+        assert_non_null(strstr(p->out, "[--lost-after SECONDS]"));
+        assert_non_null(strstr(p->out, "  --lost-after SECONDS  end as LOST (exit 7)"));
+        assert_non_null(strstr(p->out, "    7  lost"));
+        proc_free(p);
+    }
+    p = start_lrc(PROC_PIPES, NULL, "status", "--help", NULL);
+    expect_exit(p, 0, "status --help");
+    assert_null(strstr(p->out, "--lost-after")); /* only invoke and abort follow a command */
+    proc_free(p);
+    expect_error(64, "--lost-after: not a number of seconds: soon", NULL, "invoke", g_dev[D_V2],
+                 "Echo", "x", "--lost-after", "soon", NULL);
+    expect_error(64, "--lost-after needs a number of seconds", NULL, "abort", g_dev[D_V2],
+                 "--lost-after", NULL);
+    expect_error(64, "unknown option --lost-after", NULL, "status", g_dev[D_V2], "--lost-after",
+                 "3", NULL);
+}
+
 /* ---- errors: one clear line, exit 6 (64 for usage) -------------------------------- */
 
 static void expect_error(int want_exit, const char *want_text, const char *const *env, ...)
@@ -1195,6 +1238,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_abort_a_sleep),
         cmocka_unit_test(test_rejected_on),
         cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_lost_after),
         cmocka_unit_test(test_error_cases),
         cmocka_unit_test(test_tty_sleep_progress_bar),
         cmocka_unit_test(test_tty_ascii_and_colour),

@@ -107,37 +107,33 @@ void crec_cb(const lrc_update *u, void *user)
     pthread_mutex_unlock(&r->mu);
 }
 
-static bool wait_until(crec *r, bool (*ok)(crec *, size_t), size_t arg, double timeout_s)
+typedef struct enough {
+    crec *r;
+    size_t n;
+} enough;
+
+static bool enough_finals(void *arg)
 {
-    double end = crec_now() + timeout_s;
-    pthread_mutex_lock(&r->mu);
-    bool good;
-    while (!(good = ok(r, arg))) {
-        double left = end - crec_now();
-        if (left <= 0)
-            break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (left < 0.2 ? left : 0.2);
-        ts.tv_sec = (time_t)t;
-        ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-    }
-    pthread_mutex_unlock(&r->mu);
-    return good;
+    enough *e = arg;
+    return e->r->finals >= e->n;
 }
 
-static bool enough_finals(crec *r, size_t n) { return r->finals >= n; }
-static bool enough_updates(crec *r, size_t n) { return r->n >= n; }
+static bool enough_updates(void *arg)
+{
+    enough *e = arg;
+    return e->r->n >= e->n;
+}
 
 bool crec_wait_finals(crec *r, size_t finals, double timeout_s)
 {
-    return wait_until(r, enough_finals, finals, timeout_s);
+    enough e = {r, finals};
+    return it_wait_cond(&r->mu, &r->cv, enough_finals, &e, timeout_s);
 }
 
 bool crec_wait_count(crec *r, size_t n, double timeout_s)
 {
-    return wait_until(r, enough_updates, n, timeout_s);
+    enough e = {r, n};
+    return it_wait_cond(&r->mu, &r->cv, enough_updates, &e, timeout_s);
 }
 
 char *crec_render(const crec_update *u)

@@ -4,6 +4,8 @@
 #include "fault_count.h"
 
 #include "lrc/device.h"
+#include "it_common.h"
+#include "recorder.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,8 @@ static void on_update(const lrc_update *u, void *user)
     if (u->has & LRC_HAS_ERROR) {
         r->errors++;
         c->errors++;
+        c->missed += lrct_error_has_reason(u->error, "API_MissedEvents");
+        c->timeouts += lrct_error_has_reason(u->error, "API_EventTimeout");
     }
     if (u->final) {
         if (r->finals++ == 0) {
@@ -120,24 +124,11 @@ static bool all_final(fcount *c)
     return true;
 }
 
+static bool all_final_arg(void *c) { return all_final(c); }
+
 bool fcount_wait_finals(fcount *c, double timeout_s)
 {
-    double end = fcount_now() + timeout_s;
-    pthread_mutex_lock(&c->mu);
-    bool done;
-    while (!(done = all_final(c))) {
-        double left = end - fcount_now();
-        if (left <= 0)
-            break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (left < 0.5 ? left : 0.5);
-        ts.tv_sec = (time_t)t;
-        ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-        pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-    }
-    pthread_mutex_unlock(&c->mu);
-    return done;
+    return it_wait_cond(&c->mu, &c->cv, all_final_arg, c, timeout_s);
 }
 
 void fcount_totals_get(fcount *c, lrc_proxy *p, size_t check_from, fcount_totals *t)

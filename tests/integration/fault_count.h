@@ -34,6 +34,8 @@ typedef struct fcount {
     size_t n, cap;
     size_t refused;      /* lrc_invoke calls that failed (not accepted)   */
     size_t updates, errors, finals;
+    size_t missed;       /* error updates carrying cppTango's API_MissedEvents */
+    size_t timeouts;     /* error updates carrying API_EventTimeout        */
 } fcount;
 
 void fcount_init(fcount *c);

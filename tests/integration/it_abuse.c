@@ -998,17 +998,14 @@ static void expect_fault(const char *tag, const char *prop, const char *why)
     void *ds = NULL;
     assert_int_equal(it_setup(&ds), 0);
     it_dev *d = ds;
-    const char *const props[] = {prop, NULL};
-    assert_true(it_dev_start(d, tag, props));
-    lrc_error *err = NULL;
-    assert_int_equal(lrct_state(d->p, &err), LRC_TG_FAULT);
-    lrc_tg_value st = {0};
-    assert_int_equal(lrc_tg_read_attribute(d->p, "Status", &st, &err), LRC_OK);
-    print_message("%s -> FAULT: %s\n", prop, st.s);
-    if (!st.s || !strstr(st.s, why))
-        fail_msg("status of a device with %s: %s (wanted: %s)", prop, st.s, why);
-    lrc_tg_value_clear(&st);
+    char *st = it_dev_start_faulty(d, tag, prop);
+    assert_non_null(st);
+    print_message("%s -> FAULT: %s\n", prop, st);
+    if (!strstr(st, why))
+        fail_msg("status of a device with %s: %s (wanted: %s)", prop, st, why);
+    free(st);
     /* the device refuses work, saying so, and does not crash */
+    lrc_error *err = NULL;
     int64_t code = -1;
     char *text = NULL;
     assert_int_not_equal(lrct_lrc_call_str(d->p, "Echo", "x", &code, &text, &err), LRC_OK);

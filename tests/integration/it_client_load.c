@@ -116,28 +116,6 @@ static lrc_proxy *open_proxy(int i)
     return p;
 }
 
-/* Waits (on r's condition variable, never a fixed sleep) until ok(arg) holds
- * under r->mu; false on timeout. */
-static bool wait_pred(crec *r, bool (*ok)(void *), void *arg, double timeout_s)
-{
-    double end = crec_now() + timeout_s;
-    pthread_mutex_lock(&r->mu);
-    bool good;
-    while (!(good = ok(arg))) {
-        double left = end - crec_now();
-        if (left <= 0)
-            break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (left < 0.2 ? left : 0.2);
-        ts.tv_sec = (time_t)t;
-        ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-    }
-    pthread_mutex_unlock(&r->mu);
-    return good;
-}
-
 /* ---- 1a: 100 invocations from 8 threads on 4 devices ------------------------ */
 
 typedef struct job {
@@ -615,7 +593,7 @@ static void run_blocking(unsigned workers, blocker *a, blocker *b)
     lrc_subscription *sa = NULL, *sb = NULL;
     lrc_arg ea = lrc_arg_string("A"), eb = lrc_arg_string("B");
     assert_int_equal(lrc_invoke(pa, "Echo", &ea, block_cb, a, &o, &sa, &err), LRC_OK);
-    assert_true(wait_pred(&a->rec, block_started, a, 10));
+    assert_true(it_wait_cond(&a->rec.mu, &a->rec.cv, block_started, a, 10));
     double t_b = crec_now();
     assert_int_equal(lrc_invoke(pb, "Echo", &eb, block_cb, b, &o, &sb, &err), LRC_OK);
     assert_true(crec_wait_finals(&b->rec, 1, 10));

@@ -47,26 +47,25 @@ static long find_timeout(crec *r, size_t from)
     return -1;
 }
 
+typedef struct timeout_seen {
+    crec *r;
+    size_t from;
+    long at;
+} timeout_seen;
+
+static bool timeout_found(void *arg)
+{
+    timeout_seen *t = arg;
+    return (t->at = find_timeout(t->r, t->from)) >= 0;
+}
+
 /* Waits on the recorder's condition variable (no fixed sleep) for that
  * update; its index or -1 on timeout. */
 static long wait_timeout_error(crec *r, size_t from, double timeout_s)
 {
-    double end = crec_now() + timeout_s;
-    pthread_mutex_lock(&r->mu);
-    long at;
-    while ((at = find_timeout(r, from)) < 0) {
-        double left = end - crec_now();
-        if (left <= 0)
-            break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (left < 0.5 ? left : 0.5);
-        ts.tv_sec = (time_t)t;
-        ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-    }
-    pthread_mutex_unlock(&r->mu);
-    return at;
+    timeout_seen t = {r, from, -1};
+    (void)it_wait_cond(&r->mu, &r->cv, timeout_found, &t, timeout_s);
+    return t.at;
 }
 
 /* True if seq (" | "-joined) is `want` with some items missing: every item

@@ -7,9 +7,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *g_exe;
 it_impl g_impl = IT_IMPL_DEMO;
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool it_wait_cond(pthread_mutex_t *mu, pthread_cond_t *cv, bool (*ok)(void *), void *arg,
+                  double timeout_s)
+{
+    double end = mono_now() + timeout_s;
+    pthread_mutex_lock(mu);
+    bool good;
+    while (!(good = ok(arg))) {
+        double left = end - mono_now();
+        if (left <= 0)
+            break;
+        /* pthread_cond_timedwait takes CLOCK_REALTIME */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (left < 0.2 ? left : 0.2);
+        ts.tv_sec = (time_t)t;
+        ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+        pthread_cond_timedwait(cv, mu, &ts);
+    }
+    pthread_mutex_unlock(mu);
+    return good;
+}
 
 const char *it_impl_name(void) { return g_impl == IT_IMPL_PY ? "pydevice" : "demo"; }
 
@@ -169,6 +199,28 @@ bool it_dev_stop(it_dev *d)
     free(d->device);
     d->instance = d->device = NULL;
     return clean;
+}
+
+char *it_dev_start_faulty(it_dev *d, const char *tag, const char *prop)
+{
+    const char *const props[] = {prop, NULL};
+    if (!it_dev_start(d, tag, props))
+        return NULL;
+    lrc_error *err = NULL;
+    int state = lrct_state(d->p, &err);
+    lrc_tg_value st = {0};
+    if (state != LRC_TG_FAULT || lrc_tg_read_attribute(d->p, "Status", &st, &err) != LRC_OK) {
+        char *t = lrct_error_text(err);
+        fprintf(stderr, "device with %s: state %d, not FAULT, or no Status: %s\n", prop, state,
+                t ? t : "");
+        free(t);
+        lrc_error_free(err);
+        lrc_tg_value_clear(&st);
+        return NULL;
+    }
+    char *status = lrct_xstrdup(st.s ? st.s : "");
+    lrc_tg_value_clear(&st);
+    return status;
 }
 
 void it_dev_add_id(it_dev *d, const char *id)

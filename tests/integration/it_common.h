@@ -11,6 +11,7 @@
 #include "recorder.h"
 #include "tango_fixture.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,6 +74,11 @@ bool it_dev_record(it_dev *d, const char *const *attrs, bool v2, bool commanded)
  * (crash, non-zero exit, sanitizer report: see lrct_server_stop). */
 bool it_dev_stop(it_dev *d);
 
+/* Starts d (it_dev_start) with the one device property `prop`, which the
+ * device is expected to refuse: returns its Status text (the caller frees
+ * it) when it is in FAULT; NULL otherwise (printed). */
+char *it_dev_start_faulty(it_dev *d, const char *tag, const char *prop);
+
 void it_dev_add_id(it_dev *d, const char *id);
 bool it_dev_known_id(const it_dev *d, const char *id);
 
@@ -115,6 +121,14 @@ bool it_expect_removal(it_dev *d, size_t from, const char *id, size_t *next);
  * per-uid stable submitted/started times, submitted <= started <= finished;
  * v1 status list ordering finished/executing/queued; no error events. */
 bool it_check_invariants(it_dev *d);
+
+/* Waits until ok(arg), evaluated with mu held, is true or timeout_s has
+ * passed: on cv (signalled by whoever changes what ok reads), waking at
+ * least every 0.2 s so that a missed signal costs little. Takes and
+ * releases mu itself (the caller must not hold it). Returns ok's last
+ * value. */
+bool it_wait_cond(pthread_mutex_t *mu, pthread_cond_t *cv, bool (*ok)(void *), void *arg,
+                  double timeout_s);
 
 /* Last value of an attribute as normalised JSON (new ref) or NULL. */
 json_t *it_last_json(it_dev *d, const char *attr);

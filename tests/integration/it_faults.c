@@ -4,7 +4,7 @@
  * callback that tells the truth (what the device itself reports), nothing
  * hangs, whatever happens between the client and the device.
  *
- *   it_faults DEMO_EXE cut|throttle|freeze|dbrestart|burst
+ *   it_faults DEMO_EXE|ska_lrc_device.py cut|throttle|freeze|dbrestart|burst|gap
  *
  * Every scenario runs a demo device (lrc-demo-device) in a network namespace
  * of its own (fault_net.h), registered through a DataBaseds of the test's
@@ -21,6 +21,9 @@
  *   burst      5 bursts of 90 Sleep(0) (14 events each): at least
  *              5,000 events to one client; every final checked against the
  *              device's CheckLongRunningCommandStatus
+ *   gap        a real ZeroMQ event gap: the server's publisher high-water
+ *              mark at 10, 90 Sleep(0.05) and the link at 8 kbit/s for 7 s;
+ *              cppTango's API_MissedEvents seen, every final once and true
  * Each prints one line of counts (invocations, faults, finals, lost,
  * duplicates, ...), exits 0 only if lost = duplicates = untrue = 0 and the
  * fault was real (the device or the database unreachable meanwhile), and is
@@ -33,14 +36,17 @@
 #include "fault_count.h"
 #include "fault_db.h"
 #include "fault_net.h"
+#include "recorder.h"
 #include "tango_fixture.h"
 
 #include "lrc/client.h"
 #include "lrc/device.h"
+#include "tango/tango_shim.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +66,7 @@ static lrc_proxy *g_p;
 static char g_dev[128];
 static int g_failed;
 static volatile pid_t g_frozen; /* the server, while SIGSTOPped */
+static const char *g_ds_hwm;    /* the server's TANGO_DS_EVENT_BUFFER_HWM, if set */
 
 static void sleep_s(double s)
 {
@@ -109,6 +116,9 @@ static void setup(const char *exe, const char *const *extra_props)
 {
     if (lrct_db_up() != 0 || fnet_up(&g_net) != 0)
         exit(1);
+    /* after lrct_db_up, which sets the suite's high-water marks (100000) */
+    if (g_ds_hwm)
+        setenv("TANGO_DS_EVENT_BUFFER_HWM", g_ds_hwm, 1);
     atexit(cleanup);
     if (fdb_start(&g_db, g_net.host_ip, 10000) != 0)
         exit(1);
@@ -131,8 +141,18 @@ static void setup(const char *exe, const char *const *extra_props)
         pv[i] = props[i];
     }
     char *exe_copy = strdup(exe);
-    const char *cmd[] = {"/usr/sbin/ip", "netns", "exec", g_net.ns, exe, NULL};
-    g_srv = lrct_server_start_cmd(cmd, basename(exe_copy), inst, "LrcDemo", devs, pv);
+    /* The PyTango stand-in for a ska-tango-base device (a path ending in
+     * ".py"): PyTango names the server after the class. */
+    size_t len = strlen(exe);
+    bool py = len > 3 && strcmp(exe + len - 3, ".py") == 0;
+    const char *python = getenv("LRC_PYTHON");
+    const char *cmd_demo[] = {"/usr/sbin/ip", "netns", "exec", g_net.ns, exe, NULL};
+    const char *cmd_py[] = {"/usr/sbin/ip", "netns", "exec", g_net.ns,
+                            python && *python ? python : "/usr/bin/python3", exe, NULL};
+    if (py)
+        g_srv = lrct_server_start_cmd(cmd_py, "SkaLrcDevice", inst, "SkaLrcDevice", devs, pv);
+    else
+        g_srv = lrct_server_start_cmd(cmd_demo, basename(exe_copy), inst, "LrcDemo", devs, pv);
     free(exe_copy);
     free(inst);
     if (!g_srv)
@@ -417,10 +437,110 @@ static void run_burst(void)
     fcount_clear(&c);
 }
 
+/* ---- gap: a real ZeroMQ event gap ------------------------------------
+ * The server's publisher high-water mark small (TANGO_DS_EVENT_BUFFER_HWM,
+ * read by cppTango at the server's start), a queue of short Sleeps (14
+ * events each) and, once they are all accepted, the link throttled to
+ * 8 kbit/s for a while: the events pile up in the server's TCP send buffer,
+ * then in its ZeroMQ queue, and ZeroMQ drops the rest, finals included.
+ * The throttle stays on for less than cppTango's 10 s heartbeat period, so
+ * the stream is never declared dead: only the event counter can tell. Once
+ * the link is free the next event (an Echo sent then) makes cppTango
+ * report the gap, and the library asks the device for every open one. */
+#define GAP_HWM "10"
+#define GAP_SLEEPS 90
+#define GAP_THROTTLE_S 7.0
+#define GAP_HEAL_S 60.0 /* TCP retransmits (backed-off timers), then a probe period */
+
+static struct {
+    pthread_mutex_t mu;
+    size_t events, missed, timeouts;
+} g_raw = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0};
+
+/* What cppTango itself reports on a plain subscription (the v1 status
+ * list, pushed with every update): counts its error events by reason. */
+static void raw_cb(const lrc_tg_event *ev, void *user)
+{
+    (void)user;
+    pthread_mutex_lock(&g_raw.mu);
+    g_raw.events++;
+    if (ev->error) {
+        g_raw.missed += lrct_error_has_reason(ev->error, "API_MissedEvents");
+        g_raw.timeouts += lrct_error_has_reason(ev->error, "API_EventTimeout");
+    }
+    pthread_mutex_unlock(&g_raw.mu);
+}
+
+static void run_gap(void)
+{
+    lrc_tg_proxy *tp = NULL;
+    lrc_error *err = NULL;
+    int sid = -1;
+    if (lrc_tg_proxy_open(g_dev, 3000, &tp, &err) != LRC_OK ||
+        lrc_tg_subscribe_change(tp, "longRunningCommandStatus", raw_cb, NULL, &sid, &err) !=
+            LRC_OK) {
+        fprintf(stderr, "gap: plain subscription: %s\n", lrc_error_message(err));
+        exit(1);
+    }
+    /* The server's TCP send buffer at most 16 KB (the namespace's own
+     * setting; Linux would grow it to 4 MB, which would hold the whole
+     * burst): so ZeroMQ's queue, not the kernel, meets the backlog. */
+    const char *wmem[] = {"/usr/sbin/ip", "netns", "exec", g_net.ns, "/usr/sbin/sysctl", "-q",
+                          "-w", "net.ipv4.tcp_wmem=4096 16384 16384", NULL};
+    CHECK(lrct_run(wmem, 10000, NULL) == 0, "sysctl tcp_wmem in the namespace");
+    fcount c;
+    fcount_init(&c);
+    lrc_arg a = lrc_arg_double(0.05);
+    for (int i = 0; i < GAP_SLEEPS; i++)
+        CHECK(fcount_invoke(&c, g_p, "Sleep", &a, true), "Sleep %d refused", i);
+    CHECK(fnet_throttle(&g_net, "8kbit") == 0, "tc tbf");
+    sleep_s(GAP_THROTTLE_S);
+    CHECK(fnet_throttle(&g_net, NULL) == 0, "tc del");
+    double t_free = fcount_now();
+    /* What was queued drains; what ZeroMQ dropped is gone for good. A gap
+     * shows only at the next event, and none comes once the device is
+     * idle: the library goes on asking the device for the invocations whose
+     * stream had a gap, so every final arrives all the same. */
+    bool all = fcount_wait_finals(&c, GAP_HEAL_S);
+    double healed = fcount_now() - t_free;
+    verify("gap", &c, 1, (size_t)GAP_SLEEPS);
+    /* the device works normally afterwards, on the same proxy */
+    fcount next;
+    fcount_init(&next);
+    lrc_arg x = lrc_arg_string("after the gap");
+    CHECK(fcount_invoke(&next, g_p, "Echo", &x, true), "Echo after the gap refused");
+    CHECK(fcount_wait_finals(&next, 60), "Echo after the gap did not end");
+    pthread_mutex_lock(&g_raw.mu);
+    size_t raw_missed = g_raw.missed, raw_timeouts = g_raw.timeouts;
+    pthread_mutex_unlock(&g_raw.mu);
+    size_t umax = 0, short_ = 0;
+    pthread_mutex_lock(&c.mu);
+    for (size_t i = 0; i < c.n; i++)
+        umax = c.v[i]->updates > umax ? c.v[i]->updates : umax;
+    for (size_t i = 0; i < c.n; i++)
+        short_ += c.v[i]->updates < umax;
+    size_t missed = c.missed, timeouts = c.timeouts;
+    pthread_mutex_unlock(&c.mu);
+    printf("gap: every final %.1f s after the link was free, with no event to reveal the last "
+           "gap; API_MissedEvents: %zu error updates to the invocations, %zu error events on "
+           "the plain subscription; API_EventTimeout: %zu and %zu; invocations with fewer "
+           "updates than the most: %zu\n",
+           healed, missed, raw_missed, timeouts, raw_timeouts, short_);
+    CHECK(all, "finals missing %.0f s after the link was free, before any new event",
+          GAP_HEAL_S);
+    CHECK(short_ > 0, "no event was dropped: no gap");
+    CHECK(missed > 0 && raw_missed > 0, "cppTango reported no API_MissedEvents");
+    fcount_clear(&next);
+    fcount_clear(&c);
+    CHECK(lrc_tg_unsubscribe(tp, sid, &err) == LRC_OK, "unsubscribe");
+    lrc_tg_proxy_close(tp);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s DEMO_EXE cut|throttle|freeze|dbrestart|burst\n", argv[0]);
+        fprintf(stderr, "usage: %s DEMO_EXE|ska_lrc_device.py cut|throttle|freeze|dbrestart|burst|gap\n",
+                argv[0]);
         return 2;
     }
     const char *mode = argv[2];
@@ -430,7 +550,10 @@ int main(int argc, char **argv)
     alarm(OVERALL_BOUND_S);
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *burst_props[] = {"MaxQueuedTasks=100", NULL};
-    setup(argv[1], strcmp(mode, "burst") == 0 ? burst_props : NULL);
+    bool gap = strcmp(mode, "gap") == 0;
+    if (gap)
+        g_ds_hwm = GAP_HWM; /* read by cppTango at the server's start */
+    setup(argv[1], strcmp(mode, "burst") == 0 || gap ? burst_props : NULL);
     if (strcmp(mode, "cut") == 0)
         run_outage("cut", false);
     else if (strcmp(mode, "freeze") == 0)
@@ -441,6 +564,8 @@ int main(int argc, char **argv)
         run_dbrestart();
     else if (strcmp(mode, "burst") == 0)
         run_burst();
+    else if (gap)
+        run_gap();
     else {
         fprintf(stderr, "it_faults: unknown scenario %s\n", mode);
         return 2;

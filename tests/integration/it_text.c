@@ -95,6 +95,8 @@ static void on_update(const lrc_update *u, void *user)
     pthread_mutex_unlock(&w->mu);
 }
 
+static bool wait_done(void *w) { return ((final_wait *)w)->done; }
+
 /* lrc_invoke(command, text) and wait for its final callback. */
 static void invoke_and_wait(const char *device, const char *command, const char *text,
                             final_wait *w)
@@ -111,19 +113,7 @@ static void invoke_and_wait(const char *device, const char *command, const char 
     if (rc != LRC_OK)
         fprintf(stderr, "lrc_invoke: %s\n", lrc_error_message(err));
     assert_int_equal(rc, LRC_OK);
-    pthread_mutex_lock(&w->mu);
-    for (int i = 0; i < 200 && !w->done; i++) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
-    }
-    bool done = w->done;
-    pthread_mutex_unlock(&w->mu);
+    bool done = it_wait_cond(&w->mu, &w->cv, wait_done, w, 20);
     assert_true(done);
     lrc_subscription_free(sub);
     lrc_proxy_close(p);

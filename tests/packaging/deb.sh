@@ -71,7 +71,7 @@ say "dpkg -i $(basename "$DEB")"
 
 mapfile -t files < <(dpkg -L "$PKG")
 listed() { printf '%s\n' "${files[@]}" | grep -qxF "$1"; }
-expect=(/usr/bin/lrc /usr/bin/lrc-demo-device
+expect=(/usr/bin/lrc /usr/bin/lrc-demo-device /usr/bin/lrc-positioner
         "$LIB/liblrc.so" "$LIB/liblrc.so.0" "$LIB/liblrc.so.$VERSION"
         "$LIB/liblrc_server.so" "$LIB/liblrc_server.so.0" "$LIB/liblrc_server.so.$VERSION"
         "$LIB/cmake/lrc/lrcConfig.cmake" "$LIB/cmake/lrc/lrcConfigVersion.cmake"

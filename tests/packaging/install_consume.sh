@@ -24,7 +24,7 @@ cmake --install "$BUILD" --prefix "$PREFIX" >"$TMP/install.log" ||
 
 # ---- the installed tree ------------------------------------------------------
 say "checking the installed tree"
-for exe in lrc lrc-demo-device; do
+for exe in lrc lrc-demo-device lrc-positioner; do
   check "bin/$exe is an executable" test -x "$PREFIX/bin/$exe"
 done
 for h in "$SRC"/include/lrc/*.h; do
@@ -44,7 +44,8 @@ for l in lrc lrc_server; do
   [[ $(soname "$real") == "lib$l.so.0" ]] || die "SONAME of $real is '$(soname "$real")'"
   say "ok: lib$l.so -> lib$l.so.0 -> lib$l.so.$VERSION, SONAME lib$l.so.0"
 done
-for f in "$PREFIX/bin/lrc" "$PREFIX/bin/lrc-demo-device" "$LIB/liblrc.so.$VERSION" \
+for f in "$PREFIX/bin/lrc" "$PREFIX/bin/lrc-demo-device" "$PREFIX/bin/lrc-positioner" \
+         "$LIB/liblrc.so.$VERSION" \
          "$LIB/liblrc_server.so.$VERSION"; do
   rp=$(runpath "$f")
   [[ $rp == *'$ORIGIN'* ]] || die "$f: RUNPATH '$rp' has no \$ORIGIN"
@@ -83,6 +84,7 @@ say "ok: lrc.pc and lrc-server.pc valid, version $VERSION, prefix $PREFIX"
 
 check_ldd "$PREFIX/bin/lrc" "$LIB" liblrc.so.0
 check_ldd "$PREFIX/bin/lrc-demo-device" "$LIB" liblrc_server.so.0 liblrc.so.0
+check_ldd "$PREFIX/bin/lrc-positioner" "$LIB" liblrc_server.so.0 liblrc.so.0
 check_ldd "$LIB/liblrc_server.so.$VERSION" "$LIB" liblrc.so.0
 
 out=$("$PREFIX/bin/lrc" --version) || die "lrc --version exited $?"

@@ -150,6 +150,15 @@ static void test_client_handles(void **state)
     assert_null(lrc_subscription_command_id(NULL));
     assert_int_equal(lrc_subscription_protocol_version(NULL), 0);
     lrc_subscription_free(NULL);
+    lrc_final *fin = (lrc_final *)&err;
+    assert_int_equal(lrc_subscription_wait(NULL, 0, &fin, &err), LRC_EINVAL);
+    assert_null(fin);
+    expect_err(&err, LRC_EINVAL, "lrc_subscription_wait: NULL subscription");
+    lrc_final_free(NULL);
+    fin = (lrc_final *)&err;
+    assert_int_equal(lrc_invoke_wait(NULL, "Echo", NULL, NULL, 0, &fin, &err), LRC_EINVAL);
+    assert_null(fin);
+    expect_err(&err, LRC_EINVAL, "lrc_invoke: NULL proxy");
 
     assert_int_equal(lrc_connect_interface(NULL, NULL, &err), LRC_EINVAL);
     expect_err(&err, LRC_EINVAL, "lrc_connect_interface: NULL proxy");
@@ -277,6 +286,13 @@ static void test_scheduler_functions(void **state)
     assert_int_equal(st.received, 0);
     lrc_scheduler_get_stats(s, NULL);
     assert_false(lrc_scheduler_on_worker(NULL));
+    /* loop-mode functions: NULL, or a scheduler with workers */
+    assert_int_equal(lrc_scheduler_fd(NULL), -1);
+    assert_int_equal(lrc_scheduler_fd(s), -1);
+    assert_int_equal(lrc_scheduler_dispatch(NULL, 0), LRC_EINVAL);
+    assert_int_equal(lrc_scheduler_dispatch(s, 1), LRC_EINVAL);
+    assert_int_equal(lrc_scheduler_wakeup(NULL), LRC_EINVAL);
+    assert_int_equal(lrc_scheduler_wakeup(s), LRC_EINVAL);
     lrc_queue_unref(q);
     lrc_scheduler_free(s);
     /* the default one is never freed by lrc_scheduler_free */
@@ -314,6 +330,13 @@ static void test_arg_and_error(void **state)
     lrc_error_free(NULL);
     assert_string_equal(lrc_strerror(12345), "unknown error code");
     assert_string_equal(lrc_strerror(-12345), "unknown error code");
+}
+
+static int plain_fn(lrc_device *dev, const lrc_arg *in, lrc_reply *out, void *user,
+                    lrc_error **err)
+{
+    (void)dev, (void)in, (void)out, (void)user, (void)err;
+    return LRC_OK;
 }
 
 /* lrc/server.h, without a server: NULL handles and bad definitions */
@@ -363,6 +386,40 @@ static void test_kit_functions(void **state)
     char *v = (char *)&err;
     assert_int_equal(lrc_device_get_property(NULL, "P", &v, &err), LRC_EINVAL);
     expect_err(&err, LRC_EINVAL, "lrc_device_get_property: NULL argument");
+
+    /* plain commands: refused before the device is looked at */
+    lrc_plain_command_def pd = lrc_plain_command_def_init("P", LRC_ARG_NONE, LRC_ARG_LONG,
+                                                          plain_fn, NULL);
+    assert_int_equal(lrc_device_add_plain_command(NULL, &pd, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_device_add_plain_command: name and fn are required");
+    assert_int_equal(lrc_device_add_plain_command(fake_dev, NULL, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_device_add_plain_command: name and fn are required");
+    lrc_plain_command_def nofn = pd;
+    nofn.fn = NULL;
+    assert_int_equal(lrc_device_add_plain_command(fake_dev, &nofn, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_device_add_plain_command: name and fn are required");
+    lrc_plain_command_def psized = pd;
+    psized.size = 0;
+    assert_int_equal(lrc_device_add_plain_command(fake_dev, &psized, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_device_add_plain_command: use lrc_plain_command_def_init()");
+    lrc_plain_command_def badkind = pd;
+    badkind.out_kind = (lrc_arg_kind)99;
+    assert_int_equal(lrc_device_add_plain_command(fake_dev, &badkind, &err), LRC_EINVAL);
+    expect_err(&err, LRC_EINVAL, "lrc_device_add_plain_command: P: unknown argument kind 0 -> 99");
+    assert_int_equal(lrc_reply_set_bool(NULL, true), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_long(NULL, 1), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_string(NULL, "x"), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_json(NULL, "1"), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_long_array(NULL, NULL, 0), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_double_array(NULL, NULL, 0), LRC_EINVAL);
+    assert_int_equal(lrc_reply_set_string_array(NULL, NULL, 0), LRC_EINVAL);
+    assert_int_equal(lrc_command_fail(NULL, "R", "x %d", 1), LRC_ETANGO);
+    assert_int_equal(lrc_command_fail(&err, "PLAIN_R", "x %d", 1), LRC_ETANGO);
+    assert_int_equal(lrc_error_count(err), 1);
+    assert_string_equal(lrc_error_at(err, 0)->reason, "PLAIN_R");
+    expect_err(&err, LRC_ETANGO, "x 1");
+    lrc_device_set_status(NULL, "x");
+    lrc_device_log(NULL, LRC_LOG_ERROR, "x %d", 1);
 
     /* submit-check helpers accept a NULL err */
     assert_int_equal(lrc_check_reject(NULL, "busy %d", 1), LRC_EREJECTED);

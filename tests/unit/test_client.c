@@ -3789,6 +3789,66 @@ static void test_probe_finds_the_final_while_the_stream_is_down(void **state)
     rec_destroy(&r);
 }
 
+#define MISSED_DESC "Missed some events! Zmq queue has reached HWM?"
+
+/* An event gap (cppTango's API_MissedEvents, then the value that showed
+ * it) while the command runs, and its final dropped by a later gap with
+ * no event after it: the device is asked again each question period until
+ * the invocation ends, so the final is found without any new event. */
+static void test_gap_then_silence_still_finds_the_final(void **state)
+{
+    fx *f = *state;
+    rec r;
+    rec_init(&r, f);
+    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    const char *id = lrc_subscription_command_id(s);
+    after_creation(&r);
+    fake_set_lrc(f->d, id, "IN_PROGRESS", NULL);
+    fake_push_error_thread(f->d, LRC_EVENT, "API_MissedEvents", MISSED_DESC);
+    assert_true(rec_wait(&r, 2));
+    assert_true(r.u[1].has & LRC_HAS_ERROR);
+    const char *other[] = {"1.5_7_Off", J_IN_PROGRESS};
+    fake_push_strings_thread(f->d, LRC_EVENT, other, 2); /* the comeback */
+    sleep_ms(600); /* questions answered IN_PROGRESS: nothing to deliver */
+    assert_false(r.final_seen);
+    fake_set_lrc(f->d, id, "COMPLETED", "[0, \"done\"]"); /* no event */
+    assert_true(rec_wait_final(&r));
+    sentinel(f);
+    assert_int_equal(rec_n(&r), 3);
+    assert_real_final(&r.u[2], LRC_STATUS_COMPLETED);
+    lrc_subscription_free(s);
+    rec_destroy(&r);
+}
+
+/* An invocation started on a stream that just had a gap is asked too: the
+ * congestion that dropped events may drop its final, with nothing after. */
+static void test_invocation_on_a_stream_in_doubt_is_asked(void **state)
+{
+    fx *f = *state;
+    rec ra, rb;
+    rec_init(&ra, f);
+    rec_init(&rb, f);
+    lrc_subscription *a = invoke_ok(f, "On", NULL, &ra); /* holds the stream */
+    after_creation(&ra);
+    fake_set_lrc(f->d, lrc_subscription_command_id(a), "IN_PROGRESS", NULL);
+    fake_push_error_thread(f->d, LRC_EVENT, "API_MissedEvents", MISSED_DESC);
+    assert_true(rec_wait(&ra, 2));
+    const char *other[] = {"1.5_7_Off", J_IN_PROGRESS};
+    fake_push_strings_thread(f->d, LRC_EVENT, other, 2);
+    lrc_subscription *b = invoke_ok(f, "On", NULL, &rb);
+    const char *id = lrc_subscription_command_id(b);
+    after_creation(&rb);
+    fake_set_lrc(f->d, id, "COMPLETED", "[0, \"done\"]"); /* its final event dropped */
+    assert_true(rec_wait_final(&rb));
+    assert_real_final(&rb.u[rec_n(&rb) - 1], LRC_STATUS_COMPLETED);
+    fake_set_lrc(f->d, lrc_subscription_command_id(a), "COMPLETED", "[0, \"done\"]");
+    assert_true(rec_wait_final(&ra));
+    lrc_subscription_free(b);
+    lrc_subscription_free(a);
+    rec_destroy(&rb);
+    rec_destroy(&ra);
+}
+
 /* True if name matches one of the comma-separated patterns (if_none when
  * there are none). */
 static bool matches(const char *patterns, const char *name, bool if_none)
@@ -3819,6 +3879,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unreachable_past_the_bound_is_lost,
                                         fx_setup_lost_fast, fx_teardown),
         cmocka_unit_test_setup_teardown(test_probe_finds_the_final_while_the_stream_is_down,
+                                        fx_setup_lost_fast, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_gap_then_silence_still_finds_the_final,
+                                        fx_setup_lost_fast, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_invocation_on_a_stream_in_doubt_is_asked,
                                         fx_setup_lost_fast, fx_teardown),
         T(test_proxy_open_arguments),
         T(test_v1_device_subscribes_three_v1_attributes),

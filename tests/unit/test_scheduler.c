@@ -296,7 +296,7 @@ static void test_options_and_arguments(void **state)
     assert_int_equal(lrc_error_code(err), LRC_EINVAL);
     lrc_error_free(err);
     bad = o;
-    bad.thread_count = 0;
+    bad.thread_count = 257; /* 0 is the loop mode (test_scheduler_loop.c) */
     assert_int_equal(lrc_scheduler_new(&bad, &s, NULL), LRC_EINVAL);
     bad = o;
     bad.queue_capacity = 0;
