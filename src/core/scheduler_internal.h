@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* One queued callback. */
 typedef struct sched_item {
@@ -185,5 +186,21 @@ bool lrc_sched_would_wait_for_self(const lrc_scheduler *s);
 
 /* Wakes flushers if any wait. Called with s->lock held. */
 void lrc_sched_wake_flushers(lrc_scheduler *s);
+
+/* The CLOCK_MONOTONIC time ms milliseconds from now, for the timed waits of
+ * lrc_queue_flush and the blocking waits (their condition variables use
+ * that clock). */
+static inline struct timespec lrc_sched_deadline_after(int64_t ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += (time_t)(ms / 1000);
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
 
 #endif

@@ -287,19 +287,6 @@ static bool flushed(const lrc_queue *q, uint64_t target)
     return q->s->discarding == 0;
 }
 
-static struct timespec deadline_after(int64_t ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += (time_t)(ms / 1000);
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 int lrc_queue_flush(lrc_queue *q, int64_t timeout_ms)
 {
     if (!q)
@@ -311,7 +298,7 @@ int lrc_queue_flush(lrc_queue *q, int64_t timeout_ms)
                 s->name);
         return LRC_ESTATE;
     }
-    struct timespec deadline = deadline_after(timeout_ms < 0 ? 0 : timeout_ms);
+    struct timespec deadline = lrc_sched_deadline_after(timeout_ms < 0 ? 0 : timeout_ms);
     int rc = LRC_OK;
     pthread_mutex_lock(&s->lock);
     uint64_t target = q->pushed_seq;

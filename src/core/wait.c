@@ -169,19 +169,6 @@ void lrc_waiters_note(lrc_subscription *inv, const lrc_decode_out *out, bool fin
     pthread_mutex_unlock(&w->mu);
 }
 
-static struct timespec deadline_after(int64_t ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += (time_t)(ms / 1000);
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 /* The scheduler whose callbacks deliver the invocation's final. */
 static const lrc_scheduler *inv_scheduler(const lrc_subscription *inv)
 {
@@ -209,7 +196,7 @@ int lrc_subscription_wait(lrc_subscription *s, int64_t timeout_ms, lrc_final **o
                         "wait for itself",
                         inv_scheduler(s)->name);
     }
-    struct timespec deadline = deadline_after(timeout_ms > 0 ? timeout_ms : 0);
+    struct timespec deadline = lrc_sched_deadline_after(timeout_ms > 0 ? timeout_ms : 0);
     int rc = LRC_OK;
     lrc_final_box *copy = NULL;
     pthread_mutex_lock(&w->mu);

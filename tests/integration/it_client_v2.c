@@ -565,9 +565,19 @@ static void test_example_program(void **state)
     char *out = NULL;
     const char *echo[] = {g_example, f->d->device, "Echo", "\"hi\"", NULL};
     assert_int_equal(lrct_run(echo, 30000, &out), 0);
-    assert_string_equal(out, "{\"status\":\"STAGING\"}\n{\"status\":\"QUEUED\"}\n"
-                             "{\"status\":\"IN_PROGRESS\"}\n"
-                             "{\"status\":\"COMPLETED\",\"result\":[0,\"hi\"]}\n");
+    static const char full[] = "{\"status\":\"STAGING\"}\n{\"status\":\"QUEUED\"}\n"
+                               "{\"status\":\"IN_PROGRESS\"}\n"
+                               "{\"status\":\"COMPLETED\",\"result\":[0,\"hi\"]}\n";
+    /* The example subscribes and calls at once. Our kit holds its first
+     * pushes until the subscription took effect (docs/protocol.md, "Fresh
+     * subscribers"), so it sees every status. A ska-like device publishing
+     * every 100 ms does not: when the filter reaches its publisher after the
+     * first batch (seen under ASan on a loaded machine), STAGING is lost and
+     * the library recovers the rest from the device. The final must come. */
+    const char *want = full;
+    if (strcmp(it_impl_name(), "pydevice") == 0 && strncmp(out, full, 21) != 0)
+        want = full + 21; /* without the STAGING line */
+    assert_string_equal(out, want);
     free(out);
     const char *failing[] = {g_example, f->d->device, "Fail", "\"no\"", "--connect", NULL};
     assert_int_equal(lrct_run(failing, 30000, &out), 1);
