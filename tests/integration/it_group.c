@@ -106,6 +106,7 @@ typedef struct rec {
     bool done_on_invoker;
     atomic_bool after_free; /* set once lrc_group_free returned */
     atomic_int late;        /* callbacks that ran after that */
+    atomic_int inside;      /* callbacks running now (rec_clear waits for 0) */
     lrc_group *free_in_update; /* freed inside the first update */
     lrc_group *free_in_done;   /* freed inside on_done */
 } rec;
@@ -121,8 +122,19 @@ static void rec_init(rec *r, size_t n)
     r->invoker = pthread_self();
 }
 
+/* The record lives on the test's stack: a callback still running when the
+ * test returns would write into whatever frame comes next (a callback that
+ * frees its group from inside goes on after the test thread saw what it
+ * waited for). So every callback counts itself in r->inside, the last
+ * thing it does is leave, and the record is cleared only when none is in. */
 static void rec_clear(rec *r)
 {
+    double end = now_s() + 30;
+    while (atomic_load(&r->inside) != 0 && now_s() < end) {
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(atomic_load(&r->inside), 0);
     free(r->finals);
     free(r->outcome);
     pthread_cond_destroy(&r->cv);
@@ -148,9 +160,22 @@ static int outcome_of(const lrc_update *u)
     }
 }
 
+/* A callback that freed its group from inside returns this late: long
+ * after the test thread saw what it waited for (the free, on_done), so that
+ * a test clearing its record without rec_clear's wait would be caught at
+ * once by ASan (it_group runs with detect_stack_use_after_return). */
+#define SLOW_RETURN_NS 200000000L
+
+static void slow_return(void)
+{
+    struct timespec ts = {0, SLOW_RETURN_NS};
+    nanosleep(&ts, NULL);
+}
+
 static void on_update(lrc_group *g, size_t i, const lrc_update *u, void *user)
 {
     rec *r = user;
+    atomic_fetch_add(&r->inside, 1);
     if (atomic_load(&r->after_free))
         atomic_fetch_add(&r->late, 1);
     pthread_mutex_lock(&r->mu);
@@ -167,12 +192,15 @@ static void on_update(lrc_group *g, size_t i, const lrc_update *u, void *user)
         assert_ptr_equal(f, g);
         lrc_group_free(g);
         atomic_store(&r->after_free, true); /* nothing else of g may follow */
+        slow_return();
     }
+    atomic_fetch_sub(&r->inside, 1); /* the last touch of r */
 }
 
 static void on_done(lrc_group *g, const lrc_group_summary *s, void *user)
 {
     rec *r = user;
+    atomic_fetch_add(&r->inside, 1);
     if (atomic_load(&r->after_free))
         atomic_fetch_add(&r->late, 1);
     pthread_mutex_lock(&r->mu);
@@ -187,7 +215,9 @@ static void on_done(lrc_group *g, const lrc_group_summary *s, void *user)
         assert_ptr_equal(f, g);
         lrc_group_free(g);
         atomic_store(&r->after_free, true);
+        slow_return();
     }
+    atomic_fetch_sub(&r->inside, 1); /* the last touch of r */
 }
 
 static bool wait_done(rec *r, double timeout_s)
@@ -397,7 +427,8 @@ static void test_none_started(void **state)
     assert_int_equal(r.done.not_started, 2);
     assert_int_equal(r.updates, 0);
     pthread_mutex_unlock(&r.mu);
-    rec_clear(&r);
+    rec_clear(&r); /* on_done, which freed the group, has returned */
+    assert_true(atomic_load(&r.after_free));
 }
 
 /* Freeing while members run: from the test thread, and from inside a
@@ -498,6 +529,15 @@ static void test_member_lost(void **state)
     lrc_proxy_close(p);
     lrct_server_stop(srv); /* killed: only unregisters */
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+/* Under ASan, frames of returned functions stay poisoned (a fake stack), so
+ * a callback writing into a test's record after the test returned is
+ * reported where it happens instead of corrupting a later frame. Options
+ * from ASAN_OPTIONS still apply on top. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "detect_stack_use_after_return=1"; }
+#endif
 
 int main(int argc, char **argv)
 {
