@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -108,6 +109,24 @@ private:
     std::atomic<bool> dead_{false};
     std::atomic<int> active_{0};
 };
+
+/* cppTango creates the process's event consumer in the first
+ * subscribe_event, testing and setting ApiUtil's pointer to it without a
+ * lock: two threads subscribing for the first time at once (a group issuing
+ * its members in parallel) could both create one, or one could use the
+ * other's consumer before its construction is visible (ThreadSanitizer
+ * sees the consumer's mutex read before its initialisation). Creating it
+ * here, once, orders every subscription of the shim after the creation. A
+ * failure leaves the flag unset: the next subscription tries again. */
+static void ensure_event_consumer()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        Tango::ApiUtil *api = Tango::ApiUtil::instance();
+        if (!api->get_zmq_event_consumer())
+            api->create_zmq_event_consumer();
+    });
+}
 
 /* True while cppTango's event maps hold a subscription with this id. Takes
  * cppTango's map lock: never call it with p->mu held (a callback thread
@@ -246,6 +265,7 @@ extern "C" int lrc_tg_subscribe_change(lrc_tg_proxy *p, const char *attr, lrc_tg
         }
         int id;
         try {
+            lrcshim::ensure_event_consumer();
             /* May call s synchronously (initial value) before returning. */
             id = p->dp->subscribe_event(a, Tango::CHANGE_EVENT, s, false);
         } catch (...) {

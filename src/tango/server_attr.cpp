@@ -427,6 +427,7 @@ extern "C" int lrc_tg_device_push_q(lrc_tg_device *dev, const char *attr, const 
         std::string &n = e.name;
         AttrStore tmp; /* alive during the pushes, which copy the data */
         with_author_data(e.type, wire.v, tmp, [&](auto *p, long len) {
+            std::lock_guard<std::mutex> l(publish_mutex()); /* subscriptions.cpp */
             if (change)
                 impl->push_change_event(n, p, tv, tq, len, 0, false);
             if (archive)

@@ -72,6 +72,14 @@ bool is_lrc_attr(Tango::Attr *a);
  * device whose pushed attribute gains a subscriber. Idempotent. */
 void watch_subscriptions(Tango::DServer *ds);
 
+/* subscriptions.cpp: held around every event push the shim makes
+ * (push_change_event, push_archive_event) and around the admin device's
+ * ZmqEventSubscriptionChange, whose bookkeeping cppTango 9.3.4 does partly
+ * without its own push lock. The innermost lock of the shim: take it last
+ * (after the device monitor) and take no other lock of the shim while
+ * holding it. Process-wide, never destroyed. */
+std::mutex &publish_mutex();
+
 /* server_state.cpp: State and Status, pushing their change events (device
  * monitor held). state_reset: at the start of init_device (events
  * declared, UNKNOWN, no status set); state_ready: at its end (writes out

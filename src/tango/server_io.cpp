@@ -591,6 +591,7 @@ extern "C" int lrc_tg_device_push(lrc_tg_device *dev, const char *attr, const lr
         std::string &n = e.name;
         Tango::DeviceImpl *impl = dev->impl;
         auto push = [&](auto *p, long len) {
+            std::lock_guard<std::mutex> l(publish_mutex()); /* subscriptions.cpp */
             if (change)
                 impl->push_change_event(n, p, len, 0, false);
             if (archive)

@@ -19,6 +19,7 @@ namespace lrcshim {
 static void push(lrc_tg_device &h, const char *attr)
 {
     try {
+        std::lock_guard<std::mutex> l(publish_mutex()); /* subscriptions.cpp */
         h.impl->push_change_event(attr);
     } catch (...) {
         /* no event system yet (start-up) or nobody can receive it: the

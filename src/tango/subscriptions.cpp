@@ -16,6 +16,40 @@
 //
 // How: the admin device class's ZmqEventSubscriptionChange command object
 // is replaced by one that runs the original and then stamps the attribute.
+//
+// The same wrapper serialises the subscription change with the shim's
+// pushes (publish_mutex). cppTango 9.3.4's ZmqEventSubscriptionChange
+// inserts the event's counter into ZmqEventSupplier::event_cptr (a
+// std::map, init_event_cptr) without the supplier's push mutex, while
+// push_event looks the same map up under that mutex: a client subscribing
+// to one device of a server races with pushes of every other device of
+// that server (seen by ThreadSanitizer as a map lookup against a node
+// insert; a real rebalancing could send a push down a half-linked tree).
+// It also updates the supplier's client list and double-send flag, read by
+// pushes. The shim cannot change cppTango's locking, so it takes its own
+// lock around both sides.
+//
+// Lock order. A push runs with its device's monitor held (handlers, the
+// kit's service thread, init_device), then takes publish_mutex, then,
+// inside cppTango, the attribute's and the supplier's mutexes. The
+// subscription change runs with the admin device's monitor held, then
+// takes publish_mutex; inside it cppTango takes only the supplier's event
+// mutex, briefly (it looks the subscribed device up by name and never
+// takes that device's monitor nor an attribute's mutex), so both sides
+// nest the same way: monitor, publish_mutex, cppTango's event mutexes.
+// The admin monitor is never taken under publish_mutex (a push from Init
+// or DevRestart holds it before). One wait remains: the first subscription
+// of the process asks the polling thread to start the heartbeat and waits
+// for its answer, with cppTango's timeout; were the polling thread then
+// blocked on a device monitor whose holder waits here to push, that
+// subscription would stall until the timeout (cppTango ignores the
+// failure), never deadlock. The stamp below runs after publish_mutex is
+// released: sub_mu is never nested in it.
+//
+// Not covered: events cppTango pushes itself (the polling thread, for an
+// attribute someone polls; attribute-configuration and interface-change
+// events) do not take this lock and keep cppTango's race. The kit's
+// attributes are pushed by code, not polled.
 #include "tango/server_internal.hpp"
 
 #include <ctime>
@@ -89,7 +123,11 @@ public:
 
     CORBA::Any *execute(Tango::DeviceImpl *dev, const CORBA::Any &in) override
     {
-        CORBA::Any *out = original_->execute(dev, in); /* throws on refusal */
+        CORBA::Any *out;
+        {
+            std::lock_guard<std::mutex> l(publish_mutex());
+            out = original_->execute(dev, in); /* throws on refusal */
+        }
         try {
             stamp(in);
         } catch (...) {
@@ -136,6 +174,14 @@ private:
 };
 
 } // namespace
+
+std::mutex &publish_mutex()
+{
+    /* Leaked on purpose: pushes may still run while static objects are
+     * destroyed at exit. */
+    static std::mutex *mu = new std::mutex;
+    return *mu;
+}
 
 void watch_subscriptions(Tango::DServer *ds)
 {
