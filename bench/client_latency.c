@@ -47,6 +47,7 @@
  * loop of client.raw_floor, client.invoke_return that of
  * client.invoke_connected.
  */
+#include "bench_out.h"
 #include "lrc/client.h"
 #include "lrc/types.h"
 #include "steady.h"
@@ -63,55 +64,34 @@
 #define WAIT_S 10 /* a sample that takes longer is a failure */
 #define ROUNDS 10 /* interleaving rounds (--quick: 3) */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static void deadline(struct timespec *ts)
 {
     clock_gettime(CLOCK_REALTIME, ts);
     ts->tv_sec += WAIT_S;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
+/* One scenario's line on stdout (bench_out.h, like every benchmark) and,
+ * for the reader, its median and p90 on stderr. */
 static void report(const char *scenario, const char *label, const double *v, size_t n)
 {
-    printf("{\"scenario\": \"%s\", \"label\": \"%s\", \"unit\": \"ms\", \"samples\": [", scenario,
-           label);
+    bench_samples s = {0};
     for (size_t i = 0; i < n; i++)
-        printf("%s%.4f", i ? ", " : "", v[i]);
-    printf("]}\n");
-    fflush(stdout);
-    double *s = malloc(n * sizeof *s);
-    if (!s || n == 0) {
-        free(s);
-        return;
-    }
-    memcpy(s, v, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_double);
-    fprintf(stderr, "%-36s median %8.3f ms  p90 %8.3f ms  (%zu samples)\n", scenario, s[n / 2],
-            s[n * 9 / 10], n);
-    free(s);
+        bench_samples_add(&s, v[i]);
+    bench_emit_samples(scenario, label, "ms", &s, 0, BENCH_NO_TAG); /* sorts s */
+    if (n)
+        fprintf(stderr, "%-36s median %8.3f ms  p90 %8.3f ms  (%zu samples)\n", scenario,
+                s.v[n / 2], s.v[n * 9 / 10], n);
+    bench_samples_free(&s);
 }
 
-/* The median of v[0..n) (a sorted copy); 0 if n is 0. */
+/* The median of v[0..n); 0 if n is 0. */
 static double median_of(const double *v, size_t n)
 {
-    double *s = n ? malloc(n * sizeof *s) : NULL;
-    if (!s)
-        return 0;
-    memcpy(s, v, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_double);
-    double m = s[n / 2];
-    free(s);
+    bench_samples s = {0};
+    for (size_t i = 0; i < n; i++)
+        bench_samples_add(&s, v[i]);
+    double m = n ? bench_quantile(&s, 0.5) : 0; /* the middle one, s.v[n / 2] */
+    bench_samples_free(&s);
     return m;
 }
 
@@ -133,11 +113,11 @@ static void bench_state(const char *dev, double *v, size_t n, size_t warm)
     lrc_tg_value in = {.type = LRC_TG_VOID};
     for (size_t i = 0; bench_steady_more(i, warm, n); i++) {
         lrc_tg_value out = {0};
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (lrc_tg_command_inout(p, "State", &in, &out, &e) != LRC_OK)
             die("State", e);
         if (i >= warm && i - warm < n)
-            v[i - warm] = now_ms() - t0;
+            v[i - warm] = bench_now_ms() - t0;
         lrc_tg_value_clear(&out);
     }
     lrc_tg_proxy_close(p);
@@ -193,13 +173,13 @@ static void bench_raw(const char *dev, double *v, double *reply, size_t n, size_
     lrc_tg_value in = {.type = LRC_TG_STRING, .s = "bench"};
     for (size_t i = 0; bench_steady_more(i, warm, n); i++) {
         lrc_tg_value out = {0};
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (lrc_tg_command_inout(p, "Echo", &in, &out, &e) != LRC_OK)
             die("Echo", e);
         if (out.ns < 1 || !out.sv[0])
             die("Echo replied no command ID", NULL);
         if (i >= warm && i - warm < n)
-            reply[i - warm] = now_ms() - t0;
+            reply[i - warm] = bench_now_ms() - t0;
         struct timespec until;
         deadline(&until);
         pthread_mutex_lock(&st.mu);
@@ -208,7 +188,7 @@ static void bench_raw(const char *dev, double *v, double *reply, size_t n, size_
                 die("no terminal _lrcEvent for Echo", NULL);
         pthread_mutex_unlock(&st.mu);
         if (i >= warm && i - warm < n)
-            v[i - warm] = now_ms() - t0;
+            v[i - warm] = bench_now_ms() - t0;
         lrc_tg_value_clear(&out);
     }
     lrc_tg_unsubscribe(p, sub, NULL);
@@ -257,11 +237,11 @@ static void bench_invoke(const char *dev, bool connect, int64_t linger_ms, doubl
     for (size_t i = 0; bench_steady_more(i, warm, n); i++) {
         lrc_subscription *sub;
         w.final = false;
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (lrc_invoke(p, "Echo", &arg, on_update, &w, NULL, &sub, &e) != LRC_OK)
             die("lrc_invoke", e);
         if (ret && i >= warm && i - warm < n)
-            ret[i - warm] = now_ms() - t0;
+            ret[i - warm] = bench_now_ms() - t0;
         struct timespec until;
         deadline(&until);
         pthread_mutex_lock(&w.mu);
@@ -270,7 +250,7 @@ static void bench_invoke(const char *dev, bool connect, int64_t linger_ms, doubl
                 die("no final callback for Echo", NULL);
         pthread_mutex_unlock(&w.mu);
         if (i >= warm && i - warm < n)
-            v[i - warm] = now_ms() - t0;
+            v[i - warm] = bench_now_ms() - t0;
         lrc_subscription_free(sub);
     }
     lrc_proxy_close(p);

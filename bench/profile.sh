@@ -24,19 +24,41 @@ set -euo pipefail
 
 TOP=20
 
+# The perf report calls both summaries make, written once so that the
+# whole-program summary and the steady one read recordings alike.
+# perf_pct DATA MODE SORT: the percentage lines of the report of DATA
+# (MODE: --no-children for self time, --children for inclusive), by SORT.
+perf_pct() {
+  perf report -i "$1" --stdio -g none "$2" --sort "$3" 2>/dev/null | grep -E '^ +[0-9.]+%'
+}
+
+# has_samples DATA: true when DATA holds samples.
+has_samples() {
+  perf report -i "$1" --stdio -g none --no-children --sort comm 2>/dev/null | grep -q '%'
+}
+
+# per_comm DATA: samples per process (thread) name, the busiest 8.
+per_comm() {
+  perf_pct "$1" --no-children comm | head -n 8 | sed 's/[[:space:]]*$//'
+}
+
+# top_self DATA: the top $TOP symbols by self time (process, library,
+# symbol: the function that burns the CPU, not its callers).
+top_self() {
+  perf_pct "$1" --no-children comm,dso,symbol |
+    head -n "$TOP" | sed -E 's/[[:space:]-]*$//; s/ {3,}/  /g' | cut -c1-160
+}
+
 summary() {
   local data=$1
-  if ! perf report -i "$data" --stdio -g none --no-children --sort comm 2>/dev/null |
-       grep -q '%'; then
+  if ! has_samples "$data"; then
     echo "(no samples: the processes used no CPU while recorded)"
     return 0
   fi
   echo "samples per process:"
-  perf report -i "$data" --stdio -g none --no-children --sort comm 2>/dev/null |
-    grep -E '^ +[0-9.]+%' | head -n 8 | sed 's/[[:space:]]*$//'
+  per_comm "$data"
   echo "top $TOP symbols (self):"
-  perf report -i "$data" --stdio -g none --no-children --sort comm,dso,symbol 2>/dev/null |
-    grep -E '^ +[0-9.]+%' | head -n "$TOP" | sed -E 's/[[:space:]-]*$//; s/ {3,}/  /g' | cut -c1-160
+  top_self "$data"
 }
 
 # steady OUT SECONDS PROGRAM ARGS...
@@ -100,26 +122,22 @@ PY
     echo "the program's last words (stderr of the perf stat run):"
     grep -v '^Events \(en\|dis\)abled' "$tmp/stat.err" | tail -n 5 | cut -c1-160
     echo
-    if ! perf report -i "$out.data" --stdio -g none --no-children --sort comm 2>/dev/null |
-         grep -q '%'; then
+    if ! has_samples "$out.data"; then
       echo "(no samples recorded)"
       return 0
     fi
     echo "CPU samples per thread:"
-    perf report -i "$out.data" --stdio -g none --no-children --sort comm 2>/dev/null |
-      grep -E '^ +[0-9.]+%' | head -n 8 | sed 's/[[:space:]]*$//'
+    per_comm "$out.data"
     # Inclusive time of the project's own functions (library, shim,
     # program): which of its steps the CPU time goes to, callees included
     # (futex calls, Tango). The generic frames above them (start_thread,
     # main) say nothing and are left out.
     echo "top $TOP functions of the project, inclusive (what they call included):"
-    perf report -i "$out.data" --stdio -g none --children --sort dso,symbol 2>/dev/null |
-      grep -E '^ +[0-9.]+%' | grep -E ' (liblrc[a-z_]*\.so[.0-9]*|lrc-[a-z-]+) ' |
+    perf_pct "$out.data" --children dso,symbol | grep -E ' (liblrc[a-z_]*\.so[.0-9]*|lrc-[a-z-]+) ' |
       grep -vE '\] (main|_start|__libc_start)' |
       head -n "$TOP" | sed -E 's/[[:space:]-]*$//; s/ {3,}/  /g' | cut -c1-160
     echo "top $TOP symbols, self:"
-    perf report -i "$out.data" --stdio -g none --no-children --sort comm,dso,symbol 2>/dev/null |
-      grep -E '^ +[0-9.]+%' | head -n "$TOP" | sed -E 's/[[:space:]-]*$//; s/ {3,}/  /g' | cut -c1-160
+    top_self "$out.data"
   } >>"$out.txt"
 }
 

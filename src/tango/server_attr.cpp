@@ -1,10 +1,9 @@
 // server_attr.cpp - author attributes: read/write, properties, quality and
 // timestamps, change and archive events through cppTango's own change
 // detection (shim_attr.h).
-#include "tango/server_internal.hpp"
+#include "tango/attr_io.hpp"
 
 #include <cmath>
-#include <memory>
 #include <sys/time.h>
 
 namespace lrcshim {
@@ -32,96 +31,6 @@ int author_tango_type(lrc_tg_type t, bool *spectrum)
     }
 }
 
-/* Tango data for a value of an author type: stores it in st (alive as long
- * as st) and calls f(T *data, long length). Never NULL data: cppTango
- * refuses it even for length 0. */
-template <class T> T *buf(AttrStore &st, size_t n)
-{
-    std::shared_ptr<T> sp(new T[n ? n : 1](), std::default_delete<T[]>());
-    st.hold = sp;
-    return sp.get();
-}
-
-template <class F> void with_author_data(lrc_tg_type type, const lrc_tg_value &v, AttrStore &st,
-                                         F &&f)
-{
-    auto need = [](const void *p, size_t n) {
-        if (n > 0 && !p)
-            throw_tango("LRC_InvalidValue", "NULL array with a non-zero length", "lrc");
-    };
-    switch (type) {
-    case LRC_TG_BOOLEAN: {
-        Tango::DevBoolean *p = buf<Tango::DevBoolean>(st, 1);
-        *p = v.i != 0;
-        f(p, 1L);
-        return;
-    }
-    case LRC_TG_LONG64: {
-        Tango::DevLong64 *p = buf<Tango::DevLong64>(st, 1);
-        *p = v.i;
-        f(p, 1L);
-        return;
-    }
-    case LRC_TG_ENUM: {
-        Tango::DevShort *p = buf<Tango::DevShort>(st, 1); /* DevEnum travels as a short */
-        *p = static_cast<Tango::DevShort>(v.i);
-        f(p, 1L);
-        return;
-    }
-    case LRC_TG_DOUBLE: {
-        Tango::DevDouble *p = buf<Tango::DevDouble>(st, 1);
-        *p = v.d;
-        f(p, 1L);
-        return;
-    }
-    case LRC_TG_BOOLEAN_ARRAY: {
-        need(v.iv, v.ni);
-        Tango::DevBoolean *p = buf<Tango::DevBoolean>(st, v.ni);
-        for (size_t k = 0; k < v.ni; k++)
-            p[k] = v.iv[k] != 0;
-        f(p, static_cast<long>(v.ni));
-        return;
-    }
-    case LRC_TG_LONG64_ARRAY: {
-        need(v.iv, v.ni);
-        Tango::DevLong64 *p = buf<Tango::DevLong64>(st, v.ni);
-        for (size_t k = 0; k < v.ni; k++)
-            p[k] = v.iv[k];
-        f(p, static_cast<long>(v.ni));
-        return;
-    }
-    case LRC_TG_DOUBLE_ARRAY: {
-        need(v.dv, v.nd);
-        Tango::DevDouble *p = buf<Tango::DevDouble>(st, v.nd);
-        for (size_t k = 0; k < v.nd; k++)
-            p[k] = v.dv[k];
-        f(p, static_cast<long>(v.nd));
-        return;
-    }
-    case LRC_TG_STRING:
-    case LRC_TG_STRING_ARRAY: {
-        size_t n = type == LRC_TG_STRING ? 1 : v.ns;
-        if (type == LRC_TG_STRING_ARRAY)
-            need(v.sv, v.ns);
-        st.strs.clear();
-        for (size_t k = 0; k < n; k++) {
-            const char *s = type == LRC_TG_STRING ? v.s : v.sv[k];
-            st.strs.emplace_back(s ? s : "");
-        }
-        if (n == 0)
-            st.strs.emplace_back("");
-        st.ptrs.resize(st.strs.size());
-        for (size_t k = 0; k < st.strs.size(); k++)
-            st.ptrs[k] = const_cast<char *>(st.strs[k].c_str());
-        f(st.ptrs.data(), static_cast<long>(n));
-        return;
-    }
-    default:
-        throw_tango("LRC_InvalidValue",
-                    std::string("unsupported attribute type ") + lrc_tg_type_name(type), "lrc");
-    }
-}
-
 struct timeval to_timeval(double t)
 {
     struct timeval tv;
@@ -137,46 +46,18 @@ struct timeval to_timeval(double t)
     return tv;
 }
 
-AttrEntry &author_entry(Tango::DeviceImpl *d, const std::string &name, lrc_tg_device *&h)
-{
-    LrcDevice *dev = dynamic_cast<LrcDevice *>(d);
-    if (!dev)
-        throw_tango("LRC_InternalError", "not a device created by the lrc shim", "lrc");
-    h = &dev->handle;
-    auto not_ready = [&](const std::string &why) {
-        throw_tango("LRC_DeviceNotReady",
-                    "attribute " + name + " of " + h->name + " is not available: " + why,
-                    h->name + "/" + name);
-    };
-    if (!h->enabled.load()) /* first: the table may be changing */
-        not_ready(h->disabled_reason.empty() ? "the device is being initialised"
-                                             : h->disabled_reason);
-    auto it = h->attrs.find(lower(name));
-    if (it == h->attrs.end() || !it->second.qread)
-        not_ready("it is not registered");
-    return it->second;
-}
-
 void author_read(Tango::DeviceImpl *d, Tango::Attribute &att)
 {
-    try {
-        lrc_tg_device *h = nullptr;
-        AttrEntry &e = author_entry(d, att.get_name(), h);
-        std::string origin = h->name + "/" + att.get_name();
+    as_tango_call(att.get_name(), [&] {
+        lrc_tg_device &h = device_handle(d);
+        AttrEntry &e = find_attr_entry(h, att.get_name(), true);
+        std::string origin = h.name + "/" + att.get_name();
         ValueHolder v;
         lrc_tg_quality q = LRC_TG_Q_VALID;
         double t = 0;
         lrc_error *err = nullptr;
-        int rc = e.qread(h, e.user, &v.v, &q, &t, &err);
-        if (rc != LRC_OK)
-            throw_lrc_error(err, rc, "LRC_ReadFailed", origin);
-        lrc_error_free(err);
-        err = nullptr;
-        if (v.v.type != e.type)
-            throw_tango("LRC_WrongResultType",
-                        std::string("read handler returned ") + lrc_tg_type_name(v.v.type) +
-                            " instead of " + lrc_tg_type_name(e.type),
-                        origin);
+        int rc = e.qread(&h, e.user, &v.v, &q, &t, &err);
+        check_read_result(rc, err, "LRC_ReadFailed", e.type, v.v.type, origin);
         struct timeval tv = to_timeval(t);
         Tango::AttrQuality tq = static_cast<Tango::AttrQuality>(q);
         if (q == LRC_TG_Q_INVALID) { /* no value travels with INVALID */
@@ -185,18 +66,12 @@ void author_read(Tango::DeviceImpl *d, Tango::Attribute &att)
             return;
         }
         ValueHolder wire;
-        std::string what = "value of attribute " + att.get_name();
-        if ((rc = value_to_wire(&v.v, wire, what.c_str(), &err)) != LRC_OK)
-            throw_lrc_error(err, rc, "LRC_InvalidText", origin);
+        attr_value_to_wire(v.v, wire, att.get_name(), origin);
         /* e.store keeps the data alive until the next read */
-        with_author_data(e.type, wire.v, e.store, [&](auto *p, long n) {
+        with_data(e.type, wire.v, e.store, [&](auto *p, long n) {
             att.set_value_date_quality(p, tv, tq, n, 0, false);
         });
-    } catch (const Tango::DevFailed &) {
-        throw;
-    } catch (const std::exception &ex) {
-        throw_tango("LRC_InternalError", ex.what(), att.get_name());
-    }
+    });
 }
 
 template <class T> void scalar_in(Tango::WAttribute &att, lrc_tg_value &v, bool as_double)
@@ -262,24 +137,20 @@ void written_value(Tango::WAttribute &att, lrc_tg_type type, lrc_tg_value &v)
 
 void author_write(Tango::DeviceImpl *d, Tango::WAttribute &att)
 {
-    try {
-        lrc_tg_device *h = nullptr;
-        AttrEntry &e = author_entry(d, att.get_name(), h);
-        std::string origin = h->name + "/" + att.get_name();
+    as_tango_call(att.get_name(), [&] {
+        lrc_tg_device &h = device_handle(d);
+        AttrEntry &e = find_attr_entry(h, att.get_name(), true);
+        std::string origin = h.name + "/" + att.get_name();
         if (!e.write)
             throw_tango("LRC_ReadOnly", "attribute " + att.get_name() + " is read-only", origin);
         ValueHolder v;
         written_value(att, e.type, v.v);
         lrc_error *err = nullptr;
-        int rc = e.write(h, e.user, &v.v, &err);
+        int rc = e.write(&h, e.user, &v.v, &err);
         if (rc != LRC_OK)
             throw_lrc_error(err, rc, "LRC_WriteRefused", origin);
         lrc_error_free(err);
-    } catch (const Tango::DevFailed &) {
-        throw;
-    } catch (const std::exception &ex) {
-        throw_tango("LRC_InternalError", ex.what(), att.get_name());
-    }
+    });
 }
 
 template <class Base> class AuthorAttr : public Base, public LrcAttrTag {
@@ -290,12 +161,6 @@ public:
     {
         author_write(dev, att);
     }
-};
-
-/* As in server_io.cpp: the device's own spectrum length, although cppTango
- * keeps one Tango::Attr (and its max_x) per name for the whole class. */
-struct AuthorMaxX : Tango::Attribute {
-    static long Tango::Attribute::*member() { return &AuthorMaxX::max_x; }
 };
 
 void default_props(Tango::Attr &a, const lrc_tg_attr_props &p)
@@ -370,9 +235,8 @@ extern "C" int lrc_tg_device_add_attr(lrc_tg_device *dev, const lrc_tg_attr_spec
         }
         dev->impl->add_attribute(a); /* Tango owns it (deletes duplicates) */
         std::string n(name);
-        Tango::Attribute &att = dev->impl->get_device_attr()->get_attr_by_name(name);
-        if (spectrum && att.*AuthorMaxX::member() != spec->max_dim_x)
-            att.*AuthorMaxX::member() = spec->max_dim_x;
+        if (spectrum) /* the device's own length (server_io.cpp) */
+            set_max_dim_x(dev->impl->get_device_attr()->get_attr_by_name(name), spec->max_dim_x);
         /* detect: cppTango applies the thresholds to each push. Numbers
          * without thresholds push everything: with detection cppTango
          * would refuse their subscriptions (API_EventPropertiesNotSet).
@@ -426,7 +290,7 @@ extern "C" int lrc_tg_device_push_q(lrc_tg_device *dev, const char *attr, const 
         Tango::DeviceImpl *impl = dev->impl;
         std::string &n = e.name;
         AttrStore tmp; /* alive during the pushes, which copy the data */
-        with_author_data(e.type, wire.v, tmp, [&](auto *p, long len) {
+        with_data(e.type, wire.v, tmp, [&](auto *p, long len) {
             std::lock_guard<std::mutex> l(publish_mutex()); /* subscriptions.cpp */
             if (change)
                 impl->push_change_event(n, p, tv, tq, len, 0, false);

@@ -1,6 +1,6 @@
 // server_io.cpp - the generic Tango::Command and Tango::Attr subclasses that
 // call the C handlers, and event pushing.
-#include "tango/server_internal.hpp"
+#include "tango/attr_io.hpp"
 
 #include <cstring>
 #include <exception>
@@ -9,12 +9,12 @@
 
 namespace lrcshim {
 
-static LrcDevice *as_lrc(Tango::DeviceImpl *d)
+lrc_tg_device &device_handle(Tango::DeviceImpl *d)
 {
     LrcDevice *dev = dynamic_cast<LrcDevice *>(d);
     if (!dev)
         throw_tango("LRC_InternalError", "not a device created by the lrc shim", "lrc");
-    return dev;
+    return dev->handle;
 }
 
 /* Names every device already has (Init is only a command). */
@@ -23,8 +23,8 @@ static bool reserved_name(const std::string &key, bool command)
     return key == "state" || key == "status" || (command && key == "init");
 }
 
-[[noreturn]] static void throw_not_ready(const lrc_tg_device &h, const char *what,
-                                         const std::string &name)
+[[noreturn]] void throw_not_ready(const lrc_tg_device &h, const char *what,
+                                  const std::string &name)
 {
     std::string why = h.enabled.load() ? "it is not registered" : h.disabled_reason;
     if (why.empty())
@@ -32,107 +32,6 @@ static bool reserved_name(const std::string &key, bool command)
     throw_tango("LRC_DeviceNotReady",
                 std::string(what) + " " + name + " of " + h.name + " is not available: " + why,
                 h.name + "/" + name);
-}
-
-/* ---- Tango data from an lrc value ---------------------------------------
- * with_data(type, v, st, f) stores the Tango form of v in st and calls
- * f(T *data, long length). Arrays are never passed as NULL (cppTango rejects
- * NULL data even for length 0). */
-
-template <class T> static T *store_buf(AttrStore &st, size_t n)
-{
-    std::shared_ptr<T> sp(new T[n ? n : 1](), std::default_delete<T[]>());
-    st.hold = sp;
-    return sp.get();
-}
-
-static void check_array(const void *p, size_t n)
-{
-    if (n > 0 && !p)
-        throw_tango("LRC_InvalidValue", "NULL array with a non-zero length", "lrc");
-}
-
-template <class T, class F> static void scalar_i(const lrc_tg_value &v, AttrStore &st, F &f)
-{
-    T *p = store_buf<T>(st, 1);
-    *p = static_cast<T>(v.i);
-    f(p, 1L);
-}
-
-template <class T, class F> static void scalar_d(const lrc_tg_value &v, AttrStore &st, F &f)
-{
-    T *p = store_buf<T>(st, 1);
-    *p = static_cast<T>(v.d);
-    f(p, 1L);
-}
-
-template <class T, class F> static void array_i(const lrc_tg_value &v, AttrStore &st, F &f)
-{
-    check_array(v.iv, v.ni);
-    T *p = store_buf<T>(st, v.ni);
-    for (size_t k = 0; k < v.ni; k++)
-        p[k] = static_cast<T>(v.iv[k]);
-    f(p, static_cast<long>(v.ni));
-}
-
-template <class T, class F> static void array_d(const lrc_tg_value &v, AttrStore &st, F &f)
-{
-    check_array(v.dv, v.nd);
-    T *p = store_buf<T>(st, v.nd);
-    for (size_t k = 0; k < v.nd; k++)
-        p[k] = static_cast<T>(v.dv[k]);
-    f(p, static_cast<long>(v.nd));
-}
-
-template <class F> static void strings(const char *const *sv, size_t n, AttrStore &st, F &f)
-{
-    check_array(sv, n);
-    st.strs.clear();
-    for (size_t k = 0; k < n; k++)
-        st.strs.emplace_back(sv[k] ? sv[k] : "");
-    if (n == 0)
-        st.strs.emplace_back("");
-    st.ptrs.resize(st.strs.size());
-    for (size_t k = 0; k < st.strs.size(); k++)
-        st.ptrs[k] = const_cast<char *>(st.strs[k].c_str());
-    f(st.ptrs.data(), static_cast<long>(n));
-}
-
-template <class F>
-static void with_data(lrc_tg_type type, const lrc_tg_value &v, AttrStore &st, F &&f)
-{
-    switch (type) {
-    case LRC_TG_BOOLEAN: scalar_i<Tango::DevBoolean>(v, st, f); return;
-    case LRC_TG_SHORT: scalar_i<Tango::DevShort>(v, st, f); return;
-    case LRC_TG_LONG: scalar_i<Tango::DevLong>(v, st, f); return;
-    case LRC_TG_USHORT: scalar_i<Tango::DevUShort>(v, st, f); return;
-    case LRC_TG_ULONG: scalar_i<Tango::DevULong>(v, st, f); return;
-    case LRC_TG_UCHAR: scalar_i<Tango::DevUChar>(v, st, f); return;
-    case LRC_TG_LONG64: scalar_i<Tango::DevLong64>(v, st, f); return;
-    case LRC_TG_ULONG64: scalar_i<Tango::DevULong64>(v, st, f); return;
-    case LRC_TG_STATE: scalar_i<Tango::DevState>(v, st, f); return;
-    case LRC_TG_FLOAT: scalar_d<Tango::DevFloat>(v, st, f); return;
-    case LRC_TG_DOUBLE: scalar_d<Tango::DevDouble>(v, st, f); return;
-    case LRC_TG_STRING: {
-        const char *s = v.s ? v.s : "";
-        strings(&s, 1, st, f);
-        return;
-    }
-    case LRC_TG_BOOLEAN_ARRAY: array_i<Tango::DevBoolean>(v, st, f); return;
-    case LRC_TG_CHAR_ARRAY: array_i<Tango::DevUChar>(v, st, f); return;
-    case LRC_TG_SHORT_ARRAY: array_i<Tango::DevShort>(v, st, f); return;
-    case LRC_TG_LONG_ARRAY: array_i<Tango::DevLong>(v, st, f); return;
-    case LRC_TG_USHORT_ARRAY: array_i<Tango::DevUShort>(v, st, f); return;
-    case LRC_TG_ULONG_ARRAY: array_i<Tango::DevULong>(v, st, f); return;
-    case LRC_TG_LONG64_ARRAY: array_i<Tango::DevLong64>(v, st, f); return;
-    case LRC_TG_ULONG64_ARRAY: array_i<Tango::DevULong64>(v, st, f); return;
-    case LRC_TG_FLOAT_ARRAY: array_d<Tango::DevFloat>(v, st, f); return;
-    case LRC_TG_DOUBLE_ARRAY: array_d<Tango::DevDouble>(v, st, f); return;
-    case LRC_TG_STRING_ARRAY: strings(v.sv, v.ns, st, f); return;
-    default:
-        throw_tango("LRC_InvalidValue",
-                    std::string("unsupported attribute type ") + lrc_tg_type_name(type), "lrc");
-    }
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -184,9 +83,8 @@ public:
 
     CORBA::Any *execute(Tango::DeviceImpl *d, const CORBA::Any &in_any) override
     {
-        try {
-            LrcDevice *dev = as_lrc(d);
-            lrc_tg_device &h = dev->handle;
+        return as_tango_call(get_name(), [&] {
+            lrc_tg_device &h = device_handle(d);
             if (!h.enabled.load()) /* check first: the table may be changing */
                 throw_not_ready(h, "command", get_name());
             auto it = h.cmds.find(get_lower_name());
@@ -213,11 +111,7 @@ public:
             if ((rc = value_to_wire(&out.v, wire, what.c_str(), &err)) != LRC_OK)
                 throw_lrc_error(err, rc, "LRC_InvalidText", origin);
             return to_any(wire.v, e.out_type);
-        } catch (const Tango::DevFailed &) {
-            throw;
-        } catch (const std::exception &ex) {
-            throw_tango("LRC_InternalError", ex.what(), get_name());
-        }
+        });
     }
 
 private:
@@ -383,41 +277,54 @@ bool is_lrc_command(Tango::Command *c)
 
 /* ---- attributes --------------------------------------------------------- */
 
+AttrEntry &find_attr_entry(lrc_tg_device &h, const std::string &name, bool author)
+{
+    if (!h.enabled.load()) /* check first: the table may be changing */
+        throw_not_ready(h, "attribute", name);
+    auto it = h.attrs.find(lower(name));
+    if (it == h.attrs.end() || (author && !it->second.qread))
+        throw_not_ready(h, "attribute", name);
+    return it->second;
+}
+
+void check_read_result(int rc, lrc_error *err, const char *reason, lrc_tg_type declared,
+                       lrc_tg_type got, const std::string &origin)
+{
+    if (rc != LRC_OK)
+        throw_lrc_error(err, rc, reason, origin);
+    lrc_error_free(err);
+    if (got != declared)
+        throw_tango("LRC_WrongResultType",
+                    std::string("read handler returned ") + lrc_tg_type_name(got) +
+                        " instead of " + lrc_tg_type_name(declared),
+                    origin);
+}
+
+void attr_value_to_wire(const lrc_tg_value &v, ValueHolder &wire, const std::string &att_name,
+                        const std::string &origin)
+{
+    lrc_error *err = nullptr;
+    std::string what = "value of attribute " + att_name;
+    int rc = value_to_wire(&v, wire, what.c_str(), &err);
+    if (rc != LRC_OK)
+        throw_lrc_error(err, rc, "LRC_InvalidText", origin);
+}
+
 static void read_attr(Tango::DeviceImpl *d, Tango::Attribute &att)
 {
-    try {
-        LrcDevice *dev = as_lrc(d);
-        lrc_tg_device &h = dev->handle;
-        if (!h.enabled.load()) /* check first: the table may be changing */
-            throw_not_ready(h, "attribute", att.get_name());
-        auto it = h.attrs.find(lower(att.get_name()));
-        if (it == h.attrs.end())
-            throw_not_ready(h, "attribute", att.get_name());
-        AttrEntry &e = it->second;
+    as_tango_call(att.get_name(), [&] {
+        lrc_tg_device &h = device_handle(d);
+        AttrEntry &e = find_attr_entry(h, att.get_name(), false);
         std::string origin = h.name + "/" + att.get_name();
         ValueHolder v;
         lrc_error *err = nullptr;
         int rc = e.fn(&h, e.user, &v.v, &err);
-        if (rc != LRC_OK)
-            throw_lrc_error(err, rc, "LRC_CommandFailed", origin);
-        lrc_error_free(err);
-        err = nullptr;
-        if (v.v.type != e.type)
-            throw_tango("LRC_WrongResultType",
-                        std::string("read handler returned ") + lrc_tg_type_name(v.v.type) +
-                            " instead of " + lrc_tg_type_name(e.type),
-                        origin);
+        check_read_result(rc, err, "LRC_CommandFailed", e.type, v.v.type, origin);
         ValueHolder wire;
-        std::string what = "value of attribute " + att.get_name();
-        if ((rc = value_to_wire(&v.v, wire, what.c_str(), &err)) != LRC_OK)
-            throw_lrc_error(err, rc, "LRC_InvalidText", origin);
+        attr_value_to_wire(v.v, wire, att.get_name(), origin);
         /* e.store keeps the data alive until the next read */
         with_data(e.type, wire.v, e.store, [&](auto *p, long n) { att.set_value(p, n, 0, false); });
-    } catch (const Tango::DevFailed &) {
-        throw;
-    } catch (const std::exception &ex) {
-        throw_tango("LRC_InternalError", ex.what(), att.get_name());
-    }
+    });
 }
 
 template <class Base> class LrcAttr : public Base, public LrcAttrTag {
@@ -477,7 +384,7 @@ struct AttributeMaxX : Tango::Attribute {
     static long Tango::Attribute::*member() { return &AttributeMaxX::max_x; }
 };
 
-static void set_max_dim_x(Tango::Attribute &att, long max_dim_x)
+void lrcshim::set_max_dim_x(Tango::Attribute &att, long max_dim_x)
 {
     long Tango::Attribute::*mx = AttributeMaxX::member();
     if (att.*mx != max_dim_x)

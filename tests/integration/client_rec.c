@@ -276,3 +276,28 @@ void crec_expect_unsubscribed(lrc_proxy *p)
     assert_int_equal(st.streams, 0);
     assert_int_equal(st.subscribes, st.unsubscribes);
 }
+
+bool crec_ordered_subsequence(const char *seq, const char *const *want, size_t nwant)
+{
+    char *copy = strdup(seq);
+    size_t k = 0;
+    bool ok = true, last_matched = false;
+    for (char *save = NULL, *item = strtok_r(copy, "|", &save); item;
+         item = strtok_r(NULL, "|", &save)) {
+        while (*item == ' ')
+            item++;
+        size_t l = strlen(item);
+        while (l && item[l - 1] == ' ')
+            item[--l] = '\0';
+        while (k < nwant && strcmp(want[k], item) != 0)
+            k++;
+        if (k == nwant) {
+            ok = false;
+            break;
+        }
+        last_matched = k + 1 == nwant;
+        k++;
+    }
+    free(copy);
+    return ok && last_matched;
+}

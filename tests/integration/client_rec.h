@@ -71,6 +71,12 @@ double crec_now(void);
  * from the device then). Prints a note for a strict suffix. */
 bool crec_sequence_matches(const char *seq, const char *want);
 
+/* True if `seq` (crec_sequence) is `want` (nwant items) with some leading
+ * or inner items missing: every item of seq is an item of want, in want's
+ * order, and the last items are equal. For streams that may lose events
+ * but never the final (it_client_load, it_client_restart). */
+bool crec_ordered_subsequence(const char *seq, const char *const *want, size_t nwant);
+
 /* Opens a second proxy on device, connects its LRC interface and runs one
  * Echo to its end, so that this process's event channel to the device
  * server is established before a test measures exact sequences (ZeroMQ

@@ -672,34 +672,6 @@ typedef struct fresh {
     char first_bad[600], first_partial[600];
 } fresh;
 
-/* True if seq (" | "-joined) is `want` with some leading/inner items
- * missing: every item of seq is an item of want, in want's order, and the
- * last items are equal. */
-static bool ordered_subsequence(const char *seq, const char *const *want, size_t nwant)
-{
-    char *copy = strdup(seq);
-    size_t k = 0;
-    bool ok = true, last_matched = false;
-    for (char *save = NULL, *item = strtok_r(copy, "|", &save); item;
-         item = strtok_r(NULL, "|", &save)) {
-        while (*item == ' ')
-            item++;
-        size_t l = strlen(item);
-        while (l && item[l - 1] == ' ')
-            item[--l] = '\0';
-        while (k < nwant && strcmp(want[k], item) != 0)
-            k++;
-        if (k == nwant) {
-            ok = false;
-            break;
-        }
-        last_matched = k + 1 == nwant;
-        k++;
-    }
-    free(copy);
-    return ok && last_matched;
-}
-
 static void *fresh_run(void *arg)
 {
     fresh *f = arg;
@@ -740,7 +712,7 @@ static void *fresh_run(void *arg)
             if (!f->first_bad[0])
                 snprintf(f->first_bad, sizeof f->first_bad,
                          "round %d: no final within 10 s, got \"%s\"", r, seq);
-        } else if (!ordered_subsequence(seq, want, 4) || rec->finals != 1) {
+        } else if (!crec_ordered_subsequence(seq, want, 4) || rec->finals != 1) {
             f->bad++;
             if (!f->first_bad[0])
                 snprintf(f->first_bad, sizeof f->first_bad, "round %d: got \"%s\"", r, seq);

@@ -68,33 +68,6 @@ static long wait_timeout_error(crec *r, size_t from, double timeout_s)
     return t.at;
 }
 
-/* True if seq (" | "-joined) is `want` with some items missing: every item
- * of seq is an item of want, in want's order, and the last items match. */
-static bool ordered_subsequence(const char *seq, const char *const *want, size_t nwant)
-{
-    char *copy = strdup(seq);
-    size_t k = 0;
-    bool ok = true, last_matched = false;
-    for (char *save = NULL, *item = strtok_r(copy, "|", &save); item;
-         item = strtok_r(NULL, "|", &save)) {
-        while (*item == ' ')
-            item++;
-        size_t l = strlen(item);
-        while (l && item[l - 1] == ' ')
-            item[--l] = '\0';
-        while (k < nwant && strcmp(want[k], item) != 0)
-            k++;
-        if (k == nwant) {
-            ok = false;
-            break;
-        }
-        last_matched = k + 1 == nwant;
-        k++;
-    }
-    free(copy);
-    return ok && last_matched;
-}
-
 /* 55: kill the server under a running Sleep, then restart it. */
 static void test_server_killed_and_restarted(void **state)
 {
@@ -209,7 +182,7 @@ static void test_server_killed_and_restarted(void **state)
      * it_client_load.c, test_fresh_stream_events), the final may not */
     static const char *const want[] = {"STAGING", "QUEUED", "IN_PROGRESS",
                                        "COMPLETED result=[0, \"after restart\"] FINAL"};
-    if (!ordered_subsequence(seq, want, 4) || r2->finals != 1)
+    if (!crec_ordered_subsequence(seq, want, 4) || r2->finals != 1)
         fail_msg("after the restart: %s", seq);
     free(seq);
     for (size_t i = 0; i < r2->n; i++)

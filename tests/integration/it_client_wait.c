@@ -41,6 +41,17 @@ static lrc_subscription *start(fx *f, const char *cmd, const lrc_arg *arg, crec 
     return sub;
 }
 
+/* The opening of most tests here, in one place: a Sleep of `seconds`
+ * invoked with the recorder r (initialised here) as its callback; o: NULL
+ * for the defaults. */
+static lrc_subscription *start_sleep(fx *f, double seconds, crec *r,
+                                     const lrc_invoke_options *o)
+{
+    crec_init(r);
+    lrc_arg a = lrc_arg_double(seconds);
+    return start(f, "Sleep", &a, r, o);
+}
+
 /* Echo: the wait returns COMPLETED with the result, after the final
  * callback (which ran exactly once); waiting again gives the same. */
 static void test_wait_echo(void **state)
@@ -88,9 +99,7 @@ static void test_wait_timeout_then_final(void **state)
 {
     fx *f = *state;
     crec r;
-    crec_init(&r);
-    lrc_arg a = lrc_arg_double(1.5);
-    lrc_subscription *sub = start(f, "Sleep", &a, &r, NULL);
+    lrc_subscription *sub = start_sleep(f, 1.5, &r, NULL);
     lrc_error *err = NULL;
     lrc_final *fin = (lrc_final *)&r; /* must be reset */
     assert_int_equal(lrc_subscription_wait(sub, 100, &fin, &err), LRC_ETIMEDOUT);
@@ -167,21 +176,25 @@ static void *waiter_main(void *arg)
     return NULL;
 }
 
+/* Starts a thread that waits for sub (waiter_main): the block every test
+ * of waits on other threads begins with. */
+static void waiter_start(waiter *w, pthread_t *t, lrc_subscription *sub, int64_t timeout_ms)
+{
+    *w = (waiter){.sub = sub, .timeout_ms = timeout_ms, .rc = 99};
+    assert_int_equal(pthread_create(t, NULL, waiter_main, w), 0);
+}
+
 /* Four threads and a callback on one invocation: all see the same final. */
 static void test_many_waiters(void **state)
 {
     fx *f = *state;
     crec r;
-    crec_init(&r);
-    lrc_arg a = lrc_arg_double(0.5);
-    lrc_subscription *sub = start(f, "Sleep", &a, &r, NULL);
+    lrc_subscription *sub = start_sleep(f, 0.5, &r, NULL);
     enum { N = 4 };
     waiter w[N];
     pthread_t t[N];
-    for (int i = 0; i < N; i++) {
-        w[i] = (waiter){.sub = sub, .timeout_ms = LONG_MS, .rc = 99};
-        assert_int_equal(pthread_create(&t[i], NULL, waiter_main, &w[i]), 0);
-    }
+    for (int i = 0; i < N; i++)
+        waiter_start(&w[i], &t[i], sub, LONG_MS);
     for (int i = 0; i < N; i++) {
         pthread_join(t[i], NULL);
         assert_int_equal(w[i].rc, LRC_OK);
@@ -199,12 +212,10 @@ static void test_free_while_waiting(void **state)
 {
     fx *f = *state;
     crec r;
-    crec_init(&r);
-    lrc_arg a = lrc_arg_double(3.0);
-    lrc_subscription *sub = start(f, "Sleep", &a, &r, NULL);
-    waiter w = {.sub = sub, .timeout_ms = -1, .rc = 99};
+    lrc_subscription *sub = start_sleep(f, 3.0, &r, NULL);
+    waiter w;
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, waiter_main, &w), 0);
+    waiter_start(&w, &t, sub, -1);
     for (;;) { /* the rule: a wait must have begun before the free */
         pthread_mutex_lock(&sub->waiters.mu);
         size_t n = sub->waiters.waiting;
@@ -260,9 +271,7 @@ static void test_deadlock_refused(void **state)
 {
     fx *f = *state;
     crec r;
-    crec_init(&r);
-    lrc_arg s = lrc_arg_double(4.0);
-    lrc_subscription *other = start(f, "Sleep", &s, &r, NULL); /* default scheduler */
+    lrc_subscription *other = start_sleep(f, 4.0, &r, NULL); /* default scheduler */
     nested n = {.f = f, .other = other, .wait_rc = 99, .poll_rc = 99, .invoke_rc = 99};
     pthread_mutex_init(&n.mu, NULL);
     pthread_cond_init(&n.cv, NULL);
@@ -300,16 +309,14 @@ static void test_poll_loop_callbacks(void **state)
     lrc_invoke_options_init(&o);
     o.scheduler = s;
     crec r;
-    crec_init(&r);
-    lrc_arg a = lrc_arg_double(0.3);
-    lrc_subscription *sub = start(f, "Sleep", &a, &r, &o);
+    lrc_subscription *sub = start_sleep(f, 0.3, &r, &o);
     lrc_error *err = NULL;
     assert_int_equal(lrc_subscription_wait(sub, 1000, NULL, &err), LRC_EDEADLK);
     lrc_error_free(err);
     assert_int_equal(lrc_invoke_wait(f->p, "Echo", NULL, &o, 1000, NULL, NULL), LRC_EDEADLK);
-    waiter w = {.sub = sub, .timeout_ms = LONG_MS, .rc = 99};
+    waiter w;
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, waiter_main, &w), 0);
+    waiter_start(&w, &t, sub, LONG_MS);
     int fd = lrc_scheduler_fd(s);
     double end = crec_now() + LONG_MS / 1000.0;
     size_t ran = 0;

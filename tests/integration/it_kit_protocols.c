@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #include "client_rec.h"
-#include "it_common.h"
+#include "it_multi.h"
 #include "lrc/device.h"
 #include "lrc/server.h"
 
@@ -43,8 +43,8 @@ static const char *k_lrc_tool;
 static const char *const k_py_dir = LRC_IT_PY_DIR;
 
 enum { D_V2, D_NONE, D_V11, N_DEV };
-static const char *const k_suffix[N_DEV] = {"a", "b", "c"};
-static const char *const k_versions[N_DEV] = {NULL, "none", "1,1"};
+/* the devices' suffixes; -b has LrcProtocolVersions "none", -c "1,1" */
+static const char *const k_suffix[N_DEV + 1] = {"a", "b", "c", NULL};
 
 /* What each kind of device lists besides State and Status (lower case). */
 static const char *const k_v1_list[] = {"longrunningcommandsinqueue",
@@ -58,65 +58,20 @@ static const char *const k_v1_list[] = {"longrunningcommandsinqueue",
 static const char *const k_v2_extra[] = {"_lrcevent", "lrcqueue", "lrcexecuting",
                                          "lrcfinished", "lrcprotocolversions", NULL};
 
-typedef struct kp {
-    lrct_server *srv;
-    char *instance;
-    char *dev[N_DEV];
-    lrc_tg_proxy *p[N_DEV];
-} kp;
-
-static lrc_tg_proxy *open_proxy(const char *dev)
-{
-    lrc_tg_proxy *p = NULL;
-    lrc_error *err = NULL;
-    if (lrc_tg_proxy_open(dev, 5000, &p, &err) != LRC_OK) {
-        char *t = lrct_error_text(err);
-        fail_msg("proxy %s: %s", dev, t);
-    }
-    return p;
-}
+/* s->dev[i], s->p[i]: the device of k_suffix[i] and a proxy to it */
+typedef it_multi kp;
 
 static int group_setup(void **state)
 {
-    kp *s = calloc(1, sizeof *s);
-    assert_non_null(s);
-    s->instance = lrct_unique_name("kitproto");
-    char *props[N_DEV + 1] = {NULL};
-    size_t np = 0;
-    for (int i = 0; i < N_DEV; i++) {
-        size_t l = strlen(s->instance) + 32;
-        s->dev[i] = malloc(l);
-        assert_non_null(s->dev[i]);
-        snprintf(s->dev[i], l, "test/lrcdemo/%s-%s", s->instance, k_suffix[i]);
-        if (k_versions[i]) {
-            l += 64;
-            props[np] = malloc(l);
-            assert_non_null(props[np]);
-            snprintf(props[np++], l, "%s:LrcProtocolVersions=%s", s->dev[i], k_versions[i]);
-        }
-    }
-    const char *devs[] = {s->dev[0], s->dev[1], s->dev[2], NULL};
-    s->srv = it_server_start(s->instance, devs, (const char *const *)props);
-    for (size_t k = 0; k < np; k++)
-        free(props[k]);
-    assert_non_null(s->srv);
-    for (int i = 0; i < N_DEV; i++)
-        s->p[i] = open_proxy(s->dev[i]);
-    *state = s;
+    const char *const props[] = {"b:LrcProtocolVersions=none", "c:LrcProtocolVersions=1,1",
+                                 NULL};
+    *state = it_multi_start("kitproto", k_suffix, props);
     return 0;
 }
 
 static int group_teardown(void **state)
 {
-    kp *s = *state;
-    for (int i = 0; i < N_DEV; i++) {
-        lrc_tg_proxy_close(s->p[i]);
-        free(s->dev[i]);
-    }
-    int rc = lrct_server_stop(s->srv);
-    free(s->instance);
-    free(s);
-    return rc;
+    return it_multi_stop(*state);
 }
 
 static bool in_list(const char *const *l, const char *name)
@@ -332,7 +287,7 @@ static void test_init_and_restart(void **state)
     char *admin = malloc(l);
     assert_non_null(admin);
     snprintf(admin, l, "dserver/lrc-demo-device/%s", s->instance);
-    lrc_tg_proxy *ap = open_proxy(admin);
+    lrc_tg_proxy *ap = it_open_proxy(admin);
     lrc_tg_value name = {.type = LRC_TG_STRING, .s = s->dev[D_NONE]};
     lrc_tg_value out = {0};
     lrc_error *err = NULL;
@@ -344,7 +299,7 @@ static void test_init_and_restart(void **state)
     free(admin);
     /* the proxy reconnects to the new device object */
     lrc_tg_proxy_close(s->p[D_NONE]);
-    s->p[D_NONE] = open_proxy(s->dev[D_NONE]);
+    s->p[D_NONE] = it_open_proxy(s->dev[D_NONE]);
     check_all(s, false);
     check_pytango(s, false);
     test_protocols(state);

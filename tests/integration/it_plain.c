@@ -5,7 +5,7 @@
  *
  * usage: it_plain LRC_PLAIN_DEVICE */
 #include "tango/tango_shim.h"
-#include "tango_fixture.h"
+#include "example_server.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -24,9 +24,7 @@ static const char *g_exe;
 static const char *const k_py_dir = LRC_IT_PY_DIR;
 
 typedef struct plain_dev {
-    lrct_server *srv;
-    char *instance;
-    char device[128];
+    lrct_example x; /* the server and its device */
     lrc_tg_proxy *p;
 } plain_dev;
 
@@ -34,13 +32,9 @@ static int setup(void **state)
 {
     plain_dev *d = calloc(1, sizeof *d);
     assert_non_null(d);
-    d->instance = lrct_unique_name("kitcmd");
-    snprintf(d->device, sizeof d->device, "test/kitcmd/%s", d->instance);
-    const char *devs[] = {d->device, NULL};
-    d->srv = lrct_server_start(g_exe, d->instance, "LrcPlainTest", devs, NULL);
-    assert_non_null(d->srv);
+    assert_int_equal(lrct_example_start(&d->x, g_exe, "kitcmd", "LrcPlainTest"), 0);
     lrc_error *err = NULL;
-    assert_int_equal(lrc_tg_proxy_open(d->device, 10000, &d->p, &err), LRC_OK);
+    assert_int_equal(lrc_tg_proxy_open(d->x.device, 10000, &d->p, &err), LRC_OK);
     *state = d;
     return 0;
 }
@@ -49,8 +43,7 @@ static int teardown(void **state)
 {
     plain_dev *d = *state;
     lrc_tg_proxy_close(d->p);
-    int rc = lrct_server_stop(d->srv);
-    free(d->instance);
+    int rc = lrct_example_stop(&d->x);
     free(d);
     return rc;
 }
@@ -60,9 +53,9 @@ static void test_pytango(void **state)
     plain_dev *d = *state;
     char script[512], logfile[256];
     snprintf(script, sizeof script, "%s/plain_client.py", k_py_dir);
-    snprintf(logfile, sizeof logfile, "/tmp/%s.log", d->instance);
+    snprintf(logfile, sizeof logfile, "/tmp/%s.log", d->x.instance);
     unlink(logfile);
-    const char *argv[] = {"/usr/bin/python3", script, d->device, logfile, NULL};
+    const char *argv[] = {"/usr/bin/python3", script, d->x.device, logfile, NULL};
     int rc = lrct_run(argv, 120000, NULL);
     unlink(logfile);
     assert_int_equal(rc, 0);
@@ -266,13 +259,9 @@ static void test_shim_client_and_init(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s LRC_PLAIN_DEVICE\n", argv[0]);
-        return 2;
-    }
-    g_exe = argv[1];
-    if (lrct_db_up() != 0)
-        return 1;
+    int rc = lrct_example_main(argc, argv, "LRC_PLAIN_DEVICE", &g_exe);
+    if (rc != 0)
+        return rc;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pytango, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shim_client_events, setup, teardown),

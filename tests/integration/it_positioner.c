@@ -8,7 +8,7 @@
  * usage: it_positioner LRC_POSITIONER */
 #include "client_rec.h"
 #include "lrc/client.h"
-#include "tango_fixture.h"
+#include "example_server.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -24,21 +24,13 @@
 static const char *g_exe;
 static const char *const k_py_dir = LRC_IT_PY_DIR;
 
-typedef struct axis_fx {
-    lrct_server *srv;
-    char *instance;
-    char device[128];
-} axis_fx;
+typedef lrct_example axis_fx;
 
 static int setup(void **state)
 {
     axis_fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    f->instance = lrct_unique_name("positioner");
-    snprintf(f->device, sizeof f->device, "test/positioner/%s", f->instance);
-    const char *devs[] = {f->device, NULL};
-    f->srv = lrct_server_start(g_exe, f->instance, "LrcPositioner", devs, NULL);
-    assert_non_null(f->srv);
+    assert_int_equal(lrct_example_start(f, g_exe, "positioner", "LrcPositioner"), 0);
     *state = f;
     return 0;
 }
@@ -46,8 +38,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     axis_fx *f = *state;
-    int rc = lrct_server_stop(f->srv);
-    free(f->instance);
+    int rc = lrct_example_stop(f);
     free(f);
     return rc;
 }
@@ -127,13 +118,9 @@ static void test_invoke_progress_position(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s LRC_POSITIONER\n", argv[0]);
-        return 2;
-    }
-    g_exe = argv[1];
-    if (lrct_db_up() != 0)
-        return 1;
+    int rc = lrct_example_main(argc, argv, "LRC_POSITIONER", &g_exe);
+    if (rc != 0)
+        return rc;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pytango, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invoke_progress_position, setup, teardown),

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "it_common.h"
+#include "it_multi.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,58 +37,26 @@
 #define N_QUEUED 40        /* > SMALL_QUEUE_LEN, <= 50 */
 
 typedef struct shared {
-    lrct_server *srv;
+    it_multi *m;
+    /* borrowed from m */
     char *instance;
     char *dev_a, *dev_b;
     lrc_tg_proxy *a, *b;
 } shared;
 
-static char *dev_name(const char *instance, const char *suffix)
-{
-    size_t l = strlen(instance) + strlen(suffix) + 32;
-    char *s = malloc(l);
-    assert_non_null(s);
-    snprintf(s, l, "test/lrcdemo/%s-%s", instance, suffix);
-    return s;
-}
-
-static char *prop(const char *dev, const char *p)
-{
-    size_t l = strlen(dev) + strlen(p) + 2;
-    char *s = malloc(l);
-    assert_non_null(s);
-    snprintf(s, l, "%s:%s", dev, p);
-    return s;
-}
-
-static lrc_tg_proxy *open_proxy(const char *dev)
-{
-    lrc_tg_proxy *p = NULL;
-    lrc_error *err = NULL;
-    if (lrc_tg_proxy_open(dev, 5000, &p, &err) != LRC_OK) {
-        char *t = lrct_error_text(err);
-        fail_msg("proxy %s: %s", dev, t);
-    }
-    return p;
-}
-
 static int group_setup(void **state)
 {
+    const char *const suffixes[] = {"a", "b", NULL};
+    const char *const props[] = {"a:MaxQueuedTasks=2", "a:EchoAlias=Shout",
+                                 "b:MaxQueuedTasks=50", "b:RemovalTime=600", NULL};
     shared *s = calloc(1, sizeof *s);
     assert_non_null(s);
-    s->instance = lrct_unique_name("shared");
-    s->dev_a = dev_name(s->instance, "a");
-    s->dev_b = dev_name(s->instance, "b");
-    char *props[] = {prop(s->dev_a, "MaxQueuedTasks=2"), prop(s->dev_a, "EchoAlias=Shout"),
-                     prop(s->dev_b, "MaxQueuedTasks=50"), prop(s->dev_b, "RemovalTime=600"),
-                     NULL};
-    const char *devs[] = {s->dev_a, s->dev_b, NULL};
-    s->srv = it_server_start(s->instance, devs, (const char *const *)props);
-    for (size_t k = 0; props[k]; k++)
-        free(props[k]);
-    assert_non_null(s->srv);
-    s->a = open_proxy(s->dev_a);
-    s->b = open_proxy(s->dev_b);
+    s->m = it_multi_start("shared", suffixes, props);
+    s->instance = s->m->instance;
+    s->dev_a = s->m->dev[0];
+    s->dev_b = s->m->dev[1];
+    s->a = s->m->p[0];
+    s->b = s->m->p[1];
     *state = s;
     return 0;
 }
@@ -96,12 +64,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     shared *s = *state;
-    lrc_tg_proxy_close(s->a);
-    lrc_tg_proxy_close(s->b);
-    int rc = lrct_server_stop(s->srv);
-    free(s->dev_a);
-    free(s->dev_b);
-    free(s->instance);
+    int rc = it_multi_stop(s->m);
     free(s);
     return rc;
 }
@@ -283,7 +246,7 @@ static void admin_polling(shared *s, const char *cmd, bool with_period)
     char *admin = malloc(l);
     assert_non_null(admin);
     snprintf(admin, l, "dserver/lrc-demo-device/%s", s->instance);
-    lrc_tg_proxy *p = open_proxy(admin);
+    lrc_tg_proxy *p = it_open_proxy(admin);
     char *sv[] = {s->dev_a, "attribute", "lrcqueue"};
     int64_t period = 200;
     lrc_tg_value in = {.type = LRC_TG_STRING_ARRAY, .sv = sv, .ns = 3};

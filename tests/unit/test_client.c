@@ -213,14 +213,18 @@ static bool rec_wait(rec *r, size_t n)
     return ok;
 }
 
-/* Waits for the final callback. */
-static bool rec_wait_final(rec *r)
+/* Waits until *flag (a member of r, guarded by r->mu) is true: one copy
+ * of the locking for the flags the callback sets. */
+static bool rec_wait_flag(rec *r, bool *flag)
 {
     pthread_mutex_lock(&r->mu);
-    bool ok = wait_flag(&r->mu, &r->cv, &r->final_seen, WAIT_MS);
+    bool ok = wait_flag(&r->mu, &r->cv, flag, WAIT_MS);
     pthread_mutex_unlock(&r->mu);
     return ok;
 }
+
+/* Waits for the final callback. */
+static bool rec_wait_final(rec *r) { return rec_wait_flag(r, &r->final_seen); }
 
 static size_t rec_n(rec *r)
 {
@@ -230,13 +234,8 @@ static size_t rec_n(rec *r)
     return n;
 }
 
-static bool rec_wait_blocked(rec *r)
-{
-    pthread_mutex_lock(&r->mu);
-    bool ok = wait_flag(&r->mu, &r->cv, &r->blocked, WAIT_MS);
-    pthread_mutex_unlock(&r->mu);
-    return ok;
-}
+/* Waits until the callback numbered block_at is blocked. */
+static bool rec_wait_blocked(rec *r) { return rec_wait_flag(r, &r->blocked); }
 
 static void rec_release(rec *r)
 {
@@ -413,6 +412,26 @@ static void set_script(fx *f, const char *cmd, lrc_tg_type in, script *sc)
 }
 
 static void assert_trace(fx *f, const char *expected) { assert_fake_trace(f->d, expected); }
+
+/* The opening of most tests, in one place: scripts On with sc (NULL: On
+ * as add_commands declared it), starts recording into r and invokes On
+ * without argument, which must succeed. Close with end_invocation. */
+static lrc_subscription *start_on(fx *f, script *sc, rec *r)
+{
+    if (sc)
+        set_script(f, "On", LRC_TG_VOID, sc);
+    rec_init(r, f);
+    return invoke_ok(f, "On", NULL, r);
+}
+
+/* The closing of an invocation begun with start_on (or invoke_ok
+ * after rec_init): frees the subscription, then the recorder, whose
+ * callbacks have all run by then. */
+static void end_invocation(lrc_subscription *s, rec *r)
+{
+    lrc_subscription_free(s);
+    rec_destroy(r);
+}
 
 /* ========================================================================
  * 3: invalid arguments give LRC_EINVAL before any call to the device
@@ -600,8 +619,7 @@ static void test_v1_device_subscribes_three_v1_attributes(void **state)
     fx *f = *state;
     fake_set_protocol(f->d, false, 0, 0);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     assert_int_equal(lrc_subscription_protocol_version(s), 1);
     assert_trace(f, "query:On attrs sub:longRunningCommandStatus sub:longRunningCommandProgress "
                     "sub:longRunningCommandResult inout:On");
@@ -628,10 +646,8 @@ static void test_v2_device_subscribes_only_lrc_event(void **state)
 {
     fx *f = *state;
     script sc = {.code = LRC_RESULT_QUEUED};
-    set_script(f, "On", LRC_TG_VOID, &sc);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, &sc, &r);
     assert_int_equal(lrc_subscription_protocol_version(s), 2);
     assert_string_equal(lrc_subscription_command_id(s), sc.id);
     assert_trace(f, "query:On attrs read:lrcProtocolVersions sub:_lrcEvent inout:On");
@@ -652,13 +668,11 @@ static void test_negotiation_ranges(void **state)
     for (size_t i = 0; i < COUNT(ok); i++) {
         fake_set_protocol(f->d, true, ok[i].min, ok[i].max);
         rec r;
-        rec_init(&r, f);
-        lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+        lrc_subscription *s = start_on(f, NULL, &r);
         assert_int_equal(lrc_subscription_protocol_version(s), ok[i].version);
         assert_int_equal(fake_live(f->d, LRC_EVENT), ok[i].version == 2 ? 1 : 0);
         assert_int_equal(fake_live(f->d, V1_STATUS), ok[i].version == 1 ? 1 : 0);
-        lrc_subscription_free(s);
-        rec_destroy(&r);
+        end_invocation(s, &r);
     }
 
     fake_set_protocol(f->d, true, 3, 4);
@@ -1150,8 +1164,7 @@ static void test_initial_values_never_reach_the_callback(void **state)
     for (int version = 2; version >= 1; version--) {
         fake_set_protocol(f->d, version == 2, 1, 2);
         rec r;
-        rec_init(&r, f);
-        lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+        lrc_subscription *s = start_on(f, NULL, &r);
         const char *id = lrc_subscription_command_id(s);
         if (version == 2)
             fake_push_lrc(f->d, id, J_QUEUED);
@@ -1163,8 +1176,7 @@ static void test_initial_values_never_reach_the_callback(void **state)
         assert_status(&r.u[0], LRC_STATUS_STAGING, false);
         assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
         rec_check_all(&r, id, version);
-        lrc_subscription_free(s);
-        rec_destroy(&r);
+        end_invocation(s, &r);
     }
     /* the initial values did reach the library: [] (v2), [], [] and ["", ""]
      * (v1); the sentinels shared the streams */
@@ -1177,10 +1189,8 @@ static void test_initial_values_never_reach_the_callback(void **state)
 static void check_staging_before_return(fx *f, bool on_thread)
 {
     script sc = {.code = LRC_RESULT_QUEUED, .on_thread = on_thread};
-    set_script(f, "On", LRC_TG_VOID, &sc);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, &sc, &r);
     fake_push_lrc(f->d, sc.id, J_QUEUED);
     assert_true(rec_wait(&r, 2));
     sentinel(f);
@@ -1188,8 +1198,7 @@ static void check_staging_before_return(fx *f, bool on_thread)
     assert_status(&r.u[0], LRC_STATUS_STAGING, false);
     assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
     rec_check_all(&r, sc.id, 2);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 static void test_staging_before_return_delivered_once_first(void **state)
@@ -1206,10 +1215,8 @@ static void test_early_events_keep_their_order(void **state)
                  .early = {J_QUEUED, J_IN_PROGRESS, "{\"progress\": 10}"},
                  .early_error = true,
                  .on_thread = true};
-    set_script(f, "On", LRC_TG_VOID, &sc);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, &sc, &r);
     fake_push_lrc(f->d, sc.id, J_DONE);
     assert_true(rec_wait(&r, 6));
     rec_check_all(&r, sc.id, 2);
@@ -1221,8 +1228,7 @@ static void test_early_events_keep_their_order(void **state)
     assert_int_equal(r.u[4].has, LRC_HAS_ERROR); /* an early error event is kept too */
     assert_string_equal(lrc_error_at(r.u[4].error, 0)->reason, "API_EventTimeout");
     assert_true(r.u[5].final);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 
     /* v1: early status and progress lists, in order */
     fake_set_protocol(f->d, false, 0, 0);
@@ -1241,8 +1247,7 @@ static void test_early_events_keep_their_order(void **state)
     assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
     assert_status(&r.u[2], LRC_STATUS_IN_PROGRESS, false);
     assert_progress(&r.u[3], 50);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 /* A quick command ends before it returns: the whole life, terminal status
@@ -1259,10 +1264,8 @@ static void test_command_ending_before_it_returns(void **state)
                      .attr = V1_STATUS,
                      .early = {"QUEUED", "IN_PROGRESS", "COMPLETED", "IN_PROGRESS"}};
         script *sc = version == 2 ? &v2 : &v1;
-        set_script(f, "On", LRC_TG_VOID, sc);
         rec r;
-        rec_init(&r, f);
-        lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+        lrc_subscription *s = start_on(f, sc, &r);
         assert_true(rec_wait_final(&r));
         sentinel(f);
         assert_int_equal(rec_n(&r), 4);
@@ -1343,8 +1346,7 @@ static void test_command_returning_after_the_bound(void **state)
     char id[128] = "";
     fake_add_command(f->d, "On", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, late_reply_handler, id);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     char msg[512];
     snprintf(msg, sizeof msg,
              "'%s': events that arrived before the command returned its ID were dropped "
@@ -1367,8 +1369,7 @@ static void test_command_returning_after_the_bound(void **state)
     assert_int_equal(rec_n(&r), 2);
     assert_status(&r.u[0], LRC_STATUS_QUEUED, false); /* as the device reported it */
     assert_status(&r.u[1], LRC_STATUS_IN_PROGRESS, false);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 /* ========================================================================
@@ -1379,10 +1380,8 @@ static void test_v2_happy_path(void **state)
 {
     fx *f = *state;
     script sc = {.code = LRC_RESULT_QUEUED};
-    set_script(f, "On", LRC_TG_VOID, &sc);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, &sc, &r);
     fake_push_lrc_thread(f->d, sc.id, J_QUEUED);
     fake_push_lrc_thread(f->d, sc.id, J_IN_PROGRESS);
     fake_push_lrc_thread(f->d, sc.id, "{\"progress\": 33}");
@@ -1417,8 +1416,7 @@ static void test_v2_happy_path(void **state)
     assert_int_equal(st.streams, 0);
     assert_int_equal(st.invocations, 2);
     assert_int_equal(st.events, (1 + 6) + (1 + 2)); /* initial values included */
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 static void test_v1_happy_path_result_before_status(void **state)
@@ -1426,10 +1424,8 @@ static void test_v1_happy_path_result_before_status(void **state)
     fx *f = *state;
     fake_set_protocol(f->d, false, 0, 0);
     script sc = {.code = LRC_RESULT_QUEUED, .attr = V1_STATUS};
-    set_script(f, "On", LRC_TG_VOID, &sc);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, &sc, &r);
     assert_int_equal(lrc_subscription_protocol_version(s), 1);
     const char *id = sc.id;
     PUSH(f->d, V1_STATUS, id, "QUEUED");
@@ -1454,8 +1450,7 @@ static void test_v1_happy_path_result_before_status(void **state)
     assert_int_equal(r.u[5].live, 3);
     assert_status(&r.u[6], LRC_STATUS_COMPLETED, true);
     assert_int_equal(r.u[6].live, 0);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 static void test_unknown_keys_are_forwarded(void **state)
@@ -1479,16 +1474,14 @@ static void test_unknown_keys_are_forwarded(void **state)
                         "{\"a\": [1, 2.5, null, true]}}");
     assert_int_equal(u[1].has, LRC_HAS_EXTRA);
     assert_string_equal(u[1].extra_json, "{\"name\": \"On\"}");
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 static void test_status_values_converted(void **state)
 {
     fx *f = *state;
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     const char *id = lrc_subscription_command_id(s);
     const int nonterminal[] = {0, 1, 2, 4};
     for (size_t i = 0; i < COUNT(nonterminal); i++) {
@@ -1502,8 +1495,7 @@ static void test_status_values_converted(void **state)
     assert_status(&r.u[0], LRC_STATUS_STAGING, false); /* the creation event */
     for (size_t i = 0; i < COUNT(nonterminal); i++)
         assert_status(&r.u[i + 1], nonterminal[i], false);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 
     fake_set_protocol(f->d, false, 0, 0);
     rec_init(&r, f);
@@ -1518,8 +1510,7 @@ static void test_status_values_converted(void **state)
     assert_int_equal(rec_n(&r), 4);
     for (size_t i = 0; i < COUNT(names); i++)
         assert_status(&r.u[i], nonterminal[i], false);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 static void check_unknown_status_updates(rec *r, size_t at, const char *id, const char *shown,
@@ -1557,8 +1548,7 @@ static void test_unknown_status(void **state)
     check_unknown_status_updates(&r, 3, id, "\"DONE\"", "\"DONE\"");
     assert_status(&u[4], LRC_STATUS_IN_PROGRESS, false);
     assert_int_equal(u[4].live, 1);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 
     fake_set_protocol(f->d, false, 0, 0);
     rec_init(&r, f);
@@ -1571,8 +1561,7 @@ static void test_unknown_status(void **state)
     check_unknown_status_updates(&r, 1, id, "BOGUS", "\"BOGUS\"");
     assert_status(&u[2], LRC_STATUS_QUEUED, false);
     assert_int_equal(u[2].live, 3);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 static void test_non_integer_progress(void **state)
@@ -1602,8 +1591,7 @@ static void test_non_integer_progress(void **state)
              "enforced in the future.",
              id);
     assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 static void push_status(fx *f, int version, const char *id, const char *value)
@@ -1622,8 +1610,7 @@ static void check_terminal(fx *f, int version, const char *terminal, int status)
 
     /* alone: every stream is unsubscribed before the final callback */
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     int unsubs = fake_unsubscribes(f->d, NULL);
     push_status(f, version, lrc_subscription_command_id(s), terminal);
     assert_true(rec_wait(&r, 2));
@@ -1697,8 +1684,7 @@ static void test_not_found_and_in_progress_keep_listening(void **state)
         assert_int_equal(u[i].live, 1);
     assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
     assert_int_equal(fake_unsubscribes(f->d, LRC_EVENT), 0);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 static void test_error_event_is_delivered_and_logged(void **state)
@@ -1766,8 +1752,7 @@ static void test_malformed_values_give_error_updates(void **state)
     snprintf(msg, sizeof msg, "'%s' command sent a malformed event: not json", id);
     assert_string_equal(lrc_error_message(u[1].error), msg);
     assert_status(&u[2], LRC_STATUS_QUEUED, false);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 
     fake_set_protocol(f->d, false, 0, 0);
     rec_init(&r, f);
@@ -1790,8 +1775,7 @@ static void test_malformed_values_give_error_updates(void **state)
     }
     assert_status(&u[3], LRC_STATUS_QUEUED, false);
     assert_int_equal(u[3].live, 3);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 static void test_other_command_ids_ignored(void **state)
@@ -1814,8 +1798,7 @@ static void test_other_command_ids_ignored(void **state)
     sentinel(f);
     assert_int_equal(rec_n(&r), 2);
     assert_status(&u[0], LRC_STATUS_QUEUED, false);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 /* 29 plus the shared stream: two invocations, one subscription. */
@@ -1887,8 +1870,7 @@ static void test_v1_repeated_status_delivered_once(void **state)
     assert_status(&u[0], LRC_STATUS_IN_PROGRESS, false);
     assert_progress(&u[1], 10);
     assert_status(&u[2], LRC_STATUS_ABORTED, true);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 /* Abuse by the device (docs/bad-input.md): statuses and progress going
@@ -1935,8 +1917,7 @@ static void test_out_of_order_duplicate_and_huge_events(void **state)
     assert_int_equal(strspn(u[5].result_message, "x"), big);
     rec_check_all(&r, id, 2);
     free(text);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 static void test_result_json_values(void **state)
@@ -1980,8 +1961,7 @@ static void test_result_json_values(void **state)
                         "Unhandled exception during execution: bo\xc3\xb6m");
     assert_string_equal(last->result_json,
                         "[3, \"Unhandled exception during execution: bo\\u00f6m\"]");
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 /* Issue 10 item 2: a final event that strict JSON refuses but Python reads
@@ -2004,8 +1984,7 @@ static void test_final_events_python_reads(void **state)
     };
     for (size_t i = 0; i < COUNT(cases); i++) {
         rec r;
-        rec_init(&r, f);
-        lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+        lrc_subscription *s = start_on(f, NULL, &r);
         const upd *u = after_creation(&r);
         fake_push_lrc(f->d, lrc_subscription_command_id(s), cases[i].event);
         if (!rec_wait_final(&r))
@@ -2014,12 +1993,10 @@ static void test_final_events_python_reads(void **state)
         assert_true(u[0].final);
         assert_true(u[0].has & LRC_HAS_RESULT);
         assert_string_equal(u[0].result_json, cases[i].result_json);
-        lrc_subscription_free(s);
-        rec_destroy(&r);
+        end_invocation(s, &r);
     }
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     const upd *u = after_creation(&r);
     fake_push_lrc(f->d, lrc_subscription_command_id(s), "{\"status\": 3, \"result\": [7, \"x");
     assert_true(rec_wait_final(&r));
@@ -2027,8 +2004,7 @@ static void test_final_events_python_reads(void **state)
     assert_int_equal(u[0].has, LRC_HAS_ERROR);
     assert_false(u[0].final);
     assert_status(&u[1], LRC_STATUS_ABORTED, true);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 /* Issue 10 item 5: events before the ID is known. Other commands' traffic
@@ -2070,8 +2046,7 @@ static void test_early_buffer_keeps_only_its_own_bytes(void **state)
     fake_add_command(f->d, "Off", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, busy_device_handler,
                      f);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     assert_true(rec_wait(&r, 2));
     assert_status(&r.u[0], LRC_STATUS_STAGING, false);
     assert_status(&r.u[1], LRC_STATUS_QUEUED, false);
@@ -2081,8 +2056,7 @@ static void test_early_buffer_keeps_only_its_own_bytes(void **state)
              "(more than 256 KiB, or later than the proxy timeout + 1 s)",
              lrc_subscription_command_id(s));
     assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 0);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 
     rec_init(&r, f);
     s = invoke_ok(f, "Off", NULL, &r);
@@ -2091,8 +2065,7 @@ static void test_early_buffer_keeps_only_its_own_bytes(void **state)
              "(more than 256 KiB, or later than the proxy timeout + 1 s)",
              lrc_subscription_command_id(s));
     assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 1);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 /* ========================================================================
@@ -2103,8 +2076,7 @@ static void test_free_stops_callbacks(void **state)
 {
     fx *f = *state;
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     char id[128];
     snprintf(id, sizeof id, "%s", lrc_subscription_command_id(s));
     fake_push_lrc(f->d, id, J_QUEUED);
@@ -2138,8 +2110,7 @@ static void test_free_after_final(void **state)
 {
     fx *f = *state;
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     fake_push_lrc(f->d, lrc_subscription_command_id(s), J_DONE);
     assert_true(rec_wait(&r, 2));
     assert_true(r.u[1].final);
@@ -2160,8 +2131,7 @@ static void test_free_waits_for_the_final_unsubscribe(void **state)
 {
     fx *f = *state;
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     fake_delay_unsubscribe(f->d, 300);
     int64_t t0 = lrc_now_ms();
     fake_push_lrc(f->d, lrc_subscription_command_id(s), J_DONE);
@@ -2289,8 +2259,7 @@ static void test_unsubscribe_failure_is_a_warning(void **state)
     fake_fail_unsubscribe(f->d, true);
     /* on free */
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     int sub_id = fake_sub_id(f->d, LRC_EVENT);
     assert_true(sub_id >= 0);
     lrc_subscription_free(s);
@@ -2311,8 +2280,7 @@ static void test_unsubscribe_failure_is_a_warning(void **state)
     snprintf(msg, sizeof msg, "proxy.unsubscribe_event(%d) failed with: %s", sub_id,
              FAKE_UNSUB_MESSAGE);
     assert_true(logcap_wait(&test_hook, LRC_LOG_WARNING, msg));
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
     fake_fail_unsubscribe(f->d, false);
 }
 
@@ -2369,8 +2337,7 @@ static void test_close_proxy_with_running_invocation(void **state)
 {
     fx *f = *state;
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     lrc_proxy_close(f->p);
     f->p = NULL;
     assert_int_equal(fake_open_connections(f->d), 1);
@@ -2392,8 +2359,7 @@ static void test_close_proxy_with_running_invocation(void **state)
 static int run_one(fx *f, script *sc)
 {
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     fake_push_lrc(f->d, sc->id, J_IN_PROGRESS);
     fake_push_lrc(f->d, sc->id, J_DONE);
     assert_true(rec_wait(&r, 3));
@@ -2405,8 +2371,7 @@ static int run_one(fx *f, script *sc)
     assert_true(r.u[2].final);
     assert_string_equal(r.u[2].result_json, "[0, \"done\"]");
     int live = r.u[2].live;
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
     return live;
 }
 
@@ -2456,16 +2421,14 @@ static void test_disconnect_interface(void **state)
 
     /* an invocation running across the disconnect keeps its stream */
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     assert_int_equal(lrc_disconnect_interface(f->p, f->s), LRC_OK);
     assert_int_equal(fake_live(f->d, LRC_EVENT), 1);
     fake_push_lrc(f->d, sc.id, J_DONE);
     assert_true(rec_wait(&r, 2));
     assert_true(r.u[1].final);
     assert_int_equal(r.u[1].live, 0);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
     assert_int_equal(fake_live_total(f->d), 0);
 
     /* disconnect releases the streams; invoke still works */
@@ -2716,8 +2679,7 @@ static void test_invocation_logger_gets_unsubscribe_warning_after_final(void **s
     f->o.logger = logcap_fn;
     f->o.logger_user = &mine;
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     int sub_id = fake_sub_id(f->d, LRC_EVENT);
     fake_fail_unsubscribe(f->d, true);
     fake_push_lrc(f->d, lrc_subscription_command_id(s), J_DONE);
@@ -2734,8 +2696,7 @@ static void test_invocation_logger_gets_unsubscribe_warning_after_final(void **s
         logcap_dump(&mine, "invocation logger");
         logcap_dump(&test_hook, "hook");
     }
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
     logcap_destroy(&mine);
     assert_int_equal(in_hook + in_mine, 1);
     assert_int_equal(in_mine, 1);
@@ -2749,10 +2710,8 @@ static void test_error_events_mid_command_then_free(void **state)
 {
     fx *f = *state;
     script sc = {.code = LRC_RESULT_QUEUED};
-    set_script(f, "On", LRC_TG_VOID, &sc);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, &sc, &r);
     fake_push_lrc_thread(f->d, sc.id, J_IN_PROGRESS);
     for (int i = 0; i < 3; i++)
         fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
@@ -3443,16 +3402,14 @@ static void test_lingering_stream_error_drops_it(void **state)
     fake_set_protocol(f->d, false, 0, 0);
     fake_trace_clear(f->d);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     assert_int_equal(lrc_subscription_protocol_version(s), 1);
     char *trace = fake_trace(f->d);
     assert_non_null(strstr(trace, "attrs sub:longRunningCommandStatus"));
     free(trace);
     assert_true(PUSH(f->d, V1_STATUS, sc.id, "COMPLETED") >= 1);
     assert_true(rec_wait_final(&r));
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
     assert_int_equal(fake_live(f->d, LRC_EVENT), 0);
 }
 
@@ -3467,10 +3424,8 @@ static void test_unreadable_final_event_asks_the_device(void **state)
 {
     fx *f = *state;
     script sc = {.code = LRC_RESULT_QUEUED};
-    set_script(f, "On", LRC_TG_VOID, &sc);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, &sc, &r);
     after_creation(&r);
     /* still running on the device: the error update, nothing else */
     fake_push_lrc_thread(f->d, sc.id, "{\"progress\": 5, \"sta");
@@ -3499,8 +3454,7 @@ static void test_unreadable_final_event_asks_the_device(void **state)
     fake_push_lrc(f->d, sc.id, J_DONE);
     sentinel(f);
     assert_int_equal(rec_n(&r), 4);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 
@@ -3512,10 +3466,8 @@ static void test_stream_back_after_error_asks_the_device(void **state)
 {
     fx *f = *state;
     script sc = {.code = LRC_RESULT_QUEUED};
-    set_script(f, "On", LRC_TG_VOID, &sc);
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, &sc, &r);
     after_creation(&r);
     fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
     assert_true(rec_wait(&r, 2));
@@ -3535,8 +3487,7 @@ static void test_stream_back_after_error_asks_the_device(void **state)
                      "'%s': its event stream came back after an error; the final status "
                      "COMPLETED and result was read from the device",
                      sc.id);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 
@@ -3605,8 +3556,7 @@ static void test_timeout_ends_once_and_nothing_follows(void **state)
     assert_int_equal(fake_push_lrc(f->d, id, J_DONE), 0);
     sentinel(f);
     assert_int_equal(rec_n(&r), 3);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 /* A real final and the timeout at the same moment: exactly one final,
@@ -3639,8 +3589,7 @@ static void test_timeout_races_the_real_final(void **state)
             assert_real_final(&r.u[n - 1], LRC_STATUS_COMPLETED);
             real++;
         }
-        lrc_subscription_free(s);
-        rec_destroy(&r);
+        end_invocation(s, &r);
     }
     f->o.timeout_ms = 0;
     print_message("timeout vs final: %d real finals, %d timeouts, 0 duplicates\n", real, timed);
@@ -3673,8 +3622,7 @@ static void test_not_found_after_restart_is_lost(void **state)
 {
     fx *f = *state;
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     const char *id = lrc_subscription_command_id(s);
     after_creation(&r);
     assert_int_equal(fake_push_lrc(f->d, id, J_IN_PROGRESS), 1);
@@ -3691,8 +3639,7 @@ static void test_not_found_after_restart_is_lost(void **state)
     assert_client_end(&r.u[3], LRC_END_LOST, LRC_STATUS_IN_PROGRESS);
     assert_int_equal(lrc_error_code(r.u[3].error), LRC_ENOTFOUND);
     assert_non_null(strstr(lrc_error_message(r.u[3].error), "NOT_FOUND"));
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 /* A device whose entry expired (NOT_FOUND) but still lists the command in
@@ -3701,8 +3648,7 @@ static void test_not_found_but_finished_is_the_real_outcome(void **state)
 {
     fx *f = *state;
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     const char *id = lrc_subscription_command_id(s);
     after_creation(&r);
     fake_push_error_thread(f->d, LRC_EVENT, "API_EventTimeout", EVENT_TIMEOUT_DESC);
@@ -3715,8 +3661,7 @@ static void test_not_found_but_finished_is_the_real_outcome(void **state)
     sentinel(f);
     assert_int_equal(rec_n(&r), 3);
     assert_real_final(&r.u[2], LRC_STATUS_COMPLETED);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 static int fx_setup_lost_fast(void **state)
@@ -3739,8 +3684,7 @@ static void test_unreachable_past_the_bound_is_lost(void **state)
 {
     fx *f = *state;
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     const char *id = lrc_subscription_command_id(s);
     after_creation(&r);
     fake_set_lrc(f->d, id, FAKE_QUERY_FAILS, NULL);
@@ -3761,8 +3705,7 @@ static void test_unreachable_past_the_bound_is_lost(void **state)
      * load: one when the first is late). */
     assert_non_null(strstr(trace, "inout:CheckLongRunningCommandStatus"));
     free(trace);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 /* The stream stays in error, but the device answers (it came back without
@@ -3771,8 +3714,7 @@ static void test_probe_finds_the_final_while_the_stream_is_down(void **state)
 {
     fx *f = *state;
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     const char *id = lrc_subscription_command_id(s);
     after_creation(&r);
     fake_set_lrc(f->d, id, "IN_PROGRESS", NULL);
@@ -3785,8 +3727,7 @@ static void test_probe_finds_the_final_while_the_stream_is_down(void **state)
     sentinel(f);
     assert_int_equal(rec_n(&r), 3);
     assert_real_final(&r.u[2], LRC_STATUS_COMPLETED);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 #define MISSED_DESC "Missed some events! Zmq queue has reached HWM?"
@@ -3799,8 +3740,7 @@ static void test_gap_then_silence_still_finds_the_final(void **state)
 {
     fx *f = *state;
     rec r;
-    rec_init(&r, f);
-    lrc_subscription *s = invoke_ok(f, "On", NULL, &r);
+    lrc_subscription *s = start_on(f, NULL, &r);
     const char *id = lrc_subscription_command_id(s);
     after_creation(&r);
     fake_set_lrc(f->d, id, "IN_PROGRESS", NULL);
@@ -3816,8 +3756,7 @@ static void test_gap_then_silence_still_finds_the_final(void **state)
     sentinel(f);
     assert_int_equal(rec_n(&r), 3);
     assert_real_final(&r.u[2], LRC_STATUS_COMPLETED);
-    lrc_subscription_free(s);
-    rec_destroy(&r);
+    end_invocation(s, &r);
 }
 
 /* An invocation started on a stream that just had a gap is asked too: the
