@@ -39,7 +39,8 @@ typedef struct grun {
     cli_term term;
     size_t n;
     member *m;
-    size_t nproxies;
+    size_t ndevices;      /* distinct devices                     */
+    size_t nproxies;      /* ... that opened                      */
     lrc_proxy **proxies;
     lrc_group *g;
     size_t *gmap;         /* the group's member index -> ours (members that
@@ -102,13 +103,14 @@ static const char *outcome_of(const member *m, const char *stopped, int *exit_co
     return st;
 }
 
-/* The outcome line of one member, as the single form's last line. */
-static void print_member_outcome(const grun *r, const member *m)
+/* The outcome line of one member, as the single form's last line; stopped
+ * as for outcome_of. */
+static void print_member_outcome(const grun *r, const member *m, const char *stopped)
 {
     if (!r->o->json || r->o->quiet)
         return;
     int code;
-    const char *outcome = outcome_of(m, NULL, &code);
+    const char *outcome = outcome_of(m, stopped, &code);
     json_t *o = json_pack("{s:s, s:s}", "outcome", outcome, "device", m->t->device);
     if (m->command_id)
         json_object_set_new(o, "command_id", json_string(m->command_id));
@@ -203,7 +205,7 @@ static void show(grun *r, json_t *u)
         set_str(&m->end, json_string_value(json_object_get(u, "end")));
         m->ended = true;
         m->elapsed = json_real_value(json_object_get(u, "elapsed"));
-        print_member_outcome(r, m);
+        print_member_outcome(r, m, NULL);
     }
     view_set(r, m);
 }
@@ -307,6 +309,7 @@ static void open_proxies(grun *r)
             m->not_started = r->m[j].not_started;
             continue;
         }
+        r->ndevices++;
         m->diag.silent = r->view || r->o->quiet;
         if (cli_open_with(m->t->device, &po, &m->p, &m->diag) != 0) {
             m->not_started = true;
@@ -428,10 +431,10 @@ static void print_summary(grun *r, const char *stopped, int exit_code)
     if (r->o->quiet)
         return;
     /* "3 devices: 2 COMPLETED, 1 FAILED in 4.2 s" */
-    if (r->nproxies == r->n || r->nproxies == 0)
+    if (r->ndevices == r->n)
         printf("%zu devices:", total);
     else
-        printf("%zu commands on %zu devices:", total, r->nproxies);
+        printf("%zu commands on %zu devices:", total, r->ndevices);
     const char *sep = " ";
     for (size_t k = 0; k < 8; k++)
         if (count[k]) {
@@ -547,7 +550,7 @@ int cli_invoke_group(const cli_options *o, const cli_targets *t)
     for (size_t i = 0; i < r.n; i++)
         if (r.m[i].not_started) { /* no update will come */
             r.m[i].ended = true;
-            print_member_outcome(&r, &r.m[i]);
+            print_member_outcome(&r, &r.m[i], NULL);
             view_set(&r, &r.m[i]);
         }
     r.done |= added == 0;
@@ -560,6 +563,9 @@ out:;
             cli_group_view_draw(r.view);
             cli_group_view_detach(r.view);
         }
+        for (size_t i = 0; stopped && i < r.n; i++)
+            if (!r.m[i].ended) /* an outcome line for every member */
+                print_member_outcome(&r, &r.m[i], stopped);
         code = group_exit(&r, stopped);
         print_summary(&r, stopped, code);
     }

@@ -52,7 +52,8 @@ const char *cli_status_sgr(const char *st)
         return SGR_YELLOW;
     if (strcmp(st, "COMPLETED") == 0)
         return SGR_GREEN;
-    if (strcmp(st, "FAILED") == 0 || strcmp(st, "REJECTED") == 0)
+    if (strcmp(st, "FAILED") == 0 || strcmp(st, "REJECTED") == 0 ||
+        strcmp(st, "NOT_STARTED") == 0) /* a group's member (group_view.c) */
         return SGR_RED;
     if (strcmp(st, "ABORTED") == 0)
         return SGR_YELLOW;

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -345,6 +346,59 @@ static void test_tty(void **state)
     free(path);
 }
 
+/* ---- Ctrl-C ------------------------------------------------------------------------- */
+
+/* Waits until both devices' commands are IN_PROGRESS (JSON lines). */
+static void wait_both_running(proc *p)
+{
+    char want[2][300];
+    for (int d = 0; d < 2; d++)
+        snprintf(want[d], sizeof want[d], "{\"device\":\"%s\",\"command_id\":", g_dev[d]);
+    bool ok = proc_wait_for(p, "IN_PROGRESS", false, 20);
+    for (int d = 0; d < 2 && ok; d++)
+        ok = proc_wait_for(p, want[d], false, 20);
+    if (!ok) {
+        dump(p, "running");
+        fail_msg("the commands did not start");
+    }
+}
+
+/* As for one device: with --abort-on-interrupt Ctrl-C aborts every device
+ * (both end ABORTED: exit 3); without, in a pipe, it stops following at
+ * once (exit 130, the members counted as running). */
+static void test_interrupt(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[0], g_dev[1], "Sleep", "20",
+                        "--abort-on-interrupt", NULL);
+    wait_both_running(p);
+    proc_kill(p, SIGINT);
+    expect_exit(p, 3, "Ctrl-C with --abort-on-interrupt");
+    json_t *lines = json_lines(p), *out[2];
+    const char *devs[] = {g_dev[0], g_dev[1]};
+    json_t *s = check_lines(lines, devs, 2, out);
+    assert_int_equal(num(s, "aborted"), 2);
+    assert_string_equal(str(out[0], "outcome"), "ABORTED");
+    assert_string_equal(str(out[1], "outcome"), "ABORTED");
+    json_decref(lines);
+    proc_free(p);
+
+    p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[0], g_dev[1], "Sleep", "3", NULL);
+    wait_both_running(p);
+    proc_kill(p, SIGINT);
+    expect_exit(p, 130, "Ctrl-C in a pipe");
+    lines = json_lines(p);
+    s = check_lines(lines, devs, 2, out);
+    assert_string_equal(str(out[0], "outcome"), "INTERRUPTED");
+    assert_int_equal(num(out[1], "exit"), 130);
+    json_t *last = json_array_get(lines, json_array_size(lines) - 1);
+    assert_int_equal(num(s, "running"), 2);
+    assert_string_equal(str(last, "stopped"), "INTERRUPTED");
+    assert_int_equal(num(last, "exit"), 130);
+    json_decref(lines);
+    proc_free(p);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -359,6 +413,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_unknown_device),
         cmocka_unit_test(test_tty),
+        cmocka_unit_test(test_interrupt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
