@@ -6,6 +6,10 @@
  * summary line), from the command line's words and from a group file.
  *
  *   cli_group_test LRC_EXE DEMO_DEVICE_EXE
+ *   cli_group_test LRC_EXE ska_lrc_device.py
+ *
+ * The second form runs the same against the PyTango stand-in for a
+ * ska-tango-base device (tests/pydevice/).
  */
 #include "proc.h"
 #include "tango_fixture.h"
@@ -24,6 +28,7 @@
 
 static const char *g_lrc;
 static const char *g_demo;
+static bool g_py; /* g_demo is the PyTango device script */
 static char g_dev[2][128];
 static char g_unknown[128]; /* in no database */
 static lrct_server *g_srv;
@@ -158,7 +163,13 @@ static int setup(void **state)
         snprintf(g_dev[i], sizeof g_dev[i], "test/lrccligrp/%s-%d", inst, i + 1);
     snprintf(g_unknown, sizeof g_unknown, "test/lrccligrp/%s-nosuch", inst);
     const char *devs[] = {g_dev[0], g_dev[1], NULL};
-    g_srv = lrct_server_start(g_demo, inst, "LrcDemo", devs, NULL);
+    if (g_py) { /* PyTango's run_server() names the server after the class */
+        const char *python = getenv("LRC_PYTHON");
+        const char *cmd[] = {python && *python ? python : "/usr/bin/python3", g_demo, NULL};
+        g_srv = lrct_server_start_cmd(cmd, "SkaLrcDevice", inst, "SkaLrcDevice", devs, NULL);
+    } else {
+        g_srv = lrct_server_start(g_demo, inst, "LrcDemo", devs, NULL);
+    }
     free(inst);
     return g_srv ? 0 : -1;
 }
@@ -407,6 +418,8 @@ int main(int argc, char **argv)
     }
     g_lrc = argv[1];
     g_demo = argv[2];
+    size_t len = strlen(g_demo);
+    g_py = len > 3 && strcmp(g_demo + len - 3, ".py") == 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_devices),
         cmocka_unit_test(test_group_file_one_fails),
