@@ -310,7 +310,7 @@ static void open_proxies(grun *r)
             continue;
         }
         r->ndevices++;
-        m->diag.silent = r->view || r->o->quiet;
+        m->diag.silent = r->view != NULL; /* the view lists it at the end */
         if (cli_open_with(m->t->device, &po, &m->p, &m->diag) != 0) {
             m->not_started = true;
             continue;
@@ -380,7 +380,7 @@ static bool invoke(grun *r)
         if (!e)
             continue;
         m->not_started = true;
-        m->diag.silent = r->view || r->o->quiet;
+        m->diag.silent = r->view != NULL;
         m->rejected = cli_report(m->p, m->t->device, m->t->command, lrc_error_code(e), e,
                                  &m->diag) == CLI_EXIT_REJECTED;
     }

@@ -419,7 +419,7 @@ const cli_command cli_cmd_invoke = {
     .synopsis = "DEVICE [DEVICE...] COMMAND [ARG] [--json|--live] [--timeout SECONDS]\n"
                 "                  [--lost-after SECONDS] [-q] [--abort-on-interrupt]\n"
                 "       lrc invoke --group-file FILE [COMMAND [ARG]] [options]",
-    .summary = "run a long running command (on one or more devices) and follow it to its end",
+    .summary = "run a long running command on devices and follow it to its end",
     .details =
         "ARG is JSON converted by the command's input type: 5, 2.5, '\"text\"', '[1, 2]',\n"
         "true. A word that is not JSON is a string (lrc invoke dev Echo hello). Without\n"

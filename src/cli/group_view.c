@@ -109,6 +109,10 @@ void cli_group_view_draw(cli_group_view *v)
     int dw = column_width(v, true, width / 3 > 8 ? width / 3 : 8);
     int cw = column_width(v, false, width / 6 > 6 ? width / 6 : 6);
     int pad = width >= 60 ? 11 : 0;
+    /* the device gives way first: the rest must fit (a mark, a status) */
+    int room = width - 1 - (1 + cw + 1 + 2 + 11);
+    if (dw > room)
+        dw = room > 4 ? room : 4;
     if (v->drawn)
         printf("\033[%zuA", v->drawn);
     v->spin++;

@@ -333,6 +333,27 @@ static void test_unknown_device(void **state)
 
 static const char *const k_utf8_env[] = {"LC_ALL=C.UTF-8", "TERM=xterm", "NO_COLOR=1", NULL};
 
+/* The widest line of the live block (each drawn after "\r\033[K"), in
+ * columns: escape sequences take none. */
+static int widest_block_line(const char *out)
+{
+    int widest = 0;
+    for (const char *c = strstr(out, "\r\033[K"); c; c = strstr(c, "\r\033[K")) {
+        int cols = 0;
+        for (c += 4; *c && *c != '\r' && *c != '\n'; c++) {
+            if (*c == '\033') { /* CSI: up to its final byte */
+                while (c[1] && !(c[1] >= '@' && c[1] <= '~'))
+                    c++;
+                c++;
+                continue;
+            }
+            cols += ((unsigned char)*c & 0xc0) != 0x80;
+        }
+        widest = cols > widest ? cols : widest;
+    }
+    return widest;
+}
+
 /* A live line per device redrawn in place, the final marks, the summary,
  * and what went wrong for the failed device. */
 static void test_tty(void **state)
@@ -352,6 +373,20 @@ static void test_tty(void **state)
     }
     assert_non_null(strstr(p->out, g_dev[0]));
     assert_null(strstr(p->out, "{\"")); /* no JSON on a terminal */
+    assert_true(widest_block_line(p->out) <= 99);
+    proc_free(p);
+    /* a narrow terminal: the device names are cut, no line wraps (it would
+     * break the redraw in place) */
+    int cols = proc_pty_cols;
+    proc_pty_cols = 40;
+    p = start_lrc(PROC_PTY, k_utf8_env, "invoke", "-f", path, NULL);
+    proc_pty_cols = cols;
+    expect_exit(p, 2, "two devices on a narrow terminal");
+    int widest = widest_block_line(p->out);
+    if (widest > 39 || !strstr(p->out, "~ Sleep")) {
+        dump(p, "narrow");
+        fail_msg("a live line of %d columns on a 40-column terminal", widest);
+    }
     proc_free(p);
     unlink(path);
     free(path);
