@@ -14,7 +14,10 @@
  *   ask.c         the Ctrl-C question, held until answered or the end
  *   follow.c      waiting for callbacks on the main thread (wake pipe, poll)
  *   live.c        the terminal view of one command: live line, final lines
+ *   targets.c     what lrc invoke runs where: its words, or a group file
+ *   group_view.c  the terminal view of a group: one live line per member
  *   cmd_invoke.c  lrc invoke, lrc abort
+ *   cmd_group.c   lrc invoke over several devices (lrc/group.h)
  *   cmd_watch.c   lrc watch
  *   cmd_status.c  lrc status
  *   cmd_versions.c lrc versions
@@ -63,7 +66,8 @@ enum cli_opt_bits {
     CLI_OPT_QUIET = 1u << 2,
     CLI_OPT_ABORT_ON_INT = 1u << 3,
     CLI_OPT_LIVE = 1u << 4,
-    CLI_OPT_LOST_AFTER = 1u << 5
+    CLI_OPT_LOST_AFTER = 1u << 5,
+    CLI_OPT_GROUP_FILE = 1u << 6
 };
 
 typedef struct cli_options {
@@ -75,6 +79,7 @@ typedef struct cli_options {
     double timeout_s;       /* --timeout; < 0: none                       */
     bool lost_after_given;  /* --lost-after on the command line           */
     double lost_after_s;    /* --lost-after; <= 0: never lost             */
+    const char *group_file; /* -f / --group-file FILE (an argv string)    */
     bool help;              /* --help / -h                                */
     int npos;
     char **pos;             /* positional arguments (argv's)              */
@@ -97,6 +102,10 @@ typedef struct cli_command {
  * and returns CLI_EXIT_USAGE; otherwise 0. */
 int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o);
 
+/* Prints "lrc: NAME: what arg" and the usage lines on stderr; returns
+ * CLI_EXIT_USAGE. For the checks a subcommand makes after cli_parse. */
+int cli_usage(const cli_command *cmd, const char *what, const char *arg);
+
 /* Prints the subcommand's --help text on f. */
 void cli_print_command_help(const cli_command *cmd, FILE *f);
 
@@ -116,6 +125,14 @@ void cli_term_probe(cli_term *t);
 
 /* Columns of the terminal on stdout (80 when unknown). */
 int cli_term_width(void);
+
+#define SGR_RESET "\033[0m"
+#define SGR_BOLD "\033[1m"
+#define SGR_DIM "\033[2m"
+#define SGR_RED "\033[31m"
+#define SGR_GREEN "\033[32m"
+#define SGR_YELLOW "\033[33m"
+#define SGR_CYAN "\033[36m"
 
 /* An SGR colour sequence, or "" when t->color is off. */
 const char *cli_sgr(const cli_term *t, const char *code);
@@ -319,6 +336,84 @@ void cli_live_clear(cli_live *l);
 /* The command did not end while followed (timeout, interrupt): prints why,
  * the last status and the result known so far. */
 void cli_live_stop(cli_live *l, const char *why);
+
+/* The parts of a status line, shared by the view of one command and the
+ * view of a group (group_view.c). */
+
+/* The SGR code (SGR_*) of a status name; NULL: no status yet. */
+const char *cli_status_sgr(const char *status);
+
+/* The mark of a final status (a check mark, a cross; "OK", "!!" without
+ * UTF-8). */
+const char *cli_final_symbol(const cli_term *t, const char *status);
+
+/* Frame n of the spinner. */
+const char *cli_spinner(const cli_term *t, unsigned n);
+
+/* Display columns of UTF-8 text (one per code point: what we draw). */
+int cli_columns(const char *s);
+
+/* Prints on stdout the end of a status line whose start took `used`
+ * columns: the progress when has_progress (the bar if there is room, the
+ * percentage always), then the elapsed time if there is room. Never
+ * reaches the terminal's last column. */
+void cli_put_tail(const cli_term *t, int used, bool has_progress, long long progress,
+                  double elapsed_s);
+
+/* ---- targets.c ------------------------------------------------------------------ */
+
+/* One command to run on one device. */
+typedef struct cli_target {
+    char *device;
+    char *command;
+    char *arg; /* the ARG text as typed; NULL: no argument */
+} cli_target;
+
+typedef struct cli_targets {
+    size_t n;
+    cli_target *v;
+} cli_targets;
+
+/* What `lrc invoke` runs, from its positional words and o->group_file:
+ *   DEVICE COMMAND [ARG]                one device (aliases work)
+ *   DEVICE DEVICE... COMMAND [ARG]      every word after the first that
+ *                                       has a '/' is another device; the
+ *                                       first word without one is COMMAND
+ *   --group-file FILE [COMMAND [ARG]]   devices (and commands) from FILE
+ * 0, or CLI_EXIT_USAGE / CLI_EXIT_ERROR with the error printed (a bad
+ * file line is named FILE:LINE). *out is the caller's (cli_targets_free). */
+int cli_targets_parse(const cli_command *cmd, const cli_options *o, cli_targets *out);
+void cli_targets_free(cli_targets *t);
+
+/* ---- group_view.c ---------------------------------------------------------------- */
+
+/* The terminal view of a group: a block of lines, one per member (device,
+ * command, spinner or final mark, status, progress, elapsed), redrawn in
+ * place. */
+typedef struct cli_group_view cli_group_view;
+
+/* devices[i], commands[i]: member i's (borrowed until cli_group_view_free). */
+cli_group_view *cli_group_view_new(const cli_term *t, size_t n, const char *const *devices,
+                                   const char *const *commands, double t0);
+void cli_group_view_free(cli_group_view *v);
+
+/* Member i's state: its status (NULL: none yet), progress (< 0: none);
+ * ended: the line is final (its mark, elapsed frozen at `elapsed`). */
+void cli_group_view_set(cli_group_view *v, size_t i, const char *status, long long progress,
+                        bool ended, double elapsed);
+
+/* Redraws the block (below what was printed since, when something was). */
+void cli_group_view_draw(cli_group_view *v);
+
+/* Something else is printed next (a note, a prompt): the block is drawn
+ * anew below it next time. */
+void cli_group_view_detach(cli_group_view *v);
+
+/* ---- cmd_group.c ----------------------------------------------------------------- */
+
+/* Runs the targets as one group (lrc/group.h) and follows them to their
+ * end; returns the exit status (the worst member's, see lrc --help). */
+int cli_invoke_group(const cli_options *o, const cli_targets *t);
 
 /* ---- subcommands ------------------------------------------------------------------ */
 

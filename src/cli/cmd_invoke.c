@@ -392,10 +392,20 @@ static int run_command(const cli_options *o, const char *device, const char *com
     return code;
 }
 
+/* One device as it always was (its output unchanged); several, or a group
+ * file, as a group (cmd_group.c). */
 static int run_invoke(const cli_command *cmd, cli_options *o)
 {
-    (void)cmd;
-    return run_command(o, o->pos[0], o->pos[1], o->npos > 2 ? o->pos[2] : NULL);
+    cli_targets t;
+    int code = cli_targets_parse(cmd, o, &t);
+    if (code != 0)
+        return code;
+    if (t.n == 1 && !o->group_file)
+        code = run_command(o, t.v[0].device, t.v[0].command, t.v[0].arg);
+    else
+        code = cli_invoke_group(o, &t);
+    cli_targets_free(&t);
+    return code;
 }
 
 static int run_abort(const cli_command *cmd, cli_options *o)
@@ -406,9 +416,10 @@ static int run_abort(const cli_command *cmd, cli_options *o)
 
 const cli_command cli_cmd_invoke = {
     .name = "invoke",
-    .synopsis = "DEVICE COMMAND [ARG] [--json|--live] [--timeout SECONDS]\n"
-                "                  [--lost-after SECONDS] [-q] [--abort-on-interrupt]",
-    .summary = "run one long running command and follow it to its end",
+    .synopsis = "DEVICE [DEVICE...] COMMAND [ARG] [--json|--live] [--timeout SECONDS]\n"
+                "                  [--lost-after SECONDS] [-q] [--abort-on-interrupt]\n"
+                "       lrc invoke --group-file FILE [COMMAND [ARG]] [options]",
+    .summary = "run a long running command on devices and follow it to its end",
     .details =
         "ARG is JSON converted by the command's input type: 5, 2.5, '\"text\"', '[1, 2]',\n"
         "true. A word that is not JSON is a string (lrc invoke dev Echo hello). Without\n"
@@ -422,11 +433,25 @@ const cli_command cli_cmd_invoke = {
         "device, the final update has \"end\" (TIMED_OUT at --timeout, LOST when the\n"
         "outcome cannot be known) and \"last_status\", no \"status\" (exit 5, 7).\n\n"
         "Ctrl-C asks whether to send Abort (which aborts every queued and running\n"
-        "command of the device); not on a terminal it stops following (exit 130).\n",
+        "command of the device); not on a terminal it stops following (exit 130).\n\n"
+        "Several devices: every word after the first that contains a '/' is one more\n"
+        "device; the first word without one is COMMAND (command names have no '/').\n"
+        "Aliases beyond the first device go in a group file: one device per line,\n"
+        "DEVICE or DEVICE COMMAND [ARG] (the ARG is the rest of the line; a line's\n"
+        "command replaces the one given after the file), '#' starts a comment line.\n"
+        "  lrc invoke sys/dish/1 sys/dish/2 Scan 7\n"
+        "  lrc invoke -f dishes.txt Scan 7\n"
+        "They run at once. On a terminal: one live line per device, then a summary\n"
+        "(\"2 devices: 1 COMPLETED, 1 FAILED in 4.2 s\") and what went wrong. As JSON:\n"
+        "the update lines of every device, an outcome line per device when it ends\n"
+        "(outcome NOT_STARTED, exit 6, when it could not be invoked), then\n"
+        "{\"summary\": {\"total\": N, \"completed\": ..., ...}, \"exit\": N}. The exit status\n"
+        "is 0 when every command COMPLETED with OK, else the first of 130, 7, 5, 6,\n"
+        "4, 3, 2, 1 that a device has. Ctrl-C asks whether to abort every device.\n",
     .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_LOST_AFTER | CLI_OPT_QUIET |
-            CLI_OPT_ABORT_ON_INT,
-    .min_pos = 2,
-    .max_pos = 3,
+            CLI_OPT_ABORT_ON_INT | CLI_OPT_GROUP_FILE,
+    .min_pos = 0,
+    .max_pos = -1,
     .json_when_piped = true,
     .run = run_invoke,
 };

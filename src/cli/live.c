@@ -1,6 +1,8 @@
 /* live.c - the terminal view of one command: a header, a line per status
  * change, a live line (spinner, status, progress bar, elapsed time) redrawn
- * in place, and at the end the final status and the result. */
+ * in place, and at the end the final status and the result. The parts of a
+ * status line (colour, symbol, spinner, bar and elapsed time fitted to the
+ * width) are shared with the view of a group (group_view.c). */
 #include "cli/cli.h"
 
 #include <stdarg.h>
@@ -8,14 +10,6 @@
 #include <string.h>
 
 #define BAR_CELLS 20
-
-#define SGR_RESET "\033[0m"
-#define SGR_BOLD "\033[1m"
-#define SGR_DIM "\033[2m"
-#define SGR_RED "\033[31m"
-#define SGR_GREEN "\033[32m"
-#define SGR_YELLOW "\033[33m"
-#define SGR_CYAN "\033[36m"
 
 struct cli_live {
     const cli_term *t;
@@ -52,13 +46,14 @@ void cli_live_free(cli_live *l)
     free(l);
 }
 
-static const char *status_color(const char *st)
+const char *cli_status_sgr(const char *st)
 {
     if (!st)
         return SGR_YELLOW;
     if (strcmp(st, "COMPLETED") == 0)
         return SGR_GREEN;
-    if (strcmp(st, "FAILED") == 0 || strcmp(st, "REJECTED") == 0)
+    if (strcmp(st, "FAILED") == 0 || strcmp(st, "REJECTED") == 0 ||
+        strcmp(st, "NOT_STARTED") == 0) /* a group's member (group_view.c) */
         return SGR_RED;
     if (strcmp(st, "ABORTED") == 0)
         return SGR_YELLOW;
@@ -67,26 +62,26 @@ static const char *status_color(const char *st)
     return SGR_DIM;
 }
 
-static const char *final_symbol(const cli_live *l, const char *st)
+const char *cli_final_symbol(const cli_term *t, const char *st)
 {
     bool ok = st && strcmp(st, "COMPLETED") == 0;
     bool aborted = st && strcmp(st, "ABORTED") == 0;
-    if (l->t->utf8)
+    if (t->utf8)
         return ok ? "\u2714" : aborted ? "\u25a0" : "\u2718";
     return ok ? "OK" : aborted ? "--" : "!!";
 }
 
 /* The progress bar, `cells` wide (none when 0), then the percentage: in
  * eighths of a cell with UTF-8, '#' otherwise. */
-static void put_bar(const cli_live *l, FILE *f, int cells)
+static void put_bar(const cli_term *t, long long progress, FILE *f, int cells)
 {
-    long long p = l->progress < 0 ? 0 : l->progress > 100 ? 100 : l->progress;
+    long long p = progress < 0 ? 0 : progress > 100 ? 100 : progress;
     int eighths = (int)(p * cells * 8 / 100);
     if (cells > 0)
         fputc('[', f);
     for (int c = 0; c < cells; c++) {
         int fill = eighths - c * 8;
-        if (!l->t->utf8) {
+        if (!t->utf8) {
             fputc(fill >= 4 ? '#' : '.', f);
         } else if (fill >= 8) {
             fputs("\u2588", f);
@@ -98,7 +93,7 @@ static void put_bar(const cli_live *l, FILE *f, int cells)
             fputs("\u2591", f);
         }
     }
-    fprintf(f, "%s%3lld%%", cells > 0 ? "] " : "", l->progress);
+    fprintf(f, "%s%3lld%%", cells > 0 ? "] " : "", progress);
 }
 
 /* How a status line fits the terminal: `used` columns taken by its start
@@ -111,18 +106,18 @@ typedef struct fit {
     bool elapsed;  /* room for "  12.3 s"             */
 } fit;
 
-static fit fit_line(const cli_live *l, int used, const char *elapsed)
+static fit fit_line(bool has_progress, int used, const char *elapsed)
 {
     int room = cli_term_width() - 1 - used;
     fit f = {0, true};
-    if (l->has_progress)
+    if (has_progress)
         room -= 6; /* "  100%" */
     int el = 2 + (int)strlen(elapsed);
     if (room < el)
         f.elapsed = false;
     else
         room -= el;
-    if (l->has_progress) {
+    if (has_progress) {
         int cells = room - 3; /* "[", "] " */
         f.cells = cells >= 5 ? (cells > BAR_CELLS ? BAR_CELLS : cells) : 0;
     }
@@ -130,7 +125,7 @@ static fit fit_line(const cli_live *l, int used, const char *elapsed)
 }
 
 /* Display columns of UTF-8 text (one per code point: what we draw). */
-static int columns(const char *s)
+int cli_columns(const char *s)
 {
     int n = 0;
     for (; *s; s++)
@@ -138,18 +133,32 @@ static int columns(const char *s)
     return n;
 }
 
-/* The progress and elapsed part of a status line, fitted. */
-static void put_tail(const cli_live *l, int used, double elapsed_s)
+void cli_put_tail(const cli_term *t, int used, bool has_progress, long long progress,
+                  double elapsed_s)
 {
     char el[32];
     snprintf(el, sizeof el, "%.1f s", elapsed_s);
-    fit f = fit_line(l, used, el);
-    if (l->has_progress) {
+    fit f = fit_line(has_progress, used, el);
+    if (has_progress) {
         fputs("  ", stdout);
-        put_bar(l, stdout, f.cells);
+        put_bar(t, progress, stdout, f.cells);
     }
     if (f.elapsed)
         printf("  %s", el);
+}
+
+/* The progress and elapsed part of a status line, fitted. */
+static void put_tail(const cli_live *l, int used, double elapsed_s)
+{
+    cli_put_tail(l->t, used, l->has_progress, l->progress, elapsed_s);
+}
+
+const char *cli_spinner(const cli_term *t, unsigned n)
+{
+    static const char *const spin_utf8[] = {"\u280b", "\u2819", "\u2839", "\u2838", "\u283c",
+                                            "\u2834", "\u2826", "\u2827", "\u2807", "\u280f"};
+    static const char *const spin_ascii[] = {"|", "/", "-", "\\"};
+    return t->utf8 ? spin_utf8[n % 10] : spin_ascii[n % 4];
 }
 
 static void clear_line(cli_live *l)
@@ -166,14 +175,11 @@ static void draw(cli_live *l)
 {
     if (l->ended)
         return;
-    static const char *const spin_utf8[] = {"\u280b", "\u2819", "\u2839", "\u2838", "\u283c",
-                                            "\u2834", "\u2826", "\u2827", "\u2807", "\u280f"};
-    static const char *const spin_ascii[] = {"|", "/", "-", "\\"};
-    const char *sp = l->t->utf8 ? spin_utf8[l->spin % 10] : spin_ascii[l->spin % 4];
+    const char *sp = cli_spinner(l->t, l->spin);
     clear_line(l);
     const char *st = l->status ? l->status : "waiting";
     int pad = cli_term_width() >= 60 ? 11 : 0; /* aligned columns only when there is room */
-    printf("%s%s %s%-*s%s", cli_sgr(l->t, SGR_CYAN), sp, cli_sgr(l->t, status_color(l->status)),
+    printf("%s%s %s%-*s%s", cli_sgr(l->t, SGR_CYAN), sp, cli_sgr(l->t, cli_status_sgr(l->status)),
            pad, st, cli_sgr(l->t, SGR_RESET));
     int used = 2 + (int)strlen(st) > 2 + pad ? 2 + (int)strlen(st) : 2 + pad;
     put_tail(l, used, cli_now() - l->t0);
@@ -274,7 +280,7 @@ void cli_live_update(cli_live *l, json_t *u)
                    cli_sgr(l->t, SGR_RESET), elapsed);
             free(raw);
         } else if (!final && (!l->status || strcmp(st, l->status) != 0)) {
-            printf("  %s%-11s%s  %.1f s\n", cli_sgr(l->t, status_color(st)), st,
+            printf("  %s%-11s%s  %.1f s\n", cli_sgr(l->t, cli_status_sgr(st)), st,
                    cli_sgr(l->t, SGR_RESET), elapsed);
         }
         if (st) {
@@ -286,9 +292,9 @@ void cli_live_update(cli_live *l, json_t *u)
 
     if (final) {
         const char *st = l->status;
-        const char *sym = final_symbol(l, st), *name = st ? st : "ended";
-        printf("%s%s %s%s", cli_sgr(l->t, status_color(st)), sym, name, cli_sgr(l->t, SGR_RESET));
-        put_tail(l, columns(sym) + 1 + (int)strlen(name), elapsed);
+        const char *sym = cli_final_symbol(l->t, st), *name = st ? st : "ended";
+        printf("%s%s %s%s", cli_sgr(l->t, cli_status_sgr(st)), sym, name, cli_sgr(l->t, SGR_RESET));
+        put_tail(l, cli_columns(sym) + 1 + (int)strlen(name), elapsed);
         fputc('\n', stdout);
         print_result(l);
         l->ended = true;

@@ -2,6 +2,8 @@
  * lrc - run and follow long running commands (LRCs) of Tango devices.
  *
  *   lrc invoke DEVICE COMMAND [ARG]   run one LRC and follow it to its end
+ *   lrc invoke DEV DEV... COMMAND [ARG], lrc invoke -f FILE [COMMAND [ARG]]
+ *                                     the same on several devices at once
  *   lrc watch DEVICE...               every LRC event of the devices
  *   lrc status DEVICE [COMMAND_ID]    what the device's commands are doing
  *   lrc abort DEVICE                  abort every queued and running command

@@ -8,15 +8,20 @@
 #include <string.h>
 #include <unistd.h>
 
+int cli_usage(const cli_command *cmd, const char *what, const char *arg)
+{
+    cli_error("%s: %s%s%s", cmd->name, what, arg ? " " : "", arg ? arg : "");
+    fprintf(stderr, "usage: lrc %s %s\n(lrc %s --help for more)\n", cmd->name, cmd->synopsis,
+            cmd->name);
+    return CLI_EXIT_USAGE;
+}
+
 /* Prints a usage error; frees what cli_parse allocated. */
 static int usage_error(const cli_command *cmd, cli_options *o, const char *what, const char *arg)
 {
     free(o->pos);
     o->pos = NULL;
-    cli_error("%s: %s%s%s", cmd->name, what, arg ? " " : "", arg ? arg : "");
-    fprintf(stderr, "usage: lrc %s %s\n(lrc %s --help for more)\n", cmd->name, cmd->synopsis,
-            cmd->name);
-    return CLI_EXIT_USAGE;
+    return cli_usage(cmd, what, arg);
 }
 
 /* Any finite number (--lost-after: <= 0 means never). */
@@ -106,6 +111,13 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
             if (!parse_number(v, &o->lost_after_s))
                 return usage_error(cmd, o, "--lost-after: not a number of seconds:", v);
             o->lost_after_given = true;
+        } else if ((cmd->opts & CLI_OPT_GROUP_FILE) &&
+                   (strcmp(a, "-f") == 0 || is_option(a, "--group-file"))) {
+            const char *v = a[1] == 'f' ? (i + 1 < argc ? argv[++i] : NULL)
+                                        : option_value(a, "--group-file", argc, argv, &i);
+            if (!v || !*v)
+                return usage_error(cmd, o, "--group-file needs a file name", NULL);
+            o->group_file = v;
         } else {
             return usage_error(cmd, o, "unknown option", a);
         }
@@ -137,6 +149,9 @@ void cli_print_command_help(const cli_command *cmd, FILE *f)
     if (cmd->opts & CLI_OPT_LIVE)
         fprintf(f, "  --live                the terminal view even when stdout is not a\n"
                    "                        terminal (lines redrawn with carriage returns)\n");
+    if (cmd->opts & CLI_OPT_GROUP_FILE)
+        fprintf(f, "  -f, --group-file FILE the devices from FILE: one per line, DEVICE or\n"
+                   "                        DEVICE COMMAND [ARG]; # comments, blank lines\n");
     if (cmd->opts & CLI_OPT_TIMEOUT)
         fprintf(f, "  --timeout SECONDS     stop waiting after SECONDS (exit 5); the command\n"
                    "                        goes on on the device\n");
