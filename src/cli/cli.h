@@ -14,6 +14,7 @@
  *   ask.c         the Ctrl-C question, held until answered or the end
  *   follow.c      waiting for callbacks on the main thread (wake pipe, poll)
  *   live.c        the terminal view of one command: live line, final lines
+ *   stats.c       a device's metrics as JSON and as a table row (--stats)
  *   cmd_invoke.c  lrc invoke, lrc abort
  *   cmd_watch.c   lrc watch
  *   cmd_status.c  lrc status
@@ -63,7 +64,8 @@ enum cli_opt_bits {
     CLI_OPT_QUIET = 1u << 2,
     CLI_OPT_ABORT_ON_INT = 1u << 3,
     CLI_OPT_LIVE = 1u << 4,
-    CLI_OPT_LOST_AFTER = 1u << 5
+    CLI_OPT_LOST_AFTER = 1u << 5,
+    CLI_OPT_STATS = 1u << 6 /* --stats, --interval */
 };
 
 typedef struct cli_options {
@@ -76,6 +78,8 @@ typedef struct cli_options {
     bool lost_after_given;  /* --lost-after on the command line           */
     double lost_after_s;    /* --lost-after; <= 0: never lost             */
     bool help;              /* --help / -h                                */
+    bool stats;             /* --stats: metrics instead of the events     */
+    double interval_s;      /* --interval: between two stats (1 s)        */
     int npos;
     char **pos;             /* positional arguments (argv's)              */
 } cli_options;
@@ -319,6 +323,21 @@ void cli_live_clear(cli_live *l);
 /* The command did not end while followed (timeout, interrupt): prints why,
  * the last status and the result known so far. */
 void cli_live_stop(cli_live *l, const char *why);
+
+/* ---- stats.c -------------------------------------------------------------------- */
+
+/* A device's metrics (lrc_proxy_get_metrics) as the JSON object of `lrc
+ * watch --stats`: "device", "events" {values, errors}, "queue" {received,
+ * processed, dropped, discarded, length}, "queue_time_us" and
+ * "callback_time_us" {count, mean, p50, p90, p99, max}, "invocations"
+ * {started, not_started, completed, failed, rejected, aborted, timed_out,
+ * lost}, "subscribe_ms" (as the times), "streams". New reference; NULL if
+ * out of memory. */
+json_t *cli_stats_json(const char *device, const lrc_proxy *p);
+
+/* The compact table: its header line, and one row per cli_stats_json. */
+void cli_stats_print_header(const cli_term *t);
+void cli_stats_print_row(json_t *dev);
 
 /* ---- subcommands ------------------------------------------------------------------ */
 

@@ -62,6 +62,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
 {
     memset(o, 0, sizeof *o);
     o->timeout_s = -1;
+    o->interval_s = 1;
     o->pos = calloc((size_t)argc + 1, sizeof *o->pos);
     if (!o->pos) {
         cli_error("out of memory");
@@ -106,6 +107,14 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
             if (!parse_number(v, &o->lost_after_s))
                 return usage_error(cmd, o, "--lost-after: not a number of seconds:", v);
             o->lost_after_given = true;
+        } else if ((cmd->opts & CLI_OPT_STATS) && strcmp(a, "--stats") == 0) {
+            o->stats = true;
+        } else if ((cmd->opts & CLI_OPT_STATS) && is_option(a, "--interval")) {
+            const char *v = option_value(a, "--interval", argc, argv, &i);
+            if (!v)
+                return usage_error(cmd, o, "--interval needs a number of seconds", NULL);
+            if (!parse_seconds(v, &o->interval_s) || o->interval_s < 0.05)
+                return usage_error(cmd, o, "--interval: not a number of seconds >= 0.05:", v);
         } else {
             return usage_error(cmd, o, "unknown option", a);
         }
@@ -144,6 +153,12 @@ void cli_print_command_help(const cli_command *cmd, FILE *f)
         fprintf(f, "  --lost-after SECONDS  end as LOST (exit 7) when the device stays\n"
                    "                        unreachable for SECONDS after its event stream\n"
                    "                        failed (default 60; 0 or less: never, wait for it)\n");
+    if (cmd->opts & CLI_OPT_STATS)
+        fprintf(f, "  --stats               per device metrics instead of the events: events,\n"
+                   "                        drops, queue length, time in queue and in the\n"
+                   "                        callback, subscribe time (a table on a terminal,\n"
+                   "                        else one JSON line per interval)\n"
+                   "  --interval SECONDS    time between two --stats reports (default 1)\n");
     if (cmd->opts & CLI_OPT_QUIET)
         fprintf(f, "  -q, --quiet           print nothing but errors; the exit status tells\n");
     if (cmd->opts & CLI_OPT_ABORT_ON_INT)

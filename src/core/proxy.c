@@ -184,6 +184,41 @@ void lrc_proxy_get_stats(const lrc_proxy *p, lrc_proxy_stats *out)
     pthread_mutex_unlock(&mp->mu);
 }
 
+int lrc_proxy_get_metrics(const lrc_proxy *p, lrc_proxy_metrics *out)
+{
+    if (!out || out->size < sizeof out->size)
+        return LRC_EINVAL;
+    lrc_proxy_metrics full;
+    memset(&full, 0, sizeof full);
+    lrc_hist sub, qt, ct; /* ~1.3 KiB each, on the stack: no allocation */
+    memset(&sub, 0, sizeof sub);
+    memset(&qt, 0, sizeof qt);
+    memset(&ct, 0, sizeof ct);
+    if (p) {
+        lrc_proxy *mp = (lrc_proxy *)p; /* the lock is not part of the value */
+        pthread_mutex_lock(&mp->mu);
+        full = p->mx;
+        full.subscribes = p->st.subscribes;
+        full.unsubscribes = p->st.unsubscribes;
+        full.streams = p->st.streams;
+        full.started = p->st.invocations;
+        sub = p->subscribe_time;
+        /* p->mu, then each scheduler's lock: the documented order. A
+         * binding holds a queue reference, so the queue is there. */
+        for (const lrc_binding *b = p->bindings; b; b = b->next) {
+            pthread_mutex_lock(&b->queue->s->lock);
+            lrc_sched_queue_add_metrics(b->queue, &full.queue, &qt, &ct);
+            pthread_mutex_unlock(&b->queue->s->lock);
+        }
+        pthread_mutex_unlock(&mp->mu);
+    }
+    full.size = sizeof full;
+    lrc_hist_summary(&sub, &full.subscribe_time);
+    lrc_hist_summary(&qt, &full.queue_time);
+    lrc_hist_summary(&ct, &full.callback_time);
+    return lrc_metrics_copy_out(out, &full, sizeof full);
+}
+
 /* ---- callback queues ------------------------------------------------------ */
 
 /* Under p->mu. A binding whose queue died with its scheduler is renewed: a
