@@ -3,6 +3,7 @@
  * the scheduler's metrics over real workers and in loop mode: counts equal
  * the items run, latencies are what the callbacks took. */
 #include "core/metrics.h"
+#include "lrc/client.h"
 #include "lrc/scheduler.h"
 
 #include <setjmp.h>
@@ -143,6 +144,17 @@ static void test_copy_out(void **state)
     unset.size = sizeof unset;
     assert_int_equal(lrc_queue_get_metrics(NULL, &unset), LRC_OK); /* zeros */
     assert_int_equal(unset.counts.received, 0);
+
+    /* a proxy's: the same rules */
+    lrc_proxy_metrics pm;
+    memset(&pm, 0xab, sizeof pm);
+    pm.size = 0;
+    assert_int_equal(lrc_proxy_get_metrics(NULL, &pm), LRC_EINVAL);
+    assert_int_equal(lrc_proxy_get_metrics(NULL, NULL), LRC_EINVAL);
+    pm.size = sizeof pm;
+    assert_int_equal(lrc_proxy_get_metrics(NULL, &pm), LRC_OK);
+    assert_int_equal(pm.started, 0);
+    assert_int_equal(pm.callback_time.max_ns, 0);
 }
 
 /* ---- the scheduler's metrics ---------------------------------------------- */
