@@ -65,7 +65,8 @@ enum cli_opt_bits {
     CLI_OPT_ABORT_ON_INT = 1u << 3,
     CLI_OPT_LIVE = 1u << 4,
     CLI_OPT_LOST_AFTER = 1u << 5,
-    CLI_OPT_STATS = 1u << 6 /* --stats, --interval */
+    CLI_OPT_STATS = 1u << 6,   /* --stats */
+    CLI_OPT_INTERVAL = 1u << 7 /* --interval (of --stats reports) */
 };
 
 typedef struct cli_options {
@@ -336,8 +337,13 @@ void cli_live_stop(cli_live *l, const char *why);
 json_t *cli_stats_json(const char *device, const lrc_proxy *p);
 
 /* The compact table: its header line, and one row per cli_stats_json. */
-void cli_stats_print_header(const cli_term *t);
-void cli_stats_print_row(json_t *dev);
+void cli_stats_print_header(FILE *out, const cli_term *t);
+void cli_stats_print_row(FILE *out, json_t *dev);
+
+/* `lrc invoke --stats`: one report of p's metrics on stderr (stdout keeps
+ * the command's output): a JSON line {"stats": [...]} when json, else the
+ * table's header and row. */
+void cli_stats_report(const char *device, const lrc_proxy *p, bool json);
 
 /* ---- subcommands ------------------------------------------------------------------ */
 

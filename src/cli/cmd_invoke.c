@@ -372,6 +372,8 @@ static int run_command(const cli_options *o, const char *device, const char *com
                       cli_diag_json(&dg, err));
         lrc_error_free(err);
         cli_follow_free(r.f);
+        if (o->stats)
+            cli_stats_report(device, r.p, o->json);
         lrc_proxy_close(r.p);
         return code;
     }
@@ -388,6 +390,8 @@ static int run_command(const cli_options *o, const char *device, const char *com
     free(r.final_status);
     free(r.end);
     free(r.last_status);
+    if (o->stats)
+        cli_stats_report(device, r.p, o->json);
     lrc_proxy_close(r.p);
     return code;
 }
@@ -407,7 +411,7 @@ static int run_abort(const cli_command *cmd, cli_options *o)
 const cli_command cli_cmd_invoke = {
     .name = "invoke",
     .synopsis = "DEVICE COMMAND [ARG] [--json|--live] [--timeout SECONDS]\n"
-                "                  [--lost-after SECONDS] [-q] [--abort-on-interrupt]",
+                "                  [--lost-after SECONDS] [-q] [--abort-on-interrupt] [--stats]",
     .summary = "run one long running command and follow it to its end",
     .details =
         "ARG is JSON converted by the command's input type: 5, 2.5, '\"text\"', '[1, 2]',\n"
@@ -424,7 +428,7 @@ const cli_command cli_cmd_invoke = {
         "Ctrl-C asks whether to send Abort (which aborts every queued and running\n"
         "command of the device); not on a terminal it stops following (exit 130).\n",
     .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_LOST_AFTER | CLI_OPT_QUIET |
-            CLI_OPT_ABORT_ON_INT,
+            CLI_OPT_ABORT_ON_INT | CLI_OPT_STATS,
     .min_pos = 2,
     .max_pos = 3,
     .json_when_piped = true,

@@ -145,12 +145,12 @@ static void show_stats(const cli_options *o, const cli_term *term, const watched
     }
     if (term->tty && *drawn > 0)
         printf("\033[%dF\033[J", *drawn); /* back to the table's first line, clear below */
-    cli_stats_print_header(term);
+    cli_stats_print_header(stdout, term);
     size_t i;
     json_t *dev;
     json_array_foreach(rows, i, dev)
     {
-        cli_stats_print_row(dev);
+        cli_stats_print_row(stdout, dev);
     }
     *drawn = (int)json_array_size(rows) + 1;
     fflush(stdout);
@@ -250,7 +250,7 @@ const cli_command cli_cmd_watch = {
                "invocations of this process by outcome; with --json (or when stdout is not\n"
                "a terminal) one line {\"stats\": [one object per device], \"elapsed\": s}.\n"
                "A last report comes at Ctrl-C.\n",
-    .opts = CLI_OPT_JSON | CLI_OPT_STATS,
+    .opts = CLI_OPT_JSON | CLI_OPT_STATS | CLI_OPT_INTERVAL,
     .min_pos = 1,
     .max_pos = -1,
     .json_when_piped = true,

@@ -109,7 +109,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
             o->lost_after_given = true;
         } else if ((cmd->opts & CLI_OPT_STATS) && strcmp(a, "--stats") == 0) {
             o->stats = true;
-        } else if ((cmd->opts & CLI_OPT_STATS) && is_option(a, "--interval")) {
+        } else if ((cmd->opts & CLI_OPT_INTERVAL) && is_option(a, "--interval")) {
             const char *v = option_value(a, "--interval", argc, argv, &i);
             if (!v)
                 return usage_error(cmd, o, "--interval needs a number of seconds", NULL);
@@ -153,12 +153,17 @@ void cli_print_command_help(const cli_command *cmd, FILE *f)
         fprintf(f, "  --lost-after SECONDS  end as LOST (exit 7) when the device stays\n"
                    "                        unreachable for SECONDS after its event stream\n"
                    "                        failed (default 60; 0 or less: never, wait for it)\n");
-    if (cmd->opts & CLI_OPT_STATS)
+    if ((cmd->opts & CLI_OPT_STATS) && (cmd->opts & CLI_OPT_INTERVAL))
         fprintf(f, "  --stats               per device metrics instead of the events: events,\n"
                    "                        drops, queue length, time in queue and in the\n"
                    "                        callback, subscribe time (a table on a terminal,\n"
-                   "                        else one JSON line per interval)\n"
-                   "  --interval SECONDS    time between two --stats reports (default 1)\n");
+                   "                        else one JSON line per interval)\n");
+    else if (cmd->opts & CLI_OPT_STATS)
+        fprintf(f, "  --stats               at the end, the device's metrics on stderr (events,\n"
+                   "                        time in queue and in the callback, subscribe time;\n"
+                   "                        a JSON line with --json)\n");
+    if (cmd->opts & CLI_OPT_INTERVAL)
+        fprintf(f, "  --interval SECONDS    time between two --stats reports (default 1)\n");
     if (cmd->opts & CLI_OPT_QUIET)
         fprintf(f, "  -q, --quiet           print nothing but errors; the exit status tells\n");
     if (cmd->opts & CLI_OPT_ABORT_ON_INT)

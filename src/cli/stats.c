@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A latency in the given unit (1e3: microseconds, 1e6: milliseconds):
@@ -77,14 +78,14 @@ static long long num(json_t *obj, const char *group, const char *key)
     return (long long)json_integer_value(json_object_get(json_object_get(obj, group), key));
 }
 
-void cli_stats_print_header(const cli_term *t)
+void cli_stats_print_header(FILE *out, const cli_term *t)
 {
-    printf("%s%-24s %7s %5s %5s %5s %-20s %-20s %-13s %s%s\n", cli_sgr(t, "\033[1m"), "DEVICE",
+    fprintf(out, "%s%-24s %7s %5s %5s %5s %-20s %-20s %-13s %s%s\n", cli_sgr(t, "\033[1m"), "DEVICE",
            "EVENTS", "ERRS", "DROPS", "QLEN", "QUEUE p50/p99/max", "CALLBACK p50/p99/max",
            "SUBSCRIBE", "INVOKED ok/fail/other", cli_sgr(t, "\033[0m"));
 }
 
-void cli_stats_print_row(json_t *dev)
+void cli_stats_print_row(FILE *out, json_t *dev)
 {
     char qt[64], ct[64], sub[32], mean[16], max[16];
     triple(qt, sizeof qt, json_object_get(dev, "queue_time_us"), 1e3);
@@ -96,10 +97,31 @@ void cli_stats_print_row(json_t *dev)
     snprintf(sub, sizeof sub, nsub > 0 ? "%lldx %s/%s" : "-", nsub, mean, max);
     long long other = num(dev, "invocations", "rejected") + num(dev, "invocations", "aborted") +
                       num(dev, "invocations", "timed_out") + num(dev, "invocations", "lost");
-    printf("%-24s %7lld %5lld %5lld %5lld %-20s %-20s %-13s %lld/%lld/%lld\n",
+    fprintf(out, "%-24s %7lld %5lld %5lld %5lld %-20s %-20s %-13s %lld/%lld/%lld\n",
            cli_t(json_string_value(json_object_get(dev, "device"))),
            num(dev, "events", "values") + num(dev, "events", "errors"),
            num(dev, "events", "errors"), num(dev, "queue", "dropped"),
            num(dev, "queue", "length"), qt, ct, sub, num(dev, "invocations", "completed"),
            num(dev, "invocations", "failed"), other);
+}
+
+void cli_stats_report(const char *device, const lrc_proxy *p, bool json)
+{
+    json_t *dev = cli_stats_json(device, p);
+    if (!dev)
+        return;
+    fflush(stdout); /* the command's output first */
+    if (json) {
+        json_t *line = json_pack("{s:[o]}", "stats", dev);
+        char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+        if (text)
+            fprintf(stderr, "%s\n", text);
+        free(text);
+        json_decref(line);
+        return;
+    }
+    cli_term plain = {0}; /* no colours on stderr */
+    cli_stats_print_header(stderr, &plain);
+    cli_stats_print_row(stderr, dev);
+    json_decref(dev);
 }

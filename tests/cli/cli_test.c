@@ -940,6 +940,39 @@ static void test_watch_stats(void **state)
     proc_free(w);
 }
 
+/* lrc invoke --stats: the outcome on stdout as without it, then one JSON
+ * line of the device's metrics on stderr: one invocation, COMPLETED, its
+ * events run through the queue. */
+static void test_invoke_stats(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", "--stats", g_dev[D_V2], "Echo", "s", NULL);
+    expect_exit(p, 0, "invoke --stats");
+    json_t *lines = json_lines(p);
+    json_t *out = outcome_of(lines, g_dev[D_V2]);
+    assert_string_equal(str(out, "outcome"), "COMPLETED");
+    const char *at = p->err ? strstr(p->err, "{\"stats\"") : NULL;
+    if (!at) {
+        dump(p, "invoke --stats");
+        fail_msg("no stats line on stderr");
+    }
+    json_t *v = json_loadb(at, strcspn(at, "\n"), 0, NULL);
+    json_t *d = json_array_get(json_object_get(v, "stats"), 0);
+    assert_string_equal(str(d, "device"), g_dev[D_V2]);
+    assert_int_equal(num_at(d, "invocations", "started"), 1);
+    assert_int_equal(num_at(d, "invocations", "completed"), 1);
+    assert_int_equal(num_at(d, "invocations", "not_started"), 0);
+    assert_true(num_at(d, "queue", "processed") >= 1); /* at least the final */
+    /* the last callback's times may be recorded just after the report */
+    long long processed = num_at(d, "queue", "processed");
+    long long timed = num_at(d, "callback_time_us", "count");
+    assert_true(timed == processed || timed + 1 == processed);
+    assert_int_equal(num_at(d, "subscribe_ms", "count"), 1);
+    json_decref(v);
+    json_decref(lines);
+    proc_free(p);
+}
+
 /* Every event of two devices (v2 and v1), started by someone else. */
 static void test_watch_two_devices(void **state)
 {
@@ -1345,6 +1378,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_watch_two_devices),
         cmocka_unit_test(test_watch_stats),
+        cmocka_unit_test(test_invoke_stats),
         cmocka_unit_test(test_tty_prompt_survives_progress),
         cmocka_unit_test(test_tty_prompt_command_ends),
         cmocka_unit_test(test_tangorc),
