@@ -115,6 +115,9 @@ struct lrc_proxy {
     lrc_proxy_metrics mx; /* the counters lrc_proxy_stats lacks (proxy.c
                              fills the rest when asked) */
     lrc_hist subscribe_time; /* successful Tango subscribe calls (ns) */
+    lrc_queue_stats old_queues; /* counters of the queues bindings replaced
+                                   (their scheduler was freed) ... */
+    lrc_hist old_queue_time, old_callback_time; /* ... and their latencies */
     int64_t linger_ms;  /* immutable: lrc_proxy_options.linger_ms */
     int64_t lost_after_ms; /* immutable: lrc_proxy_options.lost_after_ms
                               (negative: never) */

@@ -203,6 +203,9 @@ int lrc_proxy_get_metrics(const lrc_proxy *p, lrc_proxy_metrics *out)
         full.streams = p->st.streams;
         full.started = p->st.invocations;
         sub = p->subscribe_time;
+        full.queue = p->old_queues;
+        qt = p->old_queue_time;
+        ct = p->old_callback_time;
         /* p->mu, then each scheduler's lock: the documented order. A
          * binding holds a queue reference, so the queue is there. */
         for (const lrc_binding *b = p->bindings; b; b = b->next) {
@@ -242,6 +245,14 @@ int lrc_proxy_queue(lrc_proxy *p, lrc_scheduler *s, lrc_queue **q, lrc_error **e
     if (b && lrc_queue_is_dead(b->queue)) {
         lrc_queue *fresh = NULL;
         if (lrc_queue_new(s, 0, &fresh, NULL) == LRC_OK) {
+            /* its numbers stay in the proxy's metrics (p->mu, then the
+             * scheduler's lock: the documented order) */
+            size_t capacity = p->old_queues.capacity;
+            pthread_mutex_lock(&b->queue->s->lock);
+            lrc_sched_queue_add_metrics(b->queue, &p->old_queues, &p->old_queue_time,
+                                        &p->old_callback_time);
+            pthread_mutex_unlock(&b->queue->s->lock);
+            p->old_queues.capacity = capacity; /* not a live queue's */
             stale = b->queue;
             b->queue = fresh;
         }

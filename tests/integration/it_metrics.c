@@ -223,7 +223,25 @@ static void test_script_workers(void **state)
         nanosleep(&ts, NULL);
     }
     check_script(f, s, updates);
+    lrc_proxy_metrics before = proxy_metrics(f->p);
     lrc_scheduler_free(s);
+
+    /* A new scheduler (often at the freed one's address, whose binding
+     * then gets a new queue): the proxy's numbers only grow. */
+    s = new_sched(1);
+    crec r;
+    crec_init(&r);
+    lrc_arg a = lrc_arg_string("again");
+    assert_int_equal(invoke(f, s, "Echo", &a, 0, &r, NULL), LRC_OK);
+    assert_true(crec_wait_finals(&r, 1, 20));
+    crec_clear(&r);
+    lrc_scheduler_free(s); /* waits for the running callback: its times are in */
+    lrc_proxy_metrics after = proxy_metrics(f->p);
+    assert_int_equal(after.completed, before.completed + 1);
+    assert_true(after.queue.processed > before.queue.processed);
+    assert_true(after.queue.received >= before.queue.received + 1);
+    assert_true(after.callback_time.count > before.callback_time.count);
+    assert_true(after.callback_time.max_ns >= before.callback_time.max_ns);
 }
 
 static void test_script_loop(void **state)
