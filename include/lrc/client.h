@@ -132,6 +132,52 @@ typedef struct lrc_proxy_stats {
 /* Copies the counters of p into *out. */
 void lrc_proxy_get_stats(const lrc_proxy *p, lrc_proxy_stats *out);
 
+/* What a proxy (one device) has done so far, for monitoring: the events
+ * of its streams, its invocations by outcome, the time its Tango
+ * subscriptions took, and its callback queues (one per scheduler it was
+ * used with; lrc_register_event_callback with a queue of its own is not
+ * counted here). Nothing is ever reset: diff two snapshots for a period.
+ * The outcomes count each invocation once, when its final update is
+ * queued (so a final not yet delivered is counted): started ==
+ * completed + failed + aborted + timed_out + lost + the REJECTED finals +
+ * the invocations still running (or whose subscription was freed first,
+ * which then count when their end arrives, or never if the streams went). */
+typedef struct lrc_proxy_metrics {
+    size_t size;             /* set by the caller: sizeof(lrc_proxy_metrics)   */
+    uint64_t event_values;   /* Tango value events received (every stream)     */
+    uint64_t event_errors;   /* Tango error events received                    */
+    uint64_t started;        /* lrc_invoke calls that succeeded                */
+    uint64_t not_started;    /* lrc_invoke calls that failed, whatever the
+                                cause (bad argument, unknown command, Tango
+                                failure, refused with ResultCode REJECTED)   */
+    uint64_t completed;      /* final status COMPLETED                         */
+    uint64_t failed;         /* FAILED                                         */
+    uint64_t rejected;       /* REJECTED: as a final status, or as the reply
+                                to lrc_invoke (LRC_EREJECTED, which is also
+                                counted in not_started)                      */
+    uint64_t aborted;        /* ABORTED                                        */
+    uint64_t timed_out;      /* ended by the library: LRC_END_TIMED_OUT        */
+    uint64_t lost;           /* ended by the library: LRC_END_LOST             */
+    uint64_t subscribes;     /* as lrc_proxy_stats                             */
+    uint64_t unsubscribes;
+    uint64_t streams;        /* Tango subscriptions live now                   */
+    lrc_latency subscribe_time; /* duration of each successful Tango subscribe
+                                   call (count == subscribes)               */
+    lrc_queue_stats queue;   /* the proxy's callback queues, summed: events
+                                queued, run, dropped for overflow (progress
+                                only), discarded, waiting now            */
+    lrc_latency queue_time;  /* push -> callback start, over those queues       */
+    lrc_latency callback_time; /* callback start -> return                     */
+} lrc_proxy_metrics;
+
+/* Fills *out with p's metrics (p NULL: zeros). The caller sets out->size =
+ * sizeof *out first; the library fills what both it and the caller know
+ * (see lrc_queue_get_metrics). LRC_OK, or LRC_EINVAL when out is NULL or
+ * out->size is not set. Any thread, also from a callback; takes p's lock,
+ * then the lock of each scheduler p has a queue on, briefly (a copy of a
+ * few KiB each); the quantiles are computed after. */
+int lrc_proxy_get_metrics(const lrc_proxy *p, lrc_proxy_metrics *out);
+
 /* ------------------------------------------------------------------------
  * Updates: what a callback receives
  * ---------------------------------------------------------------------- */

@@ -129,6 +129,54 @@ void lrc_queue_get_stats(const lrc_queue *q, lrc_queue_stats *out);
  * of the queues not yet freed). */
 void lrc_scheduler_get_stats(const lrc_scheduler *s, lrc_queue_stats *out);
 
+/* ---- metrics: counters and latencies ------------------------------------
+ *
+ * On top of the counters, every item run is timed twice: its time in the
+ * queue (lrc_queue_push -> its run function starts) and its time in the
+ * callback (start -> return). Both cost two clock reads per item and a few
+ * adds under the lock the scheduler takes anyway; nothing is allocated.
+ * Nothing is ever reset: to see a rate or the latencies of a period, take
+ * two snapshots and subtract (count, sum_ns and the counters subtract;
+ * max and the quantiles are of the whole life). */
+
+/* A latency distribution in nanoseconds. The quantiles come from a fixed
+ * log-scale histogram with four buckets per power of two: each is the upper
+ * bound of its bucket, at most 25 % above the true value, never above
+ * max_ns. All zero while count is 0. This struct never grows (a new
+ * quantile would come in a new struct). */
+typedef struct lrc_latency {
+    uint64_t count;  /* values recorded                           */
+    uint64_t sum_ns; /* their sum: sum_ns / count is the mean       */
+    uint64_t max_ns; /* the largest                               */
+    uint64_t p50_ns; /* median                                    */
+    uint64_t p90_ns;
+    uint64_t p99_ns;
+} lrc_latency;
+
+/* A queue's (or a whole scheduler's) counters and latencies. */
+typedef struct lrc_queue_metrics {
+    size_t size;              /* set by the caller: sizeof(lrc_queue_metrics)  */
+    lrc_queue_stats counts;   /* as lrc_queue_get_stats                         */
+    lrc_latency queue_time;   /* push -> run start, per item run; recorded when
+                                 the item's run returns, so count trails
+                                 counts.processed by the items running now  */
+    lrc_latency callback_time; /* run start -> return, per item run          */
+} lrc_queue_metrics;
+
+/* Fills *out with q's counters and latencies (q NULL: zeros). The caller
+ * sets out->size = sizeof *out first; the library fills the fields both it
+ * and the caller know (a caller built against an older, smaller struct
+ * gets its prefix; fields the library does not know are left alone).
+ * LRC_OK, or LRC_EINVAL when out is NULL or out->size is not set. Any
+ * thread; takes the scheduler's lock for a copy of a few KiB, and computes
+ * the quantiles after releasing it. */
+int lrc_queue_get_metrics(const lrc_queue *q, lrc_queue_metrics *out);
+
+/* The same summed over all queues of s, including released ones (as
+ * lrc_scheduler_get_stats). Holds s's lock while it adds up the queues'
+ * histograms: O(queues), about a microsecond per queue. */
+int lrc_scheduler_get_metrics(const lrc_scheduler *s, lrc_queue_metrics *out);
+
 /* True when called from one of s's worker threads; on a loop scheduler,
  * from inside its lrc_scheduler_dispatch (a callback). */
 bool lrc_scheduler_on_worker(const lrc_scheduler *s);

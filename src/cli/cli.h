@@ -16,6 +16,8 @@
  *   live.c        the terminal view of one command: live line, final lines
  *   targets.c     what lrc invoke runs where: its words, or a group file
  *   group_view.c  the terminal view of a group: one live line per member
+
+ *   stats.c       a device's metrics as JSON and as a table row (--stats)
  *   cmd_invoke.c  lrc invoke, lrc abort
  *   cmd_group.c   lrc invoke over several devices (lrc/group.h)
  *   cmd_watch.c   lrc watch
@@ -67,7 +69,9 @@ enum cli_opt_bits {
     CLI_OPT_ABORT_ON_INT = 1u << 3,
     CLI_OPT_LIVE = 1u << 4,
     CLI_OPT_LOST_AFTER = 1u << 5,
-    CLI_OPT_GROUP_FILE = 1u << 6
+    CLI_OPT_GROUP_FILE = 1u << 6, /* -f / --group-file */
+    CLI_OPT_STATS = 1u << 7,      /* --stats */
+    CLI_OPT_INTERVAL = 1u << 8    /* --interval (of --stats reports) */
 };
 
 typedef struct cli_options {
@@ -81,6 +85,8 @@ typedef struct cli_options {
     double lost_after_s;    /* --lost-after; <= 0: never lost             */
     const char *group_file; /* -f / --group-file FILE (an argv string)    */
     bool help;              /* --help / -h                                */
+    bool stats;             /* --stats: metrics instead of the events     */
+    double interval_s;      /* --interval: between two stats (1 s)        */
     int npos;
     char **pos;             /* positional arguments (argv's)              */
 } cli_options;
@@ -414,6 +420,32 @@ void cli_group_view_detach(cli_group_view *v);
 /* Runs the targets as one group (lrc/group.h) and follows them to their
  * end; returns the exit status (the worst member's, see lrc --help). */
 int cli_invoke_group(const cli_options *o, const cli_targets *t);
+
+/* ---- stats.c -------------------------------------------------------------------- */
+
+/* A device's metrics (lrc_proxy_get_metrics) as the JSON object of `lrc
+ * watch --stats`: "device", "events" {values, errors}, "queue" {received,
+ * processed, dropped, discarded, length}, "queue_time_us" and
+ * "callback_time_us" {count, mean, p50, p90, p99, max}, "invocations"
+ * {started, not_started, completed, failed, rejected, aborted, timed_out,
+ * lost}, "subscribe_ms" (as the times), "streams". New reference; NULL if
+ * out of memory. */
+json_t *cli_stats_json(const char *device, const lrc_proxy *p);
+
+/* The compact table: its header line, and one row per cli_stats_json. */
+void cli_stats_print_header(FILE *out, const cli_term *t);
+void cli_stats_print_row(FILE *out, json_t *dev);
+
+/* `lrc invoke --stats`: one report of p's metrics on stderr (stdout keeps
+ * the command's output): a JSON line {"stats": [...]} when json, else the
+ * table's header and row. */
+void cli_stats_report(const char *device, const lrc_proxy *p, bool json);
+
+/* The same for n devices in one report (lrc invoke over several devices):
+ * one JSON line with every device, or the header and a row per device.
+ * devices NULL: each proxy's own name. */
+void cli_stats_report_all(const char *const *devices, const lrc_proxy *const *ps, size_t n,
+                          bool json);
 
 /* ---- subcommands ------------------------------------------------------------------ */
 

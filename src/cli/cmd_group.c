@@ -570,6 +570,8 @@ out:;
         print_summary(&r, stopped, code);
     }
     lrc_group_free(r.g); /* before the proxies it borrows; no callback after */
+    if (o->stats)
+        cli_stats_report_all(NULL, (const lrc_proxy *const *)r.proxies, r.nproxies, o->json);
     cli_group_view_free(r.view);
     for (size_t i = 0; i < r.nproxies; i++)
         lrc_proxy_close(r.proxies[i]);

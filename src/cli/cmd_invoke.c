@@ -372,6 +372,8 @@ static int run_command(const cli_options *o, const char *device, const char *com
                       cli_diag_json(&dg, err));
         lrc_error_free(err);
         cli_follow_free(r.f);
+        if (o->stats)
+            cli_stats_report(device, r.p, o->json);
         lrc_proxy_close(r.p);
         return code;
     }
@@ -388,6 +390,8 @@ static int run_command(const cli_options *o, const char *device, const char *com
     free(r.final_status);
     free(r.end);
     free(r.last_status);
+    if (o->stats)
+        cli_stats_report(device, r.p, o->json);
     lrc_proxy_close(r.p);
     return code;
 }
@@ -417,7 +421,7 @@ static int run_abort(const cli_command *cmd, cli_options *o)
 const cli_command cli_cmd_invoke = {
     .name = "invoke",
     .synopsis = "DEVICE [DEVICE...] COMMAND [ARG] [--json|--live] [--timeout SECONDS]\n"
-                "                  [--lost-after SECONDS] [-q] [--abort-on-interrupt]\n"
+                "                  [--lost-after SECONDS] [-q] [--abort-on-interrupt] [--stats]\n"
                 "       lrc invoke --group-file FILE [COMMAND [ARG]] [options]",
     .summary = "run a long running command on devices and follow it to its end",
     .details =
@@ -449,7 +453,7 @@ const cli_command cli_cmd_invoke = {
         "is 0 when every command COMPLETED with OK, else the first of 130, 7, 5, 6,\n"
         "4, 3, 2, 1 that a device has. Ctrl-C asks whether to abort every device.\n",
     .opts = CLI_OPT_JSON | CLI_OPT_LIVE | CLI_OPT_TIMEOUT | CLI_OPT_LOST_AFTER | CLI_OPT_QUIET |
-            CLI_OPT_ABORT_ON_INT | CLI_OPT_GROUP_FILE,
+            CLI_OPT_ABORT_ON_INT | CLI_OPT_GROUP_FILE | CLI_OPT_STATS,
     .min_pos = 0,
     .max_pos = -1,
     .json_when_piped = true,

@@ -1,5 +1,6 @@
 /* cmd_watch.c - `lrc watch DEVICE...`: every LRC event of one or more
- * devices, whichever protocol each speaks, until Ctrl-C. A device whose
+ * devices, whichever protocol each speaks, until Ctrl-C (with --stats:
+ * the devices' metrics every interval instead). A device whose
  * server is not running is not a reason to stop watching the others: it
  * gets a warning and is tried again every RETRY_S until it comes up. */
 #include "cli/cli.h"
@@ -102,19 +103,58 @@ static int start_watch(watched *wd, const lrc_watch_options *wo)
     return code;
 }
 
-static void show_updates(const cli_options *o, const cli_term *term, cli_follow *f)
+/* Shows what arrived; with --stats only the warnings (the updates are
+ * counted in the metrics, not shown). True if a warning went to stderr. */
+static bool show_updates(const cli_options *o, const cli_term *term, cli_follow *f)
 {
     json_t *u;
+    bool warned = false;
     while ((u = cli_follow_take(f))) {
         const char *log = json_string_value(json_object_get(u, "log"));
-        if (log)
+        if (log) {
             fprintf(stderr, "%s: warning: %s\n", cli_prog, cli_t_err(log));
-        else if (o->json)
+            warned = true;
+        } else if (o->stats) {
+            /* counted in the metrics, not shown */
+        } else if (o->json)
             cli_print_json_line(json_incref(u));
         else
             print_line(term, u);
         json_decref(u);
     }
+    return warned;
+}
+
+/* --stats: one report of every device. On a terminal a table, drawn over
+ * the previous one (*drawn: its lines; 0 when something was printed below
+ * it since); otherwise one JSON line {"stats": [...], "elapsed": s}. */
+static void show_stats(const cli_options *o, const cli_term *term, const watched *ws, int n,
+                       double t0, int *drawn)
+{
+    json_t *rows = json_array();
+    for (int i = 0; rows && i < n; i++) {
+        json_t *dev = cli_stats_json(ws[i].device, ws[i].p);
+        if (dev)
+            json_array_append_new(rows, dev);
+    }
+    if (!rows)
+        return;
+    if (o->json) {
+        cli_print_json_line(json_pack("{s:o, s:o}", "stats", rows, "elapsed", cli_elapsed_json(t0)));
+        return;
+    }
+    if (term->tty && *drawn > 0)
+        printf("\033[%dF\033[J", *drawn); /* back to the table's first line, clear below */
+    cli_stats_print_header(stdout, term);
+    size_t i;
+    json_t *dev;
+    json_array_foreach(rows, i, dev)
+    {
+        cli_stats_print_row(stdout, dev);
+    }
+    *drawn = (int)json_array_size(rows) + 1;
+    fflush(stdout);
+    json_decref(rows);
 }
 
 static int run_watch(const cli_command *cmd, cli_options *o)
@@ -144,8 +184,11 @@ static int run_watch(const cli_command *cmd, cli_options *o)
         code = start_watch(wd, &wo);
     }
     double next_retry = cli_now() + RETRY_S;
+    double next_stats = cli_now() + o->interval_s;
+    int drawn = 0; /* lines of the stats table on the terminal */
     while (code == CLI_EXIT_OK) {
-        show_updates(o, &term, f);
+        if (show_updates(o, &term, f))
+            drawn = 0; /* a warning went below the table: draw a new one */
         if (ferror(stdout)) /* the reader went away (lrc watch | head) */
             break;
         bool any_retrying = false;
@@ -157,12 +200,27 @@ static int run_watch(const cli_command *cmd, cli_options *o)
                 if (ws[i].retrying)
                     code = start_watch(&ws[i], &wo);
             next_retry = cli_now() + RETRY_S;
+            drawn = 0;
             continue;
         }
+        if (o->stats && now >= next_stats) {
+            show_stats(o, &term, ws, n, t0, &drawn);
+            next_stats += o->interval_s;
+            if (next_stats < now)
+                next_stats = now + o->interval_s; /* fell behind: no burst */
+            continue;
+        }
+        double wait = any_retrying ? next_retry - now : -1;
+        if (o->stats && (wait < 0 || next_stats - now < wait))
+            wait = next_stats - now;
         bool signalled;
-        cli_follow_wait(f, sig_fd, any_retrying ? next_retry - now : -1, &signalled);
+        cli_follow_wait(f, sig_fd, wait, &signalled);
         if (signalled)
             break;
+    }
+    if (o->stats && code == CLI_EXIT_OK && !ferror(stdout)) {
+        show_updates(o, &term, f);
+        show_stats(o, &term, ws, n, t0, &drawn); /* the totals at the end */
     }
     for (int i = 0; ws && i < n; i++) {
         lrc_watch_free(ws[i].w);
@@ -175,15 +233,24 @@ static int run_watch(const cli_command *cmd, cli_options *o)
 
 const cli_command cli_cmd_watch = {
     .name = "watch",
-    .synopsis = "DEVICE... [--json]",
+    .synopsis = "DEVICE... [--json] [--stats [--interval SECONDS]]",
     .summary = "show every LRC event of one or more devices until Ctrl-C",
     .details = "Follows every long running command of the devices, whoever started it\n"
                "(protocol v1 or v2, whichever each device speaks), from now on. One line per\n"
                "update: time, device, command ID, status, progress, result, errors; with\n"
                "--json (or when stdout is not a terminal) the JSON objects of lrc invoke.\n"
                "A device whose server is not running gets a warning and is tried again\n"
-               "every 2 s while the others are watched. Ctrl-C ends it with exit status 0.\n",
-    .opts = CLI_OPT_JSON,
+               "every 2 s while the others are watched. Ctrl-C ends it with exit status 0.\n"
+               "\n"
+               "With --stats the updates are counted instead of shown: every interval, one\n"
+               "row per device with the events received (ERRS: error events), the events\n"
+               "dropped for overflow of its callback queue (progress only), the queue's\n"
+               "length, the time events wait in the queue and the time the callback takes\n"
+               "(p50/p99/max), the Tango subscriptions made (count, mean/max time) and the\n"
+               "invocations of this process by outcome; with --json (or when stdout is not\n"
+               "a terminal) one line {\"stats\": [one object per device], \"elapsed\": s}.\n"
+               "A last report comes at Ctrl-C.\n",
+    .opts = CLI_OPT_JSON | CLI_OPT_STATS | CLI_OPT_INTERVAL,
     .min_pos = 1,
     .max_pos = -1,
     .json_when_piped = true,

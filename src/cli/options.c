@@ -67,6 +67,7 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
 {
     memset(o, 0, sizeof *o);
     o->timeout_s = -1;
+    o->interval_s = 1;
     o->pos = calloc((size_t)argc + 1, sizeof *o->pos);
     if (!o->pos) {
         cli_error("out of memory");
@@ -118,6 +119,14 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_options *o)
             if (!v || !*v)
                 return usage_error(cmd, o, "--group-file needs a file name", NULL);
             o->group_file = v;
+        } else if ((cmd->opts & CLI_OPT_STATS) && strcmp(a, "--stats") == 0) {
+            o->stats = true;
+        } else if ((cmd->opts & CLI_OPT_INTERVAL) && is_option(a, "--interval")) {
+            const char *v = option_value(a, "--interval", argc, argv, &i);
+            if (!v)
+                return usage_error(cmd, o, "--interval needs a number of seconds", NULL);
+            if (!parse_seconds(v, &o->interval_s) || o->interval_s < 0.05)
+                return usage_error(cmd, o, "--interval: not a number of seconds >= 0.05:", v);
         } else {
             return usage_error(cmd, o, "unknown option", a);
         }
@@ -159,6 +168,17 @@ void cli_print_command_help(const cli_command *cmd, FILE *f)
         fprintf(f, "  --lost-after SECONDS  end as LOST (exit 7) when the device stays\n"
                    "                        unreachable for SECONDS after its event stream\n"
                    "                        failed (default 60; 0 or less: never, wait for it)\n");
+    if ((cmd->opts & CLI_OPT_STATS) && (cmd->opts & CLI_OPT_INTERVAL))
+        fprintf(f, "  --stats               per device metrics instead of the events: events,\n"
+                   "                        drops, queue length, time in queue and in the\n"
+                   "                        callback, subscribe time (a table on a terminal,\n"
+                   "                        else one JSON line per interval)\n");
+    else if (cmd->opts & CLI_OPT_STATS)
+        fprintf(f, "  --stats               at the end, the device's metrics on stderr (events,\n"
+                   "                        time in queue and in the callback, subscribe time;\n"
+                   "                        a JSON line with --json)\n");
+    if (cmd->opts & CLI_OPT_INTERVAL)
+        fprintf(f, "  --interval SECONDS    time between two --stats reports (default 1)\n");
     if (cmd->opts & CLI_OPT_QUIET)
         fprintf(f, "  -q, --quiet           print nothing but errors; the exit status tells\n");
     if (cmd->opts & CLI_OPT_ABORT_ON_INT)

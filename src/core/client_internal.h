@@ -24,6 +24,7 @@
 
 #include "core/decode.h"
 #include "core/error_build.h" /* LRC_PRINTF */
+#include "core/metrics.h"
 #include "core/transport.h"
 #include "lrc/client.h"
 #include "lrc/device.h"
@@ -111,6 +112,12 @@ struct lrc_proxy {
     lrc_subscription *reap; /* ended invocations whose streams must be given
                                back once p->mu is released (lrc_proxy_reap) */
     lrc_proxy_stats st;
+    lrc_proxy_metrics mx; /* the counters lrc_proxy_stats lacks (proxy.c
+                             fills the rest when asked) */
+    lrc_hist subscribe_time; /* successful Tango subscribe calls (ns) */
+    lrc_queue_stats old_queues; /* counters of the queues bindings replaced
+                                   (their scheduler was freed) ... */
+    lrc_hist old_queue_time, old_callback_time; /* ... and their latencies */
     int64_t linger_ms;  /* immutable: lrc_proxy_options.linger_ms */
     int64_t lost_after_ms; /* immutable: lrc_proxy_options.lost_after_ms
                               (negative: never) */

@@ -206,8 +206,35 @@ static void delivery_discard(void *item, void *ctx)
 
 /* ---- routing (under p->mu, on a Tango thread or the invoking thread) ------- */
 
+/* Under p->mu: counts the invocation's outcome (lrc_proxy_metrics) from
+ * its final update. Each invocation has one: routing ends with it. */
+static void count_outcome(lrc_proxy *p, const lrc_decode_out *out)
+{
+    if (out->n == 0)
+        return;
+    const lrc_decoded *d = &out->upd[out->n - 1];
+    if (d->has & LRC_HAS_END) {
+        if (d->end == LRC_END_TIMED_OUT)
+            p->mx.timed_out++;
+        else
+            p->mx.lost++;
+        return;
+    }
+    if (!(d->has & LRC_HAS_STATUS))
+        return;
+    switch (d->status) {
+    case LRC_STATUS_COMPLETED: p->mx.completed++; break;
+    case LRC_STATUS_FAILED: p->mx.failed++; break;
+    case LRC_STATUS_REJECTED: p->mx.rejected++; break;
+    case LRC_STATUS_ABORTED: p->mx.aborted++; break;
+    default: break;
+    }
+}
+
 static void queue_delivery(lrc_subscription *inv, lrc_decode_out *out)
 {
+    if (out->terminal)
+        count_outcome(inv->p, out);
     delivery *d = malloc(sizeof *d);
     if (!d) {
         lrc_decode_out_clear(out);

@@ -137,9 +137,11 @@ static int check_reply(const lrc_subscription *inv, const char *command, const l
     return lrc_error_give(err, e);
 }
 
-int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update_fn cb,
-               void *user, const lrc_invoke_options *opts, lrc_subscription **out,
-               lrc_error **err)
+/* lrc_invoke without the counting of calls that did not start: *started
+ * is set once the command was accepted. */
+static int invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update_fn cb,
+                  void *user, const lrc_invoke_options *opts, lrc_subscription **out,
+                  lrc_error **err, bool *started)
 {
     if (out)
         *out = NULL;
@@ -199,6 +201,7 @@ int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update
     pthread_mutex_lock(&p->mu);
     p->st.invocations++;
     pthread_mutex_unlock(&p->mu);
+    *started = true;
     atomic_fetch_add(&inv->refs, 1);
     if (out)
         *out = inv;
@@ -229,5 +232,21 @@ fail:
     lrc_tg_value_clear(&in);
     lrc_inv_abandon(inv);
     lrc_inv_unref(inv);
+    return rc;
+}
+
+int lrc_invoke(lrc_proxy *p, const char *command, const lrc_arg *arg, lrc_update_fn cb,
+               void *user, const lrc_invoke_options *opts, lrc_subscription **out,
+               lrc_error **err)
+{
+    bool started = false;
+    int rc = invoke(p, command, arg, cb, user, opts, out, err, &started);
+    if (rc != LRC_OK && p && !started) {
+        pthread_mutex_lock(&p->mu);
+        p->mx.not_started++;
+        if (rc == LRC_EREJECTED)
+            p->mx.rejected++;
+        pthread_mutex_unlock(&p->mu);
+    }
     return rc;
 }

@@ -184,6 +184,44 @@ void lrc_proxy_get_stats(const lrc_proxy *p, lrc_proxy_stats *out)
     pthread_mutex_unlock(&mp->mu);
 }
 
+int lrc_proxy_get_metrics(const lrc_proxy *p, lrc_proxy_metrics *out)
+{
+    if (!out || out->size < sizeof out->size)
+        return LRC_EINVAL;
+    lrc_proxy_metrics full;
+    memset(&full, 0, sizeof full);
+    lrc_hist sub, qt, ct; /* ~1.3 KiB each, on the stack: no allocation */
+    memset(&sub, 0, sizeof sub);
+    memset(&qt, 0, sizeof qt);
+    memset(&ct, 0, sizeof ct);
+    if (p) {
+        lrc_proxy *mp = (lrc_proxy *)p; /* the lock is not part of the value */
+        pthread_mutex_lock(&mp->mu);
+        full = p->mx;
+        full.subscribes = p->st.subscribes;
+        full.unsubscribes = p->st.unsubscribes;
+        full.streams = p->st.streams;
+        full.started = p->st.invocations;
+        sub = p->subscribe_time;
+        full.queue = p->old_queues;
+        qt = p->old_queue_time;
+        ct = p->old_callback_time;
+        /* p->mu, then each scheduler's lock: the documented order. A
+         * binding holds a queue reference, so the queue is there. */
+        for (const lrc_binding *b = p->bindings; b; b = b->next) {
+            pthread_mutex_lock(&b->queue->s->lock);
+            lrc_sched_queue_add_metrics(b->queue, &full.queue, &qt, &ct);
+            pthread_mutex_unlock(&b->queue->s->lock);
+        }
+        pthread_mutex_unlock(&mp->mu);
+    }
+    full.size = sizeof full;
+    lrc_hist_summary(&sub, &full.subscribe_time);
+    lrc_hist_summary(&qt, &full.queue_time);
+    lrc_hist_summary(&ct, &full.callback_time);
+    return lrc_metrics_copy_out(out, &full, sizeof full);
+}
+
 /* ---- callback queues ------------------------------------------------------ */
 
 /* Under p->mu. A binding whose queue died with its scheduler is renewed: a
@@ -207,6 +245,14 @@ int lrc_proxy_queue(lrc_proxy *p, lrc_scheduler *s, lrc_queue **q, lrc_error **e
     if (b && lrc_queue_is_dead(b->queue)) {
         lrc_queue *fresh = NULL;
         if (lrc_queue_new(s, 0, &fresh, NULL) == LRC_OK) {
+            /* its numbers stay in the proxy's metrics (p->mu, then the
+             * scheduler's lock: the documented order) */
+            size_t capacity = p->old_queues.capacity;
+            pthread_mutex_lock(&b->queue->s->lock);
+            lrc_sched_queue_add_metrics(b->queue, &p->old_queues, &p->old_queue_time,
+                                        &p->old_callback_time);
+            pthread_mutex_unlock(&b->queue->s->lock);
+            p->old_queues.capacity = capacity; /* not a live queue's */
             stale = b->queue;
             b->queue = fresh;
         }

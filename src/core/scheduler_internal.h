@@ -13,6 +13,7 @@
 #ifndef LRC_SCHEDULER_INTERNAL_H
 #define LRC_SCHEDULER_INTERNAL_H
 
+#include "core/metrics.h"
 #include "lrc/scheduler.h"
 
 #include <pthread.h>
@@ -54,6 +55,8 @@ struct lrc_queue {
     double last_warn_ms;
     bool warned;
     lrc_queue_stats st; /* length is kept up to date; capacity filled on read */
+    lrc_hist queue_time;    /* push -> run start of each item run (ns) */
+    lrc_hist callback_time; /* run start -> return (ns) */
 };
 
 struct lrc_scheduler {
@@ -79,6 +82,7 @@ struct lrc_scheduler {
     size_t flushers;     /* threads waiting on done_cv */
     size_t discarding;   /* items unlinked whose discard fn has not returned */
     lrc_queue_stats retired; /* totals of freed queues */
+    lrc_hist retired_queue_time, retired_callback_time; /* ... their latencies */
     struct sched_reg *regs;  /* registrations (lrc_register_event_callback) */
     uint64_t next_reg_id;
     /* Loop mode (thread_count 0, scheduler_loop.c): no workers; the
@@ -154,6 +158,15 @@ void lrc_sched_discard_list(sched_item *list);
  * s->lock held; returns true if that was the scheduler's last reference (the
  * caller then calls lrc_sched_destroy after unlocking). The caller frees q. */
 bool lrc_sched_retire_queue(lrc_queue *q);
+
+/* Adds q's counters (capacity included) and latency histograms to the
+ * sums (which start zeroed). Called with s->lock held. */
+void lrc_sched_queue_add_metrics(const lrc_queue *q, lrc_queue_stats *st, lrc_hist *queue_time,
+                                 lrc_hist *callback_time);
+
+/* Fills the public struct from the sums. Without the lock. */
+int lrc_sched_metrics_out(lrc_queue_metrics *out, const lrc_queue_stats *st,
+                          const lrc_hist *queue_time, const lrc_hist *callback_time);
 
 /* True when pushing to q would fail with LRC_ECLOSED: its scheduler is shut
  * down or the queue was released. Takes the scheduler lock. */

@@ -52,6 +52,8 @@ bool lrc_sched_retire_queue(lrc_queue *q)
     s->retired.processed += q->st.processed;
     s->retired.dropped += q->st.dropped;
     s->retired.discarded += q->st.discarded;
+    lrc_hist_add(&s->retired_queue_time, &q->queue_time);
+    lrc_hist_add(&s->retired_callback_time, &q->callback_time);
     return --s->refs == 0;
 }
 
@@ -330,6 +332,48 @@ void lrc_queue_get_stats(const lrc_queue *q, lrc_queue_stats *out)
     *out = q->st;
     out->capacity = q->capacity;
     pthread_mutex_unlock(&q->s->lock);
+}
+
+void lrc_sched_queue_add_metrics(const lrc_queue *q, lrc_queue_stats *st, lrc_hist *queue_time,
+                                 lrc_hist *callback_time)
+{
+    st->received += q->st.received;
+    st->processed += q->st.processed;
+    st->dropped += q->st.dropped;
+    st->discarded += q->st.discarded;
+    st->length += q->st.length;
+    st->capacity += q->capacity;
+    lrc_hist_add(queue_time, &q->queue_time);
+    lrc_hist_add(callback_time, &q->callback_time);
+}
+
+int lrc_sched_metrics_out(lrc_queue_metrics *out, const lrc_queue_stats *st,
+                          const lrc_hist *queue_time, const lrc_hist *callback_time)
+{
+    lrc_queue_metrics full;
+    memset(&full, 0, sizeof full);
+    full.size = sizeof full;
+    full.counts = *st;
+    lrc_hist_summary(queue_time, &full.queue_time);
+    lrc_hist_summary(callback_time, &full.callback_time);
+    return lrc_metrics_copy_out(out, &full, sizeof full);
+}
+
+int lrc_queue_get_metrics(const lrc_queue *q, lrc_queue_metrics *out)
+{
+    if (!out || out->size < sizeof out->size)
+        return LRC_EINVAL;
+    lrc_queue_stats st;
+    memset(&st, 0, sizeof st);
+    lrc_hist qt, ct;
+    memset(&qt, 0, sizeof qt);
+    memset(&ct, 0, sizeof ct);
+    if (q) {
+        pthread_mutex_lock(&q->s->lock);
+        lrc_sched_queue_add_metrics(q, &st, &qt, &ct);
+        pthread_mutex_unlock(&q->s->lock);
+    }
+    return lrc_sched_metrics_out(out, &st, &qt, &ct);
 }
 
 bool lrc_queue_is_dead(lrc_queue *q)

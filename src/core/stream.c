@@ -249,6 +249,10 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
     lrc_sched_defer_wakes();  /* workers are woken once p->mu is released */
     pthread_mutex_lock(&p->mu);
     p->st.events++;
+    if (ev->error)
+        p->mx.event_errors++;
+    else
+        p->mx.event_values++;
     if (ev->error) {
         s->errored = true;
         s->doubt_until_ms = lrc_now_ms() + LRC_STREAM_DOUBT_MS;
@@ -396,10 +400,13 @@ int lrc_stream_acquire(lrc_proxy *p, const char *attr, lrc_listener *l, lrc_stre
 
     /* Without the lock: the initial value is delivered inside this call. */
     int id = -1;
+    uint64_t t0 = lrc_sched_now_ns();
     int rc = p->t->ops->subscribe(p->conn, attr, on_tango_event, s, &id, err);
+    uint64_t took = lrc_sched_now_ns() - t0;
 
     pthread_mutex_lock(&p->mu);
     if (rc == LRC_OK) {
+        lrc_hist_record(&p->subscribe_time, took);
         s->sub_id = id;
         s->phase = PHASE_LIVE;
         s->live_since_ms = lrc_now_ms();

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -204,6 +205,42 @@ static void test_two_devices(void **state)
     assert_int_equal(num(s, "not_started"), 0);
     assert_null(json_object_get(s, "running"));
     assert_int_equal(num(json_array_get(lines, json_array_size(lines) - 1), "exit"), 0);
+    json_decref(lines);
+    proc_free(p);
+}
+
+/* --stats over a group: one stats line on stderr naming both devices, each
+ * with its one completed invocation; stdout as without it. */
+static void test_group_stats(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[0], g_dev[1], "Echo", "hi", "--stats",
+                        NULL);
+    expect_exit(p, 0, "Echo on two devices with --stats");
+    json_error_t je;
+    const char *line = strstr(p->err, "{\"stats\":");
+    if (!line)
+        dump(p, "no stats line");
+    assert_non_null(line);
+    json_t *st = json_loadb(line, strcspn(line, "\n"), 0, &je);
+    assert_non_null(st);
+    json_t *devs = json_object_get(st, "stats");
+    assert_int_equal(json_array_size(devs), 2);
+    for (size_t d = 0; d < 2; d++) {
+        json_t *dev = json_array_get(devs, d);
+        const char *name = str(dev, "device");
+        assert_true(strcasecmp(name, g_dev[0]) == 0 || strcasecmp(name, g_dev[1]) == 0);
+        json_t *inv = json_object_get(dev, "invocations");
+        assert_int_equal(num(inv, "started"), 1);
+        assert_int_equal(num(inv, "completed"), 1);
+    }
+    assert_string_not_equal(str(json_array_get(devs, 0), "device"),
+                            str(json_array_get(devs, 1), "device"));
+    json_decref(st);
+    json_t *lines = json_lines(p), *out[2];
+    const char *names[] = {g_dev[0], g_dev[1]};
+    json_t *s = check_lines(lines, names, 2, out);
+    assert_int_equal(num(s, "completed"), 2);
     json_decref(lines);
     proc_free(p);
 }
@@ -457,6 +494,7 @@ int main(int argc, char **argv)
     g_py = len > 3 && strcmp(g_demo + len - 3, ".py") == 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_devices),
+        cmocka_unit_test(test_group_stats),
         cmocka_unit_test(test_group_file_one_fails),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_unknown_device),

@@ -845,6 +845,134 @@ static void test_versions(void **state)
     proc_free(p);
 }
 
+/* The last complete line of p's stdout as JSON (NULL if none parses). */
+static json_t *last_json_line(const proc *p)
+{
+    const char *end = p->out + p->nout;
+    while (end > p->out && end[-1] != '\n')
+        end--; /* drop an incomplete last line */
+    if (end == p->out)
+        return NULL;
+    const char *start = end - 1;
+    while (start > p->out && start[-1] != '\n')
+        start--;
+    return json_loadb(start, (size_t)(end - start), 0, NULL);
+}
+
+static long long num_at(json_t *o, const char *group, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(json_object_get(o, group), key));
+}
+
+/* lrc watch --stats, piped: one JSON line per interval with the device's
+ * metrics; another process's Echo shows as events run through the queue,
+ * each timed once, none dropped; this process invoked nothing. */
+static void test_watch_stats(void **state)
+{
+    (void)state;
+    proc *w = start_lrc(PROC_PIPES, NULL, "watch", "--stats", "--interval", "0.2",
+                        g_dev[D_WATCH], NULL);
+    char want[256];
+    snprintf(want, sizeof want, "watching %s", g_dev[D_WATCH]);
+    if (!proc_wait_for(w, want, true, 20)) {
+        dump(w, "watch --stats");
+        fail_msg("the watch did not start");
+    }
+    /* the events before the Echo: the subscriptions' initial values */
+    if (!proc_wait_for(w, "\"stats\"", false, 20)) {
+        dump(w, "watch --stats");
+        fail_msg("no stats line");
+    }
+    json_t *first = last_json_line(w);
+    long long before = num_at(json_array_get(json_object_get(first, "stats"), 0), "events", "values");
+    json_decref(first);
+    proc *a = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_WATCH], "Echo", "stats", NULL);
+    expect_exit(a, 0, "Echo on the watched device");
+    /* STAGING, QUEUED, IN_PROGRESS, COMPLETED reach the watch */
+    long long values = 0;
+    for (int i = 0; i < 100 && values < before + 4; i++) {
+        (void)proc_wait_for(w, "\x01never", false, 0.2); /* reads for 0.2 s */
+        json_t *v = last_json_line(w);
+        values = num_at(json_array_get(json_object_get(v, "stats"), 0), "events", "values");
+        json_decref(v);
+    }
+    proc_kill(w, SIGINT);
+    expect_exit(w, 0, "watch --stats, SIGINT");
+    if (values < before + 4) {
+        dump(w, "watch --stats");
+        fail_msg("the watch's stats never showed the Echo's 4 events: %lld, %lld before",
+                 values, before);
+    }
+    json_t *lines = json_lines(w);
+    assert_true(json_array_size(lines) >= 2);
+    double last_elapsed = -1;
+    size_t i;
+    json_t *l;
+    json_array_foreach(lines, i, l)
+    {
+        json_t *stats = json_object_get(l, "stats");
+        assert_int_equal(json_array_size(stats), 1);
+        json_t *d = json_array_get(stats, 0);
+        assert_string_equal(str(d, "device"), g_dev[D_WATCH]);
+        double elapsed = json_number_value(json_object_get(l, "elapsed"));
+        assert_true(elapsed >= last_elapsed);
+        last_elapsed = elapsed;
+        assert_int_equal(num_at(d, "queue", "dropped"), 0);
+        assert_int_equal(num_at(d, "invocations", "started"), 0);
+        assert_true(num_at(d, "subscribe_ms", "count") >= 1);
+        assert_true(json_integer_value(json_object_get(d, "streams")) >= 1);
+        /* at most the item running now is not timed yet */
+        long long processed = num_at(d, "queue", "processed");
+        long long timed = num_at(d, "callback_time_us", "count");
+        assert_true(timed == processed || timed + 1 == processed);
+        assert_int_equal(num_at(d, "queue_time_us", "count"), timed);
+    }
+    /* the last report (at Ctrl-C) has everything */
+    json_t *d = json_array_get(json_object_get(json_array_get(lines, json_array_size(lines) - 1),
+                                               "stats"), 0);
+    assert_true(num_at(d, "events", "values") >= 4);
+    assert_true(num_at(d, "queue", "processed") >= 4);
+    json_t *qt = json_object_get(d, "queue_time_us");
+    assert_true(json_number_value(json_object_get(qt, "p50")) <=
+                json_number_value(json_object_get(qt, "max")));
+    json_decref(lines);
+    proc_free(a);
+    proc_free(w);
+}
+
+/* lrc invoke --stats: the outcome on stdout as without it, then one JSON
+ * line of the device's metrics on stderr: one invocation, COMPLETED, its
+ * events run through the queue. */
+static void test_invoke_stats(void **state)
+{
+    (void)state;
+    proc *p = start_lrc(PROC_PIPES, NULL, "invoke", "--stats", g_dev[D_V2], "Echo", "s", NULL);
+    expect_exit(p, 0, "invoke --stats");
+    json_t *lines = json_lines(p);
+    json_t *out = outcome_of(lines, g_dev[D_V2]);
+    assert_string_equal(str(out, "outcome"), "COMPLETED");
+    const char *at = p->err ? strstr(p->err, "{\"stats\"") : NULL;
+    if (!at) {
+        dump(p, "invoke --stats");
+        fail_msg("no stats line on stderr");
+    }
+    json_t *v = json_loadb(at, strcspn(at, "\n"), 0, NULL);
+    json_t *d = json_array_get(json_object_get(v, "stats"), 0);
+    assert_string_equal(str(d, "device"), g_dev[D_V2]);
+    assert_int_equal(num_at(d, "invocations", "started"), 1);
+    assert_int_equal(num_at(d, "invocations", "completed"), 1);
+    assert_int_equal(num_at(d, "invocations", "not_started"), 0);
+    assert_true(num_at(d, "queue", "processed") >= 1); /* at least the final */
+    /* the last callback's times may be recorded just after the report */
+    long long processed = num_at(d, "queue", "processed");
+    long long timed = num_at(d, "callback_time_us", "count");
+    assert_true(timed == processed || timed + 1 == processed);
+    assert_int_equal(num_at(d, "subscribe_ms", "count"), 1);
+    json_decref(v);
+    json_decref(lines);
+    proc_free(p);
+}
+
 /* Every event of two devices (v2 and v1), started by someone else. */
 static void test_watch_two_devices(void **state)
 {
@@ -1249,6 +1377,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_status_pre_1_2),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_watch_two_devices),
+        cmocka_unit_test(test_watch_stats),
+        cmocka_unit_test(test_invoke_stats),
         cmocka_unit_test(test_tty_prompt_survives_progress),
         cmocka_unit_test(test_tty_prompt_command_ends),
         cmocka_unit_test(test_tangorc),
