@@ -132,6 +132,11 @@ void cli_term_probe(cli_term *t);
 /* Columns of the terminal on stdout (80 when unknown). */
 int cli_term_width(void);
 
+/* Rows of the terminal on stdout; when stdout is no terminal, the LINES
+ * environment variable's; 0 when unknown. Read anew at each call (a
+ * resized window is seen at the next redraw, as for the width). */
+int cli_term_height(void);
+
 #define SGR_RESET "\033[0m"
 #define SGR_BOLD "\033[1m"
 #define SGR_DIM "\033[2m"
@@ -395,7 +400,9 @@ void cli_targets_free(cli_targets *t);
 
 /* The terminal view of a group: a block of lines, one per member (device,
  * command, spinner or final mark, status, progress, elapsed), redrawn in
- * place. */
+ * place. When the members do not fit the terminal's height, the block is
+ * bounded: the members still running, then a line of counts for the rest;
+ * a member that ends leaves it, its final line printed once above it. */
 typedef struct cli_group_view cli_group_view;
 
 /* devices[i], commands[i]: member i's (borrowed until cli_group_view_free). */

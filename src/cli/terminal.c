@@ -33,6 +33,18 @@ int cli_term_width(void)
     return 80;
 }
 
+int cli_term_height(void)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+        return ws.ws_row;
+    /* --live into a pipe: a caller may say how tall its screen is */
+    const char *lines = getenv("LINES");
+    char *end = NULL;
+    long n = lines && *lines ? strtol(lines, &end, 10) : 0;
+    return n > 0 && n < 100000 && end && !*end ? (int)n : 0;
+}
+
 const char *cli_sgr(const cli_term *t, const char *code) { return t->color ? code : ""; }
 
 double cli_now(void)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 int proc_pty_cols = 100;
+int proc_pty_rows = 40;
 
 static double now_s(void)
 {
@@ -57,7 +58,7 @@ proc *proc_start(proc_mode mode, const char *const *argv, const char *const *env
     p->out_fd = p->err_fd = p->in_fd = -1;
     fflush(NULL);
     if (mode == PROC_PTY) {
-        struct winsize ws = {.ws_row = 40, .ws_col = (unsigned short)proc_pty_cols};
+        struct winsize ws = {.ws_row = (unsigned short)proc_pty_rows, .ws_col = (unsigned short)proc_pty_cols};
         int master = -1;
         p->pid = forkpty(&master, NULL, NULL, &ws);
         if (p->pid == 0)

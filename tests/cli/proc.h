@@ -29,6 +29,8 @@ typedef struct proc {
 
 /* Columns of the pseudo-terminals started from now on (default 100). */
 extern int proc_pty_cols;
+/* Rows of the pseudo-terminals started from now on (default 40). */
+extern int proc_pty_rows;
 
 /* Starts argv[0] with argv. env: NULL or a NULL-terminated list of
  * "NAME=VALUE" to set and "NAME" to unset in the child. Returns NULL on
