@@ -429,6 +429,71 @@ static void test_tty(void **state)
     free(path);
 }
 
+/* How many lines of out (each drawn after "\r\033[K") hold all of a, b, c. */
+static int drawn_lines_with(const char *out, const char *a, const char *b, const char *c)
+{
+    int n = 0;
+    for (const char *l = strstr(out, "\r\033[K"); l; l = strstr(l + 4, "\r\033[K")) {
+        size_t len = strcspn(l + 4, "\r\n");
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1),
+                 l + 4);
+        n += strstr(line, a) && strstr(line, b) && strstr(line, c);
+    }
+    return n;
+}
+
+/* More members than the terminal has rows (12 on 8 rows): the block the
+ * tool goes back up over is never taller than the rows less two (the
+ * cursor-up counts say how tall each was), there is a line of counts for
+ * the members not in it, each member's final line is printed exactly once
+ * (above the block), and the summary is the usual one. */
+static void test_tall_group(void **state)
+{
+    (void)state;
+    enum { N = 12, ROWS = 8 };
+    char text[N * 160] = "", *w = text;
+    for (int i = 0; i < N; i++) /* dev 1: 6 Sleep; dev 2: 3 Sleep, 3 Fail */
+        w += sprintf(w, "%s %s\n", g_dev[i % 2], i % 4 == 3 ? "Fail boom" : "Sleep 0.2");
+    char *path = group_file(text);
+    int rows = proc_pty_rows;
+    proc_pty_rows = ROWS;
+    proc *p = start_lrc(PROC_PTY, k_utf8_env, "invoke", "-f", path, NULL);
+    proc_pty_rows = rows;
+    expect_exit(p, 2, "12 members on an 8-row terminal");
+    int ups = 0;
+    for (const char *c = strstr(p->out, "\033["); c; c = strstr(c + 2, "\033[")) {
+        char *end;
+        long up = strtol(c + 2, &end, 10);
+        if (*end != 'A' || end == c + 2)
+            continue;
+        ups++;
+        if (up > ROWS - 2) {
+            dump(p, "tall");
+            fail_msg("a block of %ld lines redrawn on a %d-row terminal", up, ROWS);
+        }
+    }
+    assert_true(ups > 0); /* it was redrawn in place */
+    const char *ok = "\u2714 COMPLETED", *failed = "\u2718 FAILED";
+    int sleep0 = drawn_lines_with(p->out, g_dev[0], "Sleep", ok);
+    int sleep1 = drawn_lines_with(p->out, g_dev[1], "Sleep", ok);
+    int fail1 = drawn_lines_with(p->out, g_dev[1], "Fail", failed);
+    if (sleep0 != 6 || sleep1 != 3 || fail1 != 3 || !strstr(p->out, " more: ") ||
+        !strstr(p->out, "12 commands on 2 devices: 9 COMPLETED, 3 FAILED in ") ||
+        !strstr(p->out, "result: [3, \"Unhandled exception during execution: boom\"]")) {
+        dump(p, "tall");
+        fail_msg("final lines %d, %d, %d (want 6, 3, 3 once each), or no counts or summary",
+                 sleep0, sleep1, fail1);
+    }
+    /* no other final line, nor a member's line in the block once ended */
+    assert_int_equal(drawn_lines_with(p->out, ok, "", ""), 9);
+    assert_int_equal(drawn_lines_with(p->out, failed, "", ""), 3);
+    assert_true(widest_block_line(p->out) <= 99);
+    proc_free(p);
+    unlink(path);
+    free(path);
+}
+
 /* ---- Ctrl-C ------------------------------------------------------------------------- */
 
 /* Waits until both devices' commands are IN_PROGRESS (JSON lines). */
@@ -499,6 +564,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_unknown_device),
         cmocka_unit_test(test_tty),
+        cmocka_unit_test(test_tall_group),
         cmocka_unit_test(test_interrupt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
