@@ -11,7 +11,7 @@
  * The second form runs the same against the PyTango stand-in for a
  * ska-tango-base device (tests/pydevice/).
  */
-#include "proc.h"
+#include "cli_common.h"
 #include "tango_fixture.h"
 
 #include <jansson.h>
@@ -27,75 +27,9 @@
 
 #include <cmocka.h>
 
-static const char *g_lrc;
-static const char *g_demo;
-static bool g_py; /* g_demo is the PyTango device script */
 static char g_dev[2][128];
 static char g_unknown[128]; /* in no database */
 static lrct_server *g_srv;
-
-#define MAX_ARGS 16
-
-/* lrc ARGS... (NULL-terminated), started in `mode` with `env`. */
-static proc *start_lrc(proc_mode mode, const char *const *env, ...)
-{
-    const char *argv[MAX_ARGS + 2];
-    int n = 0;
-    argv[n++] = g_lrc;
-    va_list ap;
-    va_start(ap, env);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) && n <= MAX_ARGS)
-        argv[n++] = a;
-    va_end(ap);
-    argv[n] = NULL;
-    proc *p = proc_start(mode, argv, env);
-    assert_non_null(p);
-    return p;
-}
-
-static void dump(const proc *p, const char *what)
-{
-    fprintf(stderr, "---- %s: exit %d\n---- stdout:\n%s\n---- stderr:\n%s\n----\n", what, p->status,
-            p->out, p->err);
-}
-
-static void expect_exit(proc *p, int want, const char *what)
-{
-    int st = proc_finish(p, 60);
-    if (st != want) {
-        dump(p, what);
-        fail_msg("%s: exit %d, expected %d", what, st, want);
-    }
-}
-
-/* Every line of stdout as a JSON object (each must parse): a new array. */
-static json_t *json_lines(const proc *p)
-{
-    json_t *all = json_array();
-    char *copy = strdup(p->out), *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        json_error_t je;
-        json_t *v = json_loads(line, 0, &je);
-        if (!json_is_object(v)) {
-            dump(p, "json lines");
-            fail_msg("not a JSON object line: %s (%s)", line, je.text);
-        }
-        json_array_append_new(all, v);
-    }
-    free(copy);
-    return all;
-}
-
-static const char *str(json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-static long long num(json_t *o, const char *key)
-{
-    return json_integer_value(json_object_get(o, key));
-}
 
 /* Checks the JSON lines of a group run: every update line names one of
  * `devices` (n), each device has exactly one outcome line (returned in
@@ -549,14 +483,8 @@ static void test_interrupt(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: cli_group_test LRC_EXE DEMO_DEVICE_EXE\n");
+    if (cli_parse_args(argc, argv, "cli_group_test") != 0)
         return 2;
-    }
-    g_lrc = argv[1];
-    g_demo = argv[2];
-    size_t len = strlen(g_demo);
-    g_py = len > 3 && strcmp(g_demo + len - 3, ".py") == 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_devices),
         cmocka_unit_test(test_group_stats),

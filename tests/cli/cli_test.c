@@ -13,7 +13,7 @@
  * submitted_time), skipping what only the demo device has (On/Off,
  * Complete) and what does not involve a device (--help).
  */
-#include "proc.h"
+#include "cli_common.h"
 #include "tango_fixture.h"
 
 #include <jansson.h>
@@ -29,10 +29,6 @@
 #include <cmocka.h>
 
 #define TANGOTEST_EXE "/usr/lib/tango/TangoTest"
-
-static const char *g_lrc;
-static const char *g_demo;
-static bool g_py; /* g_demo is the PyTango device script */
 
 /* Skips the running test unless the devices are demo devices. */
 #define DEMO_ONLY()                                                                           \
@@ -51,73 +47,7 @@ static lrct_server *g_srv, *g_srv_none, *g_srv_34, *g_tt;
 /* Registered in the database, server never started: "not running". */
 static char g_down[128], g_down_server[160];
 
-/* ---- running lrc ------------------------------------------------------- */
-
-#define MAX_ARGS 16
-
-/* argv = {lrc, the NULL-terminated arguments of ap..., NULL}; returns argc. */
-static int lrc_argv(const char **argv, va_list ap)
-{
-    int n = 0;
-    argv[n++] = g_lrc;
-    const char *a;
-    while ((a = va_arg(ap, const char *)) && n <= MAX_ARGS)
-        argv[n++] = a;
-    argv[n] = NULL;
-    return n;
-}
-
-/* lrc ARGS... (NULL-terminated), started in `mode` with `env`. */
-static proc *start_lrc(proc_mode mode, const char *const *env, ...)
-{
-    const char *argv[MAX_ARGS + 2];
-    va_list ap;
-    va_start(ap, env);
-    lrc_argv(argv, ap);
-    va_end(ap);
-    proc *p = proc_start(mode, argv, env);
-    assert_non_null(p);
-    return p;
-}
-
-static void dump(const proc *p, const char *what)
-{
-    fprintf(stderr, "---- %s: exit %d\n---- stdout:\n%s\n---- stderr:\n%s\n----\n", what, p->status,
-            p->out, p->err);
-}
-
-/* Finishes p and checks its exit status (dumping its output if wrong). */
-static void expect_exit(proc *p, int want, const char *what)
-{
-    int st = proc_finish(p, 60);
-    if (st != want) {
-        dump(p, what);
-        fail_msg("%s: exit %d, expected %d", what, st, want);
-    }
-}
-
-/* Every line of text as JSON (each must parse): a new array. */
-static json_t *json_lines(const proc *p)
-{
-    json_t *all = json_array();
-    char *copy = strdup(p->out), *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        json_error_t je;
-        json_t *v = json_loads(line, 0, &je);
-        if (!json_is_object(v)) {
-            dump(p, "json lines");
-            fail_msg("not a JSON object line: %s (%s)", line, je.text);
-        }
-        json_array_append_new(all, v);
-    }
-    free(copy);
-    return all;
-}
-
-static const char *str(json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
+/* ---- lrc's JSON lines (cli_common.h starts lrc and reads them) --------- */
 
 /* The outcome line (the last) and checks on every update line. */
 static json_t *outcome_of(json_t *lines, const char *device)
@@ -1349,14 +1279,8 @@ static void test_control_characters(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: cli_test LRC_EXE DEMO_DEVICE_EXE\n");
+    if (cli_parse_args(argc, argv, "cli_test") != 0)
         return 2;
-    }
-    g_lrc = argv[1];
-    g_demo = argv[2];
-    size_t len = strlen(g_demo);
-    g_py = len > 3 && strcmp(g_demo + len - 3, ".py") == 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_json_echo),
