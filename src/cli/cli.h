@@ -11,7 +11,8 @@
  *   dbinfo.c      what the Tango database says about a device (its server)
  *   tangorc.c     which database: TANGO_HOST, ~/.tangorc, /etc/tangorc
  *   text.c        device strings made safe for a terminal
- *   ask.c         the Ctrl-C question, held until answered or the end
+ *   ask.c         the Ctrl-C question, held until answered or the end, and
+ *                 the Ctrl-C policy of lrc invoke (ask, abort or stop)
  *   follow.c      waiting for callbacks on the main thread (wake pipe, poll)
  *   live.c        the terminal view of one command: live line, final lines
  *   targets.c     what lrc invoke runs where: its words, or a group file
@@ -169,6 +170,47 @@ typedef bool (*cli_ask_ended_fn)(void *user);
  * does not reach the shell), -3 on a signal (sig_fd readable). */
 int cli_ask_yes_no(const char *question, int wake_fd, int sig_fd, cli_ask_ended_fn ended,
                    void *user);
+
+/* The parts a run that follows commands (one command, or a group) lends
+ * the Ctrl-C policy, called back synchronously inside cli_on_interrupt
+ * with the run. */
+typedef struct cli_interrupt_ops {
+    /* True when a Ctrl-C must stop at once: an abort was sent already, or
+     * there is nothing to abort. */
+    bool (*stop_now)(void *run);
+    /* Sends the abort and says so (or says why it failed). */
+    void (*send_abort)(void *run);
+    /* Takes the live view off the terminal before the question. */
+    void (*hide)(void *run);
+    /* True when update u, held while the question waits, ends the run. */
+    bool (*ends)(void *run, json_t *u);
+    /* Shows one update (those held, once the question is answered). */
+    void (*show)(void *run, json_t *u);
+} cli_interrupt_ops;
+
+/* One Ctrl-C's view of the run, filled by the run for each call. */
+typedef struct cli_interrupt {
+    const cli_interrupt_ops *ops;
+    void *run;               /* handed to ops                                */
+    struct cli_follow *f;    /* the run's updates                            */
+    bool abort_on_interrupt; /* --abort-on-interrupt                         */
+    bool tty;                /* the run draws on a terminal (cli_term.tty)   */
+    const char *question;    /* asked on the terminal                        */
+    const char *what;        /* "WHAT ended before an answer" (through cli_t) */
+    int *count;              /* the run's Ctrl-Cs so far                     */
+    json_t **held;           /* the run's held updates: made here when NULL,
+                                the run frees it                             */
+} cli_interrupt;
+
+/* A signal arrived while following (sig_fd: cli_signals_install's pipe).
+ * Returns true to stop following now. The policy, the same for one command
+ * and a group: a second Ctrl-C (or one after the abort) stops;
+ * --abort-on-interrupt sends the abort and goes on following; without a
+ * terminal it stops; else it asks, holding the updates meanwhile: yes sends
+ * the abort and goes on, no (or Ctrl-C at the question) stops, and if the
+ * run ended first it says so and goes on (the held end is shown). Main
+ * thread only. */
+bool cli_on_interrupt(cli_interrupt *in, int sig_fd);
 
 /* Seconds on the monotonic clock. */
 double cli_now(void);

@@ -221,8 +221,10 @@ static void take_all(grun *r)
 
 /* ---- Ctrl-C ------------------------------------------------------------------------ */
 
-static void send_abort(grun *r)
+/* user: the run (a cli_interrupt_ops callback). */
+static void send_abort(void *user)
 {
+    grun *r = user;
     r->abort_sent = true;
     if (r->view)
         cli_group_view_detach(r->view);
@@ -237,54 +239,33 @@ static void send_abort(grun *r)
     lrc_error_free(err);
 }
 
-static bool ended_while_asking(void *user)
+/* The run's parts for cli_on_interrupt (user: the run), in k_interrupt_ops. */
+static bool nothing_to_abort(void *user)
 {
     grun *r = user;
-    json_t *u;
-    bool ended = false;
-    while ((u = cli_follow_take(r->f))) {
-        ended |= json_is_true(json_object_get(u, "group_done"));
-        json_array_append_new(r->held, u);
-    }
-    return ended;
+    return r->abort_sent || !r->g;
 }
 
-/* A signal arrived. True: stop following now. As for one command: ask
- * whether to abort (on a terminal), abort without asking with
- * --abort-on-interrupt, stop at once otherwise or on a second Ctrl-C. */
-static bool on_interrupt(grun *r, int sig_fd)
+static void detach_view(void *user)
 {
-    r->interrupts++;
-    if (r->interrupts > 1 || r->abort_sent || !r->g)
-        return true;
-    if (r->o->abort_on_interrupt) {
-        send_abort(r);
-        return false;
-    }
-    if (!isatty(STDIN_FILENO) || !r->term.tty)
-        return true;
+    grun *r = user;
     if (r->view)
         cli_group_view_detach(r->view);
-    char q[512];
-    snprintf(q, sizeof q, "\nAbort all commands of the %zu devices? [y/N] ", r->nproxies);
-    if (!r->held)
-        r->held = json_array();
-    int answer = cli_ask_yes_no(q, cli_follow_wake_fd(r->f), sig_fd, ended_while_asking, r);
-    if (answer == -2) {
-        printf("the commands ended before an answer; nothing to abort (what was typed is "
-               "discarded)\n");
-        fflush(stdout);
-    }
-    size_t i;
-    json_t *u;
-    json_array_foreach(r->held, i, u) show(r, u);
-    json_array_clear(r->held);
-    if (answer == 1) {
-        send_abort(r);
-        return false;
-    }
-    return answer != -2;
 }
+
+static bool is_group_done(void *user, json_t *u)
+{
+    (void)user;
+    return json_is_true(json_object_get(u, "group_done"));
+}
+
+static void show_cb(void *user, json_t *u)
+{
+    show(user, u);
+}
+
+static const cli_interrupt_ops k_interrupt_ops = {
+    nothing_to_abort, send_abort, detach_view, is_group_done, show_cb};
 
 /* ---- setting up -------------------------------------------------------------------- */
 
@@ -497,6 +478,12 @@ static int group_exit(const grun *r, const char *stopped)
 static const char *follow(grun *r, int sig_fd)
 {
     double deadline = r->o->timeout_s >= 0 ? r->t0 + r->o->timeout_s + 5 : -1;
+    /* Ctrl-C: as for one command (ask.c's policy) */
+    char q[512];
+    snprintf(q, sizeof q, "\nAbort all commands of the %zu devices? [y/N] ", r->nproxies);
+    cli_interrupt in = {.ops = &k_interrupt_ops, .run = r, .f = r->f, .question = q,
+                        .what = "the commands", .count = &r->interrupts, .held = &r->held,
+                        .abort_on_interrupt = r->o->abort_on_interrupt, .tty = r->term.tty};
     for (;;) {
         take_all(r);
         if (r->done)
@@ -509,7 +496,7 @@ static const char *follow(grun *r, int sig_fd)
             wait = TICK_S;
         bool signalled;
         cli_follow_wait(r->f, sig_fd, wait, &signalled);
-        if (signalled && on_interrupt(r, sig_fd))
+        if (signalled && cli_on_interrupt(&in, sig_fd))
             return "INTERRUPTED";
         if (r->view)
             cli_group_view_draw(r->view);

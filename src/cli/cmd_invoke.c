@@ -167,8 +167,10 @@ static int abort_commands_instead(run *r, int rc, lrc_error **err, char **reply)
 
 /* ---- Ctrl-C ------------------------------------------------------------------ */
 
-static void send_abort(run *r)
+/* user: the run (a cli_interrupt_ops callback). */
+static void send_abort(void *user)
 {
+    run *r = user;
     lrc_invoke_options io = invoke_options(r);
     lrc_error *err = NULL;
     int rc = lrc_invoke(r->p, "Abort", NULL, cli_follow_cb, r->f, &io, &r->abort_sub, &err);
@@ -193,63 +195,32 @@ static void send_abort(run *r)
     lrc_error_free(err);
 }
 
-/* While the Ctrl-C question waits: keeps the updates for later (drawing
- * them would hide the question) and tells whether the command ended. */
-static bool ended_while_asking(void *user)
+/* The run's parts for cli_on_interrupt (user: the run), in k_interrupt_ops. */
+static bool abort_already_sent(void *user)
+{
+    return ((run *)user)->abort_sub != NULL;
+}
+
+static void clear_live(void *user)
 {
     run *r = user;
-    json_t *u;
-    bool ended = false;
-    while ((u = cli_follow_take(r->f))) {
-        ended |= is_about(u, r->sub) && json_is_true(json_object_get(u, "final"));
-        json_array_append_new(r->held, u);
-    }
-    return ended;
-}
-
-/* Shows the updates held while asking. */
-static void show_held(run *r)
-{
-    size_t i;
-    json_t *u;
-    json_array_foreach(r->held, i, u) show(r, u);
-    json_array_clear(r->held);
-}
-
-/* A signal arrived. Returns true to stop following now. */
-static bool on_interrupt(run *r, int sig_fd)
-{
-    r->interrupts++;
-    if (r->interrupts > 1 || r->abort_sub)
-        return true; /* a second Ctrl-C, or Abort already sent: stop now */
-    if (r->o->abort_on_interrupt) {
-        send_abort(r);
-        return false;
-    }
-    if (!isatty(STDIN_FILENO) || !r->term.tty)
-        return true;
     if (r->live)
         cli_live_clear(r->live);
-    char q[512];
-    snprintf(q, sizeof q, "\nAbort all commands of %s? [y/N] ", r->device);
-    if (!r->held)
-        r->held = json_array();
-    int answer = cli_ask_yes_no(q, cli_follow_wake_fd(r->f), sig_fd, ended_while_asking, r);
-    if (answer == -2) {
-        /* the command ended before the answer: nothing left to abort */
-        printf("%s ended before an answer; nothing to abort (what was typed is discarded)\n",
-               cli_t(r->command));
-        fflush(stdout);
-    }
-    show_held(r);
-    if (answer == 1) {
-        send_abort(r);
-        return false;
-    }
-    if (answer == -2)
-        return false; /* the final update was held: follow() ends with it */
-    return true; /* no, no terminal, or Ctrl-C at the prompt */
 }
+
+static bool is_final(void *user, json_t *u)
+{
+    run *r = user;
+    return is_about(u, r->sub) && json_is_true(json_object_get(u, "final"));
+}
+
+static void show_cb(void *user, json_t *u)
+{
+    show(user, u);
+}
+
+static const cli_interrupt_ops k_interrupt_ops = {
+    abort_already_sent, send_abort, clear_live, is_final, show_cb};
 
 /* ---- following --------------------------------------------------------------- */
 
@@ -260,6 +231,11 @@ static int follow(run *r, int sig_fd)
     /* The library ends the invocation at --timeout (lrc_invoke_options.
      * timeout_ms); this deadline is only a safety net behind it. */
     double deadline = r->o->timeout_s >= 0 ? r->t0 + r->o->timeout_s + 5 : -1;
+    char q[512];
+    snprintf(q, sizeof q, "\nAbort all commands of %s? [y/N] ", r->device);
+    cli_interrupt in = {.ops = &k_interrupt_ops, .run = r, .f = r->f, .question = q,
+                        .what = r->command, .count = &r->interrupts, .held = &r->held,
+                        .abort_on_interrupt = r->o->abort_on_interrupt, .tty = r->term.tty};
     for (;;) {
         json_t *u;
         while ((u = cli_follow_take(r->f))) {
@@ -301,7 +277,7 @@ static int follow(run *r, int sig_fd)
             wait = TICK_S;
         bool signalled;
         cli_follow_wait(r->f, sig_fd, wait, &signalled);
-        if (signalled && on_interrupt(r, sig_fd)) {
+        if (signalled && cli_on_interrupt(&in, sig_fd)) { /* ask.c's policy */
             if (r->live)
                 cli_live_stop(r->live, "interrupted");
             print_outcome(r, "INTERRUPTED", CLI_EXIT_INTERRUPTED, NULL);
