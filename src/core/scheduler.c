@@ -613,25 +613,7 @@ void lrc_scheduler_get_stats(const lrc_scheduler *s, lrc_queue_stats *out)
 
 int lrc_scheduler_get_metrics(const lrc_scheduler *s, lrc_queue_metrics *out)
 {
-    if (!out || out->size < sizeof out->size)
-        return LRC_EINVAL;
-    lrc_queue_stats st;
-    memset(&st, 0, sizeof st);
-    /* ~2.6 KiB each: on the heap would cost an allocation per call */
-    lrc_hist qt, ct;
-    memset(&qt, 0, sizeof qt);
-    memset(&ct, 0, sizeof ct);
-    if (s) {
-        lrc_scheduler *m = (lrc_scheduler *)s; /* only the lock is touched */
-        pthread_mutex_lock(&m->lock);
-        st = s->retired;
-        lrc_hist_add(&qt, &s->retired_queue_time);
-        lrc_hist_add(&ct, &s->retired_callback_time);
-        for (const lrc_queue *q = s->queues; q; q = q->all_next)
-            lrc_sched_queue_add_metrics(q, &st, &qt, &ct);
-        pthread_mutex_unlock(&m->lock);
-    }
-    return lrc_sched_metrics_out(out, &st, &qt, &ct);
+    return lrc_sched_get_metrics(s, NULL, out);
 }
 
 bool lrc_scheduler_on_worker(const lrc_scheduler *s)

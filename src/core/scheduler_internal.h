@@ -164,9 +164,12 @@ bool lrc_sched_retire_queue(lrc_queue *q);
 void lrc_sched_queue_add_metrics(const lrc_queue *q, lrc_queue_stats *st, lrc_hist *queue_time,
                                  lrc_hist *callback_time);
 
-/* Fills the public struct from the sums. Without the lock. */
-int lrc_sched_metrics_out(lrc_queue_metrics *out, const lrc_queue_stats *st,
-                          const lrc_hist *queue_time, const lrc_hist *callback_time);
+/* The one body of lrc_scheduler_get_metrics (only NULL: the scheduler s
+ * as a whole, its retired queues included) and lrc_queue_get_metrics
+ * (only: that queue of s): the same size check, zeroed sums, tally under
+ * s->lock and copy out, so that the two cannot drift apart. s NULL: zeros.
+ * Takes s->lock. */
+int lrc_sched_get_metrics(const lrc_scheduler *s, const lrc_queue *only, lrc_queue_metrics *out);
 
 /* True when pushing to q would fail with LRC_ECLOSED: its scheduler is shut
  * down or the queue was released. Takes the scheduler lock. */

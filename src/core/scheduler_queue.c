@@ -347,33 +347,42 @@ void lrc_sched_queue_add_metrics(const lrc_queue *q, lrc_queue_stats *st, lrc_hi
     lrc_hist_add(callback_time, &q->callback_time);
 }
 
-int lrc_sched_metrics_out(lrc_queue_metrics *out, const lrc_queue_stats *st,
-                          const lrc_hist *queue_time, const lrc_hist *callback_time)
-{
-    lrc_queue_metrics full;
-    memset(&full, 0, sizeof full);
-    full.size = sizeof full;
-    full.counts = *st;
-    lrc_hist_summary(queue_time, &full.queue_time);
-    lrc_hist_summary(callback_time, &full.callback_time);
-    return lrc_metrics_copy_out(out, &full, sizeof full);
-}
-
-int lrc_queue_get_metrics(const lrc_queue *q, lrc_queue_metrics *out)
+int lrc_sched_get_metrics(const lrc_scheduler *s, const lrc_queue *only, lrc_queue_metrics *out)
 {
     if (!out || out->size < sizeof out->size)
         return LRC_EINVAL;
     lrc_queue_stats st;
     memset(&st, 0, sizeof st);
+    /* ~2.6 KiB each: on the heap would cost an allocation per call */
     lrc_hist qt, ct;
     memset(&qt, 0, sizeof qt);
     memset(&ct, 0, sizeof ct);
-    if (q) {
-        pthread_mutex_lock(&q->s->lock);
-        lrc_sched_queue_add_metrics(q, &st, &qt, &ct);
-        pthread_mutex_unlock(&q->s->lock);
+    if (s) {
+        lrc_scheduler *m = (lrc_scheduler *)s; /* only the lock is touched */
+        pthread_mutex_lock(&m->lock);
+        if (only) {
+            lrc_sched_queue_add_metrics(only, &st, &qt, &ct);
+        } else {
+            st = s->retired;
+            lrc_hist_add(&qt, &s->retired_queue_time);
+            lrc_hist_add(&ct, &s->retired_callback_time);
+            for (const lrc_queue *q = s->queues; q; q = q->all_next)
+                lrc_sched_queue_add_metrics(q, &st, &qt, &ct);
+        }
+        pthread_mutex_unlock(&m->lock);
     }
-    return lrc_sched_metrics_out(out, &st, &qt, &ct);
+    lrc_queue_metrics full;
+    memset(&full, 0, sizeof full);
+    full.size = sizeof full;
+    full.counts = st;
+    lrc_hist_summary(&qt, &full.queue_time);
+    lrc_hist_summary(&ct, &full.callback_time);
+    return lrc_metrics_copy_out(out, &full, sizeof full);
+}
+
+int lrc_queue_get_metrics(const lrc_queue *q, lrc_queue_metrics *out)
+{
+    return lrc_sched_get_metrics(q ? q->s : NULL, q, out);
 }
 
 bool lrc_queue_is_dead(lrc_queue *q)
