@@ -23,22 +23,51 @@ typedef crec_fx fx;
 
 static int setup(void **state) { return crec_fx_setup(state, "metrics", NULL, true); }
 
+/* m (a metrics struct of `size` bytes, whose first member is its size)
+ * zeroed with its size set, as the getters want it. */
+static void *sized(void *m, size_t size)
+{
+    memset(m, 0, size);
+    *(size_t *)m = size;
+    return m;
+}
+
 static lrc_proxy_metrics proxy_metrics(const lrc_proxy *p)
 {
     lrc_proxy_metrics m;
-    memset(&m, 0, sizeof m);
-    m.size = sizeof m;
-    assert_int_equal(lrc_proxy_get_metrics(p, &m), LRC_OK);
+    assert_int_equal(lrc_proxy_get_metrics(p, sized(&m, sizeof m)), LRC_OK);
     return m;
 }
 
 static lrc_queue_metrics sched_metrics(const lrc_scheduler *s)
 {
     lrc_queue_metrics m;
-    memset(&m, 0, sizeof m);
-    m.size = sizeof m;
-    assert_int_equal(lrc_scheduler_get_metrics(s, &m), LRC_OK);
+    assert_int_equal(lrc_scheduler_get_metrics(s, sized(&m, sizeof m)), LRC_OK);
     return m;
+}
+
+static size_t finals_of(const crec *r) { return r->finals; }
+
+static size_t count_of(const crec *r) { return r->n; }
+
+/* Dispatches the loop scheduler `loop` until seen(r) reaches want,
+ * polling its fd between rounds: one loop for finals and for updates. */
+static bool dispatch_until(lrc_scheduler *loop, crec *r, size_t (*seen)(const crec *), size_t want,
+                           double timeout_s)
+{
+    double end = crec_now() + timeout_s;
+    for (;;) {
+        assert_true(lrc_scheduler_dispatch(loop, 0) >= 0);
+        pthread_mutex_lock(&r->mu);
+        bool done = seen(r) >= want;
+        pthread_mutex_unlock(&r->mu);
+        if (done)
+            return true;
+        if (crec_now() > end)
+            return false;
+        struct pollfd pfd = {.fd = lrc_scheduler_fd(loop), .events = POLLIN};
+        (void)poll(&pfd, 1, 50);
+    }
 }
 
 /* Waits until the recorder saw `finals` finals: by sleeping on the
@@ -47,39 +76,15 @@ static bool wait_finals(lrc_scheduler *loop, crec *r, size_t finals, double time
 {
     if (!loop)
         return crec_wait_finals(r, finals, timeout_s);
-    double end = crec_now() + timeout_s;
-    for (;;) {
-        int n = lrc_scheduler_dispatch(loop, 0);
-        assert_true(n >= 0);
-        pthread_mutex_lock(&r->mu);
-        bool done = r->finals >= finals;
-        pthread_mutex_unlock(&r->mu);
-        if (done)
-            return true;
-        if (crec_now() > end)
-            return false;
-        struct pollfd pfd = {.fd = lrc_scheduler_fd(loop), .events = POLLIN};
-        (void)poll(&pfd, 1, 50);
-    }
+    return dispatch_until(loop, r, finals_of, finals, timeout_s);
 }
 
+/* The same until the recorder holds n updates. */
 static bool wait_count(lrc_scheduler *loop, crec *r, size_t n, double timeout_s)
 {
     if (!loop)
         return crec_wait_count(r, n, timeout_s);
-    double end = crec_now() + timeout_s;
-    for (;;) {
-        assert_true(lrc_scheduler_dispatch(loop, 0) >= 0);
-        pthread_mutex_lock(&r->mu);
-        bool done = r->n >= n;
-        pthread_mutex_unlock(&r->mu);
-        if (done)
-            return true;
-        if (crec_now() > end)
-            return false;
-        struct pollfd pfd = {.fd = lrc_scheduler_fd(loop), .events = POLLIN};
-        (void)poll(&pfd, 1, 50);
-    }
+    return dispatch_until(loop, r, count_of, n, timeout_s);
 }
 
 /* Invokes and records into r (one final expected); returns lrc_invoke's code. */
