@@ -438,6 +438,11 @@ typedef struct cli_targets {
 int cli_targets_parse(const cli_command *cmd, const cli_options *o, cli_targets *out);
 void cli_targets_free(cli_targets *t);
 
+/* A target's ARG text as the command's argument: JSON when it parses as
+ * JSON, else a string (lrc invoke dev Echo hello); NULL: none. Borrows
+ * text. One rule for one device and for a group. */
+lrc_arg cli_target_arg(const char *text);
+
 /* ---- group_view.c ---------------------------------------------------------------- */
 
 /* The terminal view of a group: a block of lines, one per member (device,

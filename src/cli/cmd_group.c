@@ -300,18 +300,6 @@ static void open_proxies(grun *r)
     }
 }
 
-/* A word that is not JSON is a string, as for one command. */
-static lrc_arg argument(const char *text)
-{
-    if (!text)
-        return lrc_arg_none();
-    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
-    if (!v)
-        return lrc_arg_string(text);
-    json_decref(v);
-    return lrc_arg_json(text);
-}
-
 /* The group of the members whose proxy opened. Returns how many, or -1. */
 static int build(grun *r)
 {
@@ -323,7 +311,7 @@ static int build(grun *r)
         member *m = &r->m[i];
         if (m->not_started)
             continue;
-        lrc_arg arg = argument(m->t->arg);
+        lrc_arg arg = cli_target_arg(m->t->arg);
         if (lrc_group_add(r->g, m->p, m->t->command, &arg, &m->gi, &err) != LRC_OK)
             goto fail;
         m->in_group = true;

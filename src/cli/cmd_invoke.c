@@ -288,18 +288,6 @@ static int follow(run *r, int sig_fd)
     }
 }
 
-/* A word that is not JSON is a string: lrc invoke dev Echo hello. */
-static lrc_arg argument(const char *text)
-{
-    if (!text)
-        return lrc_arg_none();
-    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
-    if (!v)
-        return lrc_arg_string(text);
-    json_decref(v);
-    return lrc_arg_json(text);
-}
-
 static int run_command(const cli_options *o, const char *device, const char *command,
                        const char *arg_text)
 {
@@ -327,7 +315,7 @@ static int run_command(const cli_options *o, const char *device, const char *com
         return CLI_EXIT_ERROR;
     }
     lrc_invoke_options io = invoke_options(&r);
-    lrc_arg arg = argument(arg_text);
+    lrc_arg arg = cli_target_arg(arg_text);
     lrc_error *err = NULL;
     int rc = lrc_invoke(r.p, command, &arg, cli_follow_cb, r.f, &io, &r.sub, &err);
     if (rc != LRC_OK && strcmp(command, "Abort") == 0) {

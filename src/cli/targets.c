@@ -140,3 +140,14 @@ int cli_targets_parse(const cli_command *cmd, const cli_options *o, cli_targets 
         cli_targets_free(out);
     return rc;
 }
+
+lrc_arg cli_target_arg(const char *text)
+{
+    if (!text)
+        return lrc_arg_none();
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+    if (!v)
+        return lrc_arg_string(text);
+    json_decref(v);
+    return lrc_arg_json(text);
+}
