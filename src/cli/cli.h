@@ -354,6 +354,11 @@ void cli_follow_note(cli_follow *f, const char *message);
  * the tool shows anyway. */
 void cli_follow_log(void *user, int level, const char *msg);
 
+/* The options of the tool's invocations (one command, a group, an Abort):
+ * the library's warnings go to the main thread through f with the updates
+ * (cli_follow_log); --timeout becomes timeout_ms. */
+lrc_invoke_options cli_invoke_options(const cli_options *o, cli_follow *f);
+
 /* The next update (a JSON object as cli_update_json makes, new reference)
  * or NULL when none is waiting. */
 json_t *cli_follow_take(cli_follow *f);

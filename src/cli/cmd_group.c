@@ -329,14 +329,7 @@ fail:
  * False when the group could not be issued at all (printed). */
 static bool invoke(grun *r)
 {
-    lrc_invoke_options io;
-    lrc_invoke_options_init(&io);
-    io.logger = cli_follow_log;
-    io.logger_user = r->f;
-    if (r->o->timeout_s >= 0) {
-        int64_t ms = (int64_t)(r->o->timeout_s * 1000 + 0.5);
-        io.timeout_ms = ms > 0 ? ms : 1; /* 0 would mean none */
-    }
+    lrc_invoke_options io = cli_invoke_options(r->o, r->f);
     lrc_error *err = NULL;
     if (lrc_group_invoke(r->g, &io, on_update, on_done, r, &err) != LRC_OK) {
         cli_error("%s", err ? lrc_error_message(err) : "cannot start the group");

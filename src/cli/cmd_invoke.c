@@ -136,21 +136,6 @@ static void show(run *r, json_t *u)
         cli_live_update(r->live, u);
 }
 
-/* Options of the tool's invocations: the library's warnings go to the
- * main thread with the updates (cli_follow_log). */
-static lrc_invoke_options invoke_options(run *r)
-{
-    lrc_invoke_options io;
-    lrc_invoke_options_init(&io);
-    io.logger = cli_follow_log;
-    io.logger_user = r->f;
-    if (r->o->timeout_s >= 0) {
-        int64_t ms = (int64_t)(r->o->timeout_s * 1000 + 0.5);
-        io.timeout_ms = ms > 0 ? ms : 1; /* 0 would mean none */
-    }
-    return io;
-}
-
 /* lrc_invoke of Abort failed with *err: on a pre-1.2 device (no such
  * command) sends the deprecated, untracked AbortCommands instead. LRC_OK
  * with its reply in *reply (the caller frees it); otherwise the failure,
@@ -171,7 +156,7 @@ static int abort_commands_instead(run *r, int rc, lrc_error **err, char **reply)
 static void send_abort(void *user)
 {
     run *r = user;
-    lrc_invoke_options io = invoke_options(r);
+    lrc_invoke_options io = cli_invoke_options(r->o, r->f);
     lrc_error *err = NULL;
     int rc = lrc_invoke(r->p, "Abort", NULL, cli_follow_cb, r->f, &io, &r->abort_sub, &err);
     if (rc == LRC_OK) {
@@ -314,7 +299,7 @@ static int run_command(const cli_options *o, const char *device, const char *com
         lrc_proxy_close(r.p);
         return CLI_EXIT_ERROR;
     }
-    lrc_invoke_options io = invoke_options(&r);
+    lrc_invoke_options io = cli_invoke_options(r.o, r.f);
     lrc_arg arg = cli_target_arg(arg_text);
     lrc_error *err = NULL;
     int rc = lrc_invoke(r.p, command, &arg, cli_follow_cb, r.f, &io, &r.sub, &err);

@@ -68,6 +68,19 @@ void cli_follow_log(void *user, int level, const char *msg)
         cli_follow_note(user, msg);
 }
 
+lrc_invoke_options cli_invoke_options(const cli_options *o, cli_follow *f)
+{
+    lrc_invoke_options io;
+    lrc_invoke_options_init(&io);
+    io.logger = cli_follow_log;
+    io.logger_user = f;
+    if (o->timeout_s >= 0) {
+        int64_t ms = (int64_t)(o->timeout_s * 1000 + 0.5);
+        io.timeout_ms = ms > 0 ? ms : 1; /* 0 would mean none */
+    }
+    return io;
+}
+
 void cli_follow_note(cli_follow *f, const char *message)
 {
     cli_follow_push(f, json_pack("{s:s}", "log", message));
