@@ -181,6 +181,7 @@ void lrc_proxy_get_stats(const lrc_proxy *p, lrc_proxy_stats *out)
     lrc_proxy *mp = (lrc_proxy *)p; /* the lock is not part of the value */
     pthread_mutex_lock(&mp->mu);
     *out = p->st;
+    out->events = p->mx.event_values + p->mx.event_errors; /* counted once, there */
     pthread_mutex_unlock(&mp->mu);
 }
 

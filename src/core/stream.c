@@ -248,18 +248,16 @@ static void on_tango_event(const lrc_tg_event *ev, void *user)
     lrc_tango_thread_enter(); /* releases of Tango objects are deferred */
     lrc_sched_defer_wakes();  /* workers are woken once p->mu is released */
     pthread_mutex_lock(&p->mu);
-    p->st.events++;
-    if (ev->error)
-        p->mx.event_errors++;
-    else
-        p->mx.event_values++;
     if (ev->error) {
+        p->mx.event_errors++;
         s->errored = true;
         s->doubt_until_ms = lrc_now_ms() + LRC_STREAM_DOUBT_MS;
         if (s->refs == 0 && s->phase == PHASE_LIVE) {
             s->linger_until = 1; /* long expired: the sweep drops it now */
             arm_sweep(p, 0);
         }
+    } else {
+        p->mx.event_values++;
     }
     /* Back after an error: cppTango re-subscribed, and the device may have
      * published meanwhile; as distrusted as a new subscription, and the
