@@ -33,6 +33,13 @@ static pthread_cond_t cv; /* on CLOCK_MONOTONIC, as lrc_now_ms (start_locked) */
 static job *head;         /* ascending due_ms */
 static bool started;
 static size_t running; /* jobs taken and not finished */
+/* When the thread will look at the jobs again by itself: 0 while it runs
+ * (it looks before it sleeps), the head's due time while it sleeps toward
+ * it, INT64_MAX while it sleeps with nothing queued. A job due no earlier
+ * needs no wake-up: lrc_invoke arms a timer for every command on a young
+ * stream and cancels it at the first event, and waking this thread for each
+ * cost two context switches per command. */
+static int64_t wake_at;
 
 void lrc_tango_thread_enter(void) { t_tango_depth++; }
 void lrc_tango_thread_leave(void) { t_tango_depth--; }
@@ -43,7 +50,9 @@ static void wait_due(void)
 {
     for (;;) {
         if (!head) {
+            wake_at = INT64_MAX;
             pthread_cond_wait(&cv, &mu);
+            wake_at = 0;
             continue;
         }
         int64_t now = lrc_now_ms();
@@ -54,7 +63,9 @@ static void wait_due(void)
         int64_t ns = ts.tv_nsec + (head->due_ms - now) * 1000000LL;
         ts.tv_sec += (time_t)(ns / 1000000000LL);
         ts.tv_nsec = (long)(ns % 1000000000LL);
+        wake_at = head->due_ms;
         pthread_cond_timedwait(&cv, &mu, &ts);
+        wake_at = 0;
     }
 }
 
@@ -115,7 +126,8 @@ static bool enqueue(void (*fn)(void *), void *arg, int64_t due_ms)
         pp = &(*pp)->next;
     j->next = *pp;
     *pp = j;
-    pthread_cond_broadcast(&cv);
+    if (due_ms < wake_at)
+        pthread_cond_broadcast(&cv);
     pthread_mutex_unlock(&mu);
     return true;
 }
