@@ -21,6 +21,12 @@
  *   client.invoke_unconnected_linger0
  *                               the same with linger_ms 0: each call
  *                               subscribes and unsubscribes
+ * Where the time of the two goes, from the same samples (call -> ...):
+ *   client.raw_terminal_arrived the terminal _lrcEvent enters the raw
+ *                               client's Tango callback
+ *   client.invoke_final_pushed  the terminal event, routed, is queued for
+ *                               the scheduler (on Tango's event thread)
+ *   client.invoke_final_called  the final callback starts (on a worker)
  *
  * Interleaved: the goals are ratios of these scenarios' medians, and on a
  * shared machine the load changes within seconds, so scenarios measured one
@@ -48,6 +54,7 @@
  * client.invoke_connected.
  */
 #include "bench_out.h"
+#include "core/scheduler_internal.h"
 #include "lrc/client.h"
 #include "lrc/types.h"
 #include "steady.h"
@@ -128,12 +135,14 @@ typedef struct raw_state {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     char done[16][128];
+    double arrived[16]; /* when each terminal event entered the callback */
     unsigned ndone;
 } raw_state;
 
 static void raw_event(const lrc_tg_event *ev, void *user)
 {
     raw_state *st = user;
+    double arrived = bench_now_ms();
     const lrc_tg_value *v = ev->value;
     if (!v || v->type != LRC_TG_STRING_ARRAY || v->ns < 2 || !v->sv[0] || !v->sv[1])
         return;
@@ -144,21 +153,26 @@ static void raw_event(const lrc_tg_event *ev, void *user)
     if (!terminal)
         return;
     pthread_mutex_lock(&st->mu);
+    st->arrived[st->ndone % 16] = arrived;
     snprintf(st->done[st->ndone++ % 16], sizeof st->done[0], "%s", v->sv[0]);
     pthread_cond_broadcast(&st->cv);
     pthread_mutex_unlock(&st->mu);
 }
 
-static bool raw_seen(raw_state *st, const char *id)
+/* When the terminal event of id arrived; < 0 if it has not. */
+static double raw_seen(raw_state *st, const char *id)
 {
     for (unsigned k = 0; k < 16 && k < st->ndone; k++)
         if (strcmp(st->done[k], id) == 0)
-            return true;
-    return false;
+            return st->arrived[k];
+    return -1;
 }
 
-/* v: command -> terminal event; reply: the command's round trip alone. */
-static void bench_raw(const char *dev, double *v, double *reply, size_t n, size_t warm)
+/* v: command -> terminal event seen by the waiting thread; reply: the
+ * command's round trip alone; arrived (may be NULL): command -> the
+ * terminal event entering the Tango callback. */
+static void bench_raw(const char *dev, double *v, double *reply, double *arrived, size_t n,
+                      size_t warm)
 {
     raw_state st = {.ndone = 0};
     pthread_mutex_init(&st.mu, NULL);
@@ -183,12 +197,16 @@ static void bench_raw(const char *dev, double *v, double *reply, size_t n, size_
         struct timespec until;
         deadline(&until);
         pthread_mutex_lock(&st.mu);
-        while (!raw_seen(&st, out.sv[0]))
+        double at;
+        while ((at = raw_seen(&st, out.sv[0])) < 0)
             if (pthread_cond_timedwait(&st.cv, &st.mu, &until) != 0)
                 die("no terminal _lrcEvent for Echo", NULL);
         pthread_mutex_unlock(&st.mu);
-        if (i >= warm && i - warm < n)
+        if (i >= warm && i - warm < n) {
             v[i - warm] = bench_now_ms() - t0;
+            if (arrived)
+                arrived[i - warm] = at - t0;
+        }
         lrc_tg_value_clear(&out);
     }
     lrc_tg_unsubscribe(p, sub, NULL);
@@ -203,6 +221,7 @@ typedef struct waiter {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool final;
+    double pushed, called; /* the final's: queued, callback started (ms) */
 } waiter;
 
 static void on_update(const lrc_update *u, void *user)
@@ -210,16 +229,24 @@ static void on_update(const lrc_update *u, void *user)
     waiter *w = user;
     if (!u->final)
         return;
+    double called = bench_now_ms();
+    /* the scheduler's stamp of the item this worker runs (bench-only
+     * internal; on the same clock as bench_now_ms) */
+    double pushed = (double)lrc_sched_current_push_ns() / 1e6;
     pthread_mutex_lock(&w->mu);
+    w->pushed = pushed;
+    w->called = called;
     w->final = true;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
 }
 
 /* connect: lrc_connect_interface first; linger_ms for the proxy. v: call ->
- * final callback; ret (may be NULL): how long lrc_invoke took to return. */
+ * final callback seen by the waiting thread; ret (may be NULL): how long
+ * lrc_invoke took to return; split (may be NULL): call -> the final queued
+ * (split[0]) and its callback started (split[1]). */
 static void bench_invoke(const char *dev, bool connect, int64_t linger_ms, double *v,
-                         double *ret, size_t n, size_t warm)
+                         double *ret, double *split[2], size_t n, size_t warm)
 {
     waiter w = {.final = false};
     pthread_mutex_init(&w.mu, NULL);
@@ -249,8 +276,13 @@ static void bench_invoke(const char *dev, bool connect, int64_t linger_ms, doubl
             if (pthread_cond_timedwait(&w.cv, &w.mu, &until) != 0)
                 die("no final callback for Echo", NULL);
         pthread_mutex_unlock(&w.mu);
-        if (i >= warm && i - warm < n)
+        if (i >= warm && i - warm < n) {
             v[i - warm] = bench_now_ms() - t0;
+            if (split) {
+                split[0][i - warm] = w.pushed - t0;
+                split[1][i - warm] = w.called - t0;
+            }
+        }
         lrc_subscription_free(sub);
     }
     lrc_proxy_close(p);
@@ -298,11 +330,11 @@ int main(int argc, char **argv)
         if (bench_steady_is("client.state_roundtrip", "client.state_rtt"))
             bench_state(dev, v, n, warm);
         else if (bench_steady_is("client.raw_floor", "client.raw_command"))
-            bench_raw(dev, v, v2, n, warm);
+            bench_raw(dev, v, v2, NULL, n, warm);
         else if (bench_steady_is("client.invoke_connected", "client.invoke_return"))
-            bench_invoke(dev, true, LRC_DEFAULT_LINGER_MS, v, v2, n, warm);
+            bench_invoke(dev, true, LRC_DEFAULT_LINGER_MS, v, v2, NULL, n, warm);
         else if (bench_steady_is("client.invoke_unconnected", NULL))
-            bench_invoke(dev, false, LRC_DEFAULT_LINGER_MS, v, NULL, n, warm);
+            bench_invoke(dev, false, LRC_DEFAULT_LINGER_MS, v, NULL, NULL, n, warm);
         else {
             fprintf(stderr, "lrc-bench-client: no steady loop for %s\n", steady);
             return 3;
@@ -314,8 +346,9 @@ int main(int argc, char **argv)
 
     double *state = malloc(n * sizeof *state), *raw = malloc(n * sizeof *raw),
            *conn = malloc(n * sizeof *conn), *conn_ret = malloc(n * sizeof *conn_ret),
-           *unconn = malloc(n * sizeof *unconn);
-    if (!state || !raw || !conn || !conn_ret || !unconn)
+           *unconn = malloc(n * sizeof *unconn), *raw_at = malloc(n * sizeof *raw_at),
+           *pushed = malloc(n * sizeof *pushed), *called = malloc(n * sizeof *called);
+    if (!state || !raw || !conn || !conn_ret || !unconn || !raw_at || !pushed || !called)
         return 1;
     size_t rounds = quick ? 3 : ROUNDS, per = (n + rounds - 1) / rounds;
     for (size_t r = 0, off = 0; off < n; r++, off += per) {
@@ -323,13 +356,16 @@ int main(int argc, char **argv)
         for (size_t b = 0; b < 4; b++) {
             switch ((b + r) % 4) { /* rotated: no scenario always follows the same one */
             case 0: bench_state(dev, state + off, k, warm); break;
-            case 1: bench_raw(dev, raw + off, v2 + off, k, warm); break;
-            case 2:
-                bench_invoke(dev, true, LRC_DEFAULT_LINGER_MS, conn + off, conn_ret + off, k,
-                             warm);
+            case 1: bench_raw(dev, raw + off, v2 + off, raw_at + off, k, warm); break;
+            case 2: {
+                double *split[2] = {pushed + off, called + off};
+                bench_invoke(dev, true, LRC_DEFAULT_LINGER_MS, conn + off, conn_ret + off, split,
+                             k, warm);
                 break;
+            }
             default:
-                bench_invoke(dev, false, LRC_DEFAULT_LINGER_MS, unconn + off, NULL, k, warm);
+                bench_invoke(dev, false, LRC_DEFAULT_LINGER_MS, unconn + off, NULL, NULL, k,
+                             warm);
                 break;
             }
         }
@@ -350,12 +386,23 @@ int main(int argc, char **argv)
     report("client.invoke_unconnected",
            "lrc_invoke Echo -> final callback, not connected, streams lingering (default)",
            unconn, n);
+    report("client.raw_terminal_arrived",
+           "raw shim client: Echo -> its terminal _lrcEvent enters the Tango callback", raw_at, n);
+    report("client.invoke_final_pushed",
+           "lrc_invoke Echo -> the terminal event queued for the scheduler (Tango thread), "
+           "connected",
+           pushed, n);
+    report("client.invoke_final_called",
+           "lrc_invoke Echo -> the final callback starts (worker), connected", called, n);
     free(state);
     free(raw);
     free(conn);
     free(conn_ret);
     free(unconn);
-    bench_invoke(dev, false, 0, v, NULL, n_slow, 1);
+    free(raw_at);
+    free(pushed);
+    free(called);
+    bench_invoke(dev, false, 0, v, NULL, NULL, n_slow, 1);
     report("client.invoke_unconnected_linger0",
            "lrc_invoke Echo -> final callback, not connected, linger_ms 0", v, n_slow);
     free(v);

@@ -25,6 +25,9 @@
  *   sched.handoff_condvar     wake a thread asleep on a condition variable
  *                             (what the scheduler's workers sleep on)
  *   sched.handoff_futex       the same on a bare futex
+ *   sched.handoff_*_spaced    both again with the events' own median gap
+ *                             (sched.e2e_gap): a long-idle virtual CPU wakes
+ *                             more slowly, so this is the floor 6a meets
  *   sched.idle_cpu            CPU while the scheduler idles after work
  *
  * --steady: only the end-to-end loop, for S seconds after a warm-up, for a
@@ -469,6 +472,33 @@ static void handoff_emit(bench_samples *cv, bench_samples *fx)
                        "us", fx, 2000, BENCH_NO_TAG);
 }
 
+/* The floor at 6a's own spacing. A virtual CPU that has idled for
+ * milliseconds is woken far more slowly than one idle for 300 us (the
+ * hypervisor stops polling for it after a while): 6a's events come
+ * milliseconds apart, so the floor it is compared with must be measured
+ * with the same gaps. */
+static void handoff_spaced(double gap_us)
+{
+    size_t n = quick ? 40 : 200;
+    long gap = (long)gap_us;
+    bench_samples cv = {0}, fx = {0};
+    for (int r = 0; r < 2; r++) {
+        handoff_block(false, n, gap, &cv);
+        handoff_block(true, n, gap, &fx);
+    }
+    fprintf(stderr, "hand-off floor %ld us apart: condvar median %.2f us, futex median %.2f us\n",
+            gap, bench_quantile(&cv, 0.5), bench_quantile(&fx, 0.5));
+    bench_emit_samples("sched.handoff_condvar_spaced",
+                       "the machine's floor at 6a's spacing: wake a thread asleep on a condition "
+                       "variable, events the median gap of sched.latency_e2e apart (us)",
+                       "us", &cv, 2000, BENCH_NO_TAG);
+    bench_emit_samples("sched.handoff_futex_spaced",
+                       "the same on a bare futex, at 6a's spacing (us)", "us", &fx, 2000,
+                       BENCH_NO_TAG);
+    bench_samples_free(&cv);
+    bench_samples_free(&fx);
+}
+
 /* ---- end to end ----------------------------------------------------------------- */
 
 typedef struct e2e {
@@ -476,12 +506,18 @@ typedef struct e2e {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t finals;
+    uint64_t last_push_ns; /* the previous update's push (one worker) */
+    bench_samples gaps;    /* us between consecutive pushes */
 } e2e;
 
 static void e2e_update(const lrc_update *u, void *user)
 {
     e2e *e = user;
     record_run(NULL, &e->rec);
+    uint64_t push = lrc_sched_current_push_ns();
+    if (e->last_push_ns && push > e->last_push_ns)
+        bench_samples_add(&e->gaps, (double)(push - e->last_push_ns) / 1e3);
+    e->last_push_ns = push;
     if (u->final) {
         pthread_mutex_lock(&e->mu);
         e->finals++;
@@ -490,7 +526,9 @@ static void e2e_update(const lrc_update *u, void *user)
     }
 }
 
-static int bench_e2e(const char *device)
+/* gap_us: the median time between two events of the run (0 if none), the
+ * spacing at which the hand-off floor comparable to 6a is measured. */
+static int bench_e2e(const char *device, double *gap_us)
 {
     size_t n = quick ? 20 : 200;
     size_t window = 10; /* LRCs in flight at a time */
@@ -550,6 +588,11 @@ static int bench_e2e(const char *device)
                        &e.rec.lat, 2000, BENCH_NO_TAG);
     bench_emit_value("sched.e2e_finals", "finals delivered / expected", "ratio",
                      (double)finals / (double)started, BENCH_NO_TAG);
+    *gap_us = e.gaps.n ? bench_quantile(&e.gaps, 0.5) : 0;
+    fprintf(stderr, "latency_e2e: median gap between events %.0f us\n", *gap_us);
+    bench_emit_value("sched.e2e_gap", "median time between two events of sched.latency_e2e (us)",
+                     "us", *gap_us, BENCH_NO_TAG);
+    bench_samples_free(&e.gaps);
     recorder_destroy(&e.rec);
     pthread_cond_destroy(&e.cv);
     pthread_mutex_destroy(&e.mu);
@@ -600,11 +643,14 @@ int main(int argc, char **argv)
     bench_samples cv = {0}, fx = {0};
     if (!steady)
         handoff_round(&cv, &fx);
-    if (ndev > 0 && bench_e2e(devices[0]))
+    double gap_us = 0;
+    if (ndev > 0 && bench_e2e(devices[0], &gap_us))
         rc = 1;
     if (!steady) {
         handoff_round(&cv, &fx); /* before and after: the same minutes as 6a */
         handoff_emit(&cv, &fx);
+        if (gap_us > 0)
+            handoff_spaced(gap_us);
     }
     bench_samples_free(&cv);
     bench_samples_free(&fx);
