@@ -15,7 +15,9 @@
  *  1. connects every device's interface once (not counted);
  *  2. invokes N Sleep(S) round-robin over D devices from one thread; S
  *     (default 600 s) outlasts the invoking, so all N are in flight at once;
- *  3. samples the client's heap (mallinfo2) and RSS: growth / in-flight;
+ *  3. once no update has come for 100 ms (the invocations' QUEUED and
+ *     IN_PROGRESS events delivered), samples the client's heap
+ *     (mallinfo2) and RSS: growth / in-flight;
  *  4. AbortCommands on each device: every LRC ends (ABORTED) and its final
  *     must reach its callback; waits for all of them;
  *  5. CPU time (getrusage, all threads) from 2 to the last final, / N.
@@ -73,6 +75,28 @@ static size_t finals_now(tally *t)
     size_t n = t->finals;
     pthread_mutex_unlock(&t->mu);
     return n;
+}
+
+/* Waits until no update has come for quiet_ms (at most limit_ms): the
+ * events the invocations caused (QUEUED, IN_PROGRESS) are delivered, so a
+ * heap sample counts what the in-flight LRCs hold, not a passing backlog
+ * of undelivered events (which one run in several caught mid-burst). */
+static void await_quiet(tally *t, double quiet_ms, double limit_ms)
+{
+    double start = bench_now_ms(), since = start;
+    pthread_mutex_lock(&t->mu);
+    size_t seen = t->updates;
+    pthread_mutex_unlock(&t->mu);
+    while (bench_now_ms() - since < quiet_ms && bench_now_ms() - start < limit_ms) {
+        nanosleep(&(struct timespec){0, 10000000L}, NULL);
+        pthread_mutex_lock(&t->mu);
+        size_t now = t->updates;
+        pthread_mutex_unlock(&t->mu);
+        if (now != seen) {
+            seen = now;
+            since = bench_now_ms();
+        }
+    }
 }
 
 /* Waits until `want` finals or timeout_ms; returns the count. */
@@ -139,6 +163,7 @@ static bool run_case(lrc_proxy **p, size_t n, size_t d, double sleep_s)
         }
     }
     double t_invoked = bench_now_ms();
+    await_quiet(&t, 100.0, 5000.0);
     uint64_t heap1 = bench_heap_bytes(), rss1 = bench_rss_bytes();
     size_t expected = n - failed;
     size_t in_flight = expected - finals_now(&t);
