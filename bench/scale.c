@@ -77,6 +77,14 @@ static size_t finals_now(tally *t)
     return n;
 }
 
+static size_t updates_now(tally *t)
+{
+    pthread_mutex_lock(&t->mu);
+    size_t n = t->updates;
+    pthread_mutex_unlock(&t->mu);
+    return n;
+}
+
 /* Waits until no update has come for quiet_ms (at most limit_ms): the
  * events the invocations caused (QUEUED, IN_PROGRESS) are delivered, so a
  * heap sample counts what the in-flight LRCs hold, not a passing backlog
@@ -84,14 +92,10 @@ static size_t finals_now(tally *t)
 static void await_quiet(tally *t, double quiet_ms, double limit_ms)
 {
     double start = bench_now_ms(), since = start;
-    pthread_mutex_lock(&t->mu);
-    size_t seen = t->updates;
-    pthread_mutex_unlock(&t->mu);
+    size_t seen = updates_now(t);
     while (bench_now_ms() - since < quiet_ms && bench_now_ms() - start < limit_ms) {
         nanosleep(&(struct timespec){0, 10000000L}, NULL);
-        pthread_mutex_lock(&t->mu);
-        size_t now = t->updates;
-        pthread_mutex_unlock(&t->mu);
+        size_t now = updates_now(t);
         if (now != seen) {
             seen = now;
             since = bench_now_ms();

@@ -426,15 +426,21 @@ static void handoff_block(bool use_futex, size_t n, long gap_us, bench_samples *
     pthread_mutex_destroy(&h.mu);
 }
 
-/* One block of each kind; called before and after the end-to-end run (and
- * on its own without a device), so that the floor and 6a see the same load. */
+/* `rounds` blocks of n hand-offs of each kind, gap_us apart, alternated
+ * so that the two see the same load. */
+static void handoff_blocks(bench_samples *cv, bench_samples *fx, int rounds, size_t n, long gap_us)
+{
+    for (int r = 0; r < rounds; r++) {
+        handoff_block(false, n, gap_us, cv);
+        handoff_block(true, n, gap_us, fx);
+    }
+}
+
+/* Called before and after the end-to-end run (and on its own without a
+ * device), so that the floor and 6a see the same load. */
 static void handoff_round(bench_samples *cv, bench_samples *fx)
 {
-    size_t n = quick ? 50 : 250;
-    for (int r = 0; r < 4; r++) { /* alternated: the two see the same load */
-        handoff_block(false, n, 300, cv);
-        handoff_block(true, n, 300, fx);
-    }
+    handoff_blocks(cv, fx, 4, quick ? 50 : 250, 300);
 }
 
 /* CPU the process burns while its scheduler idles after some work: the
@@ -479,13 +485,9 @@ static void handoff_emit(bench_samples *cv, bench_samples *fx)
  * with the same gaps. */
 static void handoff_spaced(double gap_us)
 {
-    size_t n = quick ? 40 : 200;
     long gap = (long)gap_us;
     bench_samples cv = {0}, fx = {0};
-    for (int r = 0; r < 2; r++) {
-        handoff_block(false, n, gap, &cv);
-        handoff_block(true, n, gap, &fx);
-    }
+    handoff_blocks(&cv, &fx, 2, quick ? 40 : 200, gap);
     fprintf(stderr, "hand-off floor %ld us apart: condvar median %.2f us, futex median %.2f us\n",
             gap, bench_quantile(&cv, 0.5), bench_quantile(&fx, 0.5));
     bench_emit_samples("sched.handoff_condvar_spaced",
