@@ -181,7 +181,11 @@ static void *worker_main(void *arg)
 
         pthread_mutex_lock(&dev->mu);
         remove_running(dev, task);
-        pthread_cond_broadcast(&dev->service_cv);
+        /* The service thread ends a drain once nothing runs; otherwise it
+         * has nothing to do with a finished task (a wake-up per task cost
+         * it two context switches and the device lock for nothing). */
+        if (dev->aborting && dev->n_running == 0 && !dev->queue_head)
+            pthread_cond_broadcast(&dev->service_cv);
         pthread_mutex_unlock(&dev->mu);
         kit_task_free(task);
         pthread_mutex_lock(&dev->mu);
@@ -230,6 +234,13 @@ static void deadline_to_timespec(double mono_deadline, struct timespec *ts)
     ts->tv_nsec = (long)((mono_deadline - secs) * 1e9);
 }
 
+/* Removals due within this of the first one due leave together, in one
+ * push of each v1 list: a device finishing a command every millisecond
+ * otherwise woke its service thread (two context switches and the device
+ * lock) and pushed every list once per command, 10 s later. Ska's own
+ * device removes in 100 ms batches. */
+#define REMOVAL_GROUPING_S 0.05
+
 static void *service_main(void *arg)
 {
     lrc_device *dev = arg;
@@ -241,7 +252,9 @@ static void *service_main(void *arg)
             pthread_mutex_lock(&dev->mu);
             continue;
         }
-        if (dev->next_deadline >= 0 && lrc_mono_now() >= dev->next_deadline) {
+        double removal_due =
+            dev->next_deadline >= 0 ? dev->next_deadline + REMOVAL_GROUPING_S : -1;
+        if (removal_due >= 0 && lrc_mono_now() >= removal_due) {
             dev->next_deadline = -1; /* kit_expire sets the next one */
             pthread_mutex_unlock(&dev->mu);
             kit_lock(dev);
@@ -259,7 +272,7 @@ static void *service_main(void *arg)
             pthread_mutex_lock(&dev->mu);
             continue;
         }
-        double due = dev->next_deadline;
+        double due = removal_due;
         if (dev->hold_deadline >= 0 && (due < 0 || dev->hold_deadline < due))
             due = dev->hold_deadline;
         if (due >= 0) {
