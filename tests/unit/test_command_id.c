@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,60 @@ static void test_float_repr_is_shortest_round_trip(void **state)
     assert_string_equal(buf, "0.1");
     lrc_float_repr(1795594285.2911851, buf, sizeof buf); /* values from Python's repr() */
     assert_string_equal(buf, "1795594285.2911851");
+}
+
+/* The significant digits of a repr: no sign, point, exponent, leading or
+ * trailing zeros. */
+static void repr_digits(const char *r, char *out)
+{
+    size_t n = 0;
+    for (const char *p = r; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9' && (n > 0 || *p != '0'))
+            out[n++] = *p;
+    while (n > 0 && out[n - 1] == '0')
+        n--;
+    out[n] = '\0';
+}
+
+/* The same digits by the plain search: correctly rounded candidates of
+ * growing length until one reads back. */
+static void reference_digits(double x, char *out)
+{
+    char e[40];
+    for (int prec = 0; prec <= 16; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec, fabs(x));
+        if (strtod(e, NULL) == fabs(x))
+            break;
+    }
+    repr_digits(e, out);
+}
+
+/* The shortest digits are found by a binary search over the length: the
+ * same digits as the plain search, and they read back, for timestamps
+ * (what IDs carry) and for random doubles of every magnitude. */
+static void test_float_repr_matches_plain_search(void **state)
+{
+    (void)state;
+    uint64_t z = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < 20000; i++) {
+        z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+        double x;
+        if (i % 2) { /* unix times, half of them in whole microseconds as clocks give */
+            x = 1.7e9 + (double)(z >> 11) / (double)(1ULL << 53) * 1e8;
+            if (i % 4 == 1)
+                x = round(x * 1e6) / 1e6;
+        } else {
+            uint64_t bits = z & 0x7FEFFFFFFFFFFFFFULL; /* finite, positive */
+            memcpy(&x, &bits, sizeof x);
+        }
+        char buf[40], got[24], want[24];
+        lrc_float_repr(x, buf, sizeof buf);
+        assert_true(strtod(buf, NULL) == x);
+        repr_digits(buf, got);
+        reference_digits(x, want);
+        if (strcmp(got, want) != 0)
+            fail_msg("%.17g: %s has digits %s, the plain search %s", x, buf, got, want);
+    }
 }
 
 /* "<float>_<int>_<Name>", name recoverable as the last field. */
@@ -115,6 +170,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_float_repr_is_shortest_round_trip),
+        cmocka_unit_test(test_float_repr_matches_plain_search),
         cmocka_unit_test(test_id_shape),
         cmocka_unit_test(test_ids_unique),
         cmocka_unit_test(test_enum_values),
