@@ -8,16 +8,17 @@
 #include <string.h>
 
 /* The fewest significant digits that read back as |x| (no sign, no
- * trailing zeros) and the decimal exponent of the first one. Correctly
- * rounded candidates of growing length: the same digits as Python's
- * shortest repr except in rare ties near powers of two. */
+ * trailing zeros) and the decimal exponent of the first one: the shortest
+ * correctly rounded candidate, the same digits as Python's shortest repr
+ * except in rare ties near powers of two. */
 static void shortest_digits(double x, char digits[20], int *exp10)
 {
     /* Reading back is monotonic in the length: the correctly rounded
      * candidate with one digit more is at least as close to x as the one
      * before (which is itself such a candidate, padded with a zero). So a
-     * binary search over 1..17 digits finds the shortest in at most 5
-     * formats instead of up to 17 (a command ID's timestamp needs 16-17:
+     * binary search over 1..17 digits finds the shortest in at most 6
+     * formats (5 probes, and the answer's if the last probe was not it)
+     * instead of up to 17 (a command ID's timestamp needs 16-17:
      * the search was a tenth of the device's work per submission). */
     char e[40], tried[40];
     int lo = 0, hi = 16; /* precisions; 17 significant digits always round-trip */

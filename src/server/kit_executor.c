@@ -158,6 +158,13 @@ static void remove_running(lrc_device *dev, lrc_task *task)
     dev->n_running--;
 }
 
+/* Under mu: an Abort's drain is running and nothing is left to run, so the
+ * service thread may complete the Aborts waiting for it. */
+static bool drain_over(const lrc_device *dev)
+{
+    return dev->aborting && dev->n_running == 0 && !dev->queue_head;
+}
+
 static void *worker_main(void *arg)
 {
     lrc_device *dev = arg;
@@ -184,7 +191,7 @@ static void *worker_main(void *arg)
         /* The service thread ends a drain once nothing runs; otherwise it
          * has nothing to do with a finished task (a wake-up per task cost
          * it two context switches and the device lock for nothing). */
-        if (dev->aborting && dev->n_running == 0 && !dev->queue_head)
+        if (drain_over(dev))
             pthread_cond_broadcast(&dev->service_cv);
         pthread_mutex_unlock(&dev->mu);
         kit_task_free(task);
@@ -201,7 +208,7 @@ static void end_aborts(lrc_device *dev, bool stopped)
 {
     pthread_mutex_lock(&dev->mu);
     char *id = NULL;
-    bool end = dev->aborting && (stopped || (dev->n_running == 0 && !dev->queue_head));
+    bool end = stopped ? dev->aborting : drain_over(dev);
     if (end) {
         id = dev->abort_id;
         dev->abort_id = NULL;
@@ -246,7 +253,7 @@ static void *service_main(void *arg)
     lrc_device *dev = arg;
     pthread_mutex_lock(&dev->mu);
     while (!dev->stopping) {
-        if (dev->aborting && dev->n_running == 0 && !dev->queue_head) {
+        if (drain_over(dev)) {
             pthread_mutex_unlock(&dev->mu);
             complete_aborts(dev);
             pthread_mutex_lock(&dev->mu);
