@@ -13,8 +13,14 @@
  * one malloc'd block). LRC_OK, LRC_EINVAL (a NULL string), LRC_ENOMEM. */
 int lrc_group_arg_copy(const lrc_arg *a, lrc_arg *out, void **mem);
 
-/* The outcome a member's final update gives it (LRC_GROUP_RUNNING for an
- * update that is not final). */
+/* The outcome a final update gives its invocation, from its has bits, end
+ * and status: one mapping for the group summary and the proxy's metrics.
+ * A final with neither LRC_HAS_END nor a terminal status (the library
+ * makes none) counts as LOST: its outcome is unknowable. */
+lrc_group_outcome lrc_final_outcome(unsigned has, lrc_end end, lrc_status status);
+
+/* The outcome a member's update gives it: lrc_final_outcome for a final,
+ * LRC_GROUP_RUNNING otherwise. */
 lrc_group_outcome lrc_group_outcome_of(const lrc_update *u);
 
 /* Adds one member's outcome to the counts of s. */

@@ -20,14 +20,12 @@ const char *lrc_group_outcome_name(int outcome)
     return outcome_names[outcome];
 }
 
-lrc_group_outcome lrc_group_outcome_of(const lrc_update *u)
+lrc_group_outcome lrc_final_outcome(unsigned has, lrc_end end, lrc_status status)
 {
-    if (!u->final)
-        return LRC_GROUP_RUNNING;
-    if (u->has & LRC_HAS_END)
-        return u->end == LRC_END_TIMED_OUT ? LRC_GROUP_TIMED_OUT : LRC_GROUP_LOST;
-    if (u->has & LRC_HAS_STATUS) {
-        switch (u->status) {
+    if (has & LRC_HAS_END)
+        return end == LRC_END_TIMED_OUT ? LRC_GROUP_TIMED_OUT : LRC_GROUP_LOST;
+    if (has & LRC_HAS_STATUS) {
+        switch (status) {
         case LRC_STATUS_COMPLETED:
             return LRC_GROUP_COMPLETED;
         case LRC_STATUS_FAILED:
@@ -40,9 +38,12 @@ lrc_group_outcome lrc_group_outcome_of(const lrc_update *u)
             break;
         }
     }
-    /* A final the library marks as such is always one of the above; were
-     * it not, the outcome is unknowable, which is what LOST says. */
     return LRC_GROUP_LOST;
+}
+
+lrc_group_outcome lrc_group_outcome_of(const lrc_update *u)
+{
+    return u->final ? lrc_final_outcome(u->has, u->end, u->status) : LRC_GROUP_RUNNING;
 }
 
 void lrc_group_summary_count(lrc_group_summary *s, lrc_group_outcome o)

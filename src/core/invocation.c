@@ -3,6 +3,7 @@
  * subscription handle the caller holds. */
 #include "core/client_internal.h"
 #include "core/error_build.h"
+#include "core/group_internal.h"
 #include "core/log_internal.h"
 #include "core/value.h"
 
@@ -213,21 +214,13 @@ static void count_outcome(lrc_proxy *p, const lrc_decode_out *out)
     if (out->n == 0)
         return;
     const lrc_decoded *d = &out->upd[out->n - 1];
-    if (d->has & LRC_HAS_END) {
-        if (d->end == LRC_END_TIMED_OUT)
-            p->mx.timed_out++;
-        else
-            p->mx.lost++;
-        return;
-    }
-    if (!(d->has & LRC_HAS_STATUS))
-        return;
-    switch (d->status) {
-    case LRC_STATUS_COMPLETED: p->mx.completed++; break;
-    case LRC_STATUS_FAILED: p->mx.failed++; break;
-    case LRC_STATUS_REJECTED: p->mx.rejected++; break;
-    case LRC_STATUS_ABORTED: p->mx.aborted++; break;
-    default: break;
+    switch (lrc_final_outcome(d->has, d->end, d->status)) {
+    case LRC_GROUP_COMPLETED: p->mx.completed++; break;
+    case LRC_GROUP_FAILED: p->mx.failed++; break;
+    case LRC_GROUP_REJECTED: p->mx.rejected++; break;
+    case LRC_GROUP_ABORTED: p->mx.aborted++; break;
+    case LRC_GROUP_TIMED_OUT: p->mx.timed_out++; break;
+    default: p->mx.lost++; break;
     }
 }
 
