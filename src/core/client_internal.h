@@ -111,7 +111,8 @@ struct lrc_proxy {
     lrc_signature *signatures;
     lrc_subscription *reap; /* ended invocations whose streams must be given
                                back once p->mu is released (lrc_proxy_reap) */
-    lrc_proxy_stats st;
+    lrc_proxy_stats st;   /* all but st.events, which lrc_proxy_get_stats
+                             derives from mx (counted once, there) */
     lrc_proxy_metrics mx; /* the counters lrc_proxy_stats lacks (proxy.c
                              fills the rest when asked) */
     lrc_hist subscribe_time; /* successful Tango subscribe calls (ns) */

@@ -82,8 +82,7 @@ static void *reaper_main(void *arg)
         j->fn(j->arg);
         free(j);
         pthread_mutex_lock(&mu);
-        running--;
-        pthread_cond_broadcast(&cv);
+        running--; /* lrc_reaper_wait_idle polls: no one to wake */
     }
     return NULL;
 }
