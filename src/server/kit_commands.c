@@ -110,8 +110,13 @@ static int submit(lrc_tg_device *tg, void *user, const lrc_tg_value *in, lrc_tg_
         dev->queue_head = task;
     dev->queue_tail = task;
     dev->queue_len++;
-    pthread_cond_signal(&dev->work_cv);
     pthread_mutex_unlock(&dev->mu);
+    /* After unlocking: a worker woken under the lock (on the other CPU it
+     * runs before this thread is back from the wake-up's system call)
+     * blocked on it at once and needed a second wake-up, one in two
+     * commands under the raw-floor loop (perf sched). The device outlives
+     * its commands. */
+    pthread_cond_signal(&dev->work_cv);
     return reply(out, LRC_RESULT_QUEUED, id, err);
 }
 
