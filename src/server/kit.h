@@ -15,6 +15,7 @@
 #include "tango/tango_shim.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 
 #define LRC_MAX_RESULT_BYTES 65536
@@ -85,7 +86,13 @@ struct lrc_device {
 
     /* guarded by mu */
     pthread_mutex_t mu;
-    pthread_cond_t work_cv;    /* workers: a task was queued, or stop     */
+    /* Workers sleep on a semaphore, not on a condition variable: one post
+     * per task queued, one per worker at stop (a drain leaves surplus
+     * posts: a worker finds the queue empty and sleeps again). Woken from
+     * a condition variable, a worker takes mu back marked contended and
+     * its next unlock makes a futex system call for nobody, one per
+     * command before the task could start. Not guarded by mu. */
+    sem_t work_sem;
     pthread_cond_t service_cv; /* service thread: drain progress, timers  */
     pthread_cond_t abort_cv;   /* sleeping tasks: an abort was requested  */
     lrc_task *queue_head, *queue_tail;

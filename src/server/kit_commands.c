@@ -116,7 +116,7 @@ static int submit(lrc_tg_device *tg, void *user, const lrc_tg_value *in, lrc_tg_
      * blocked on it at once and needed a second wake-up, one in two
      * commands under the raw-floor loop (perf sched). The device outlives
      * its commands. */
-    pthread_cond_signal(&dev->work_cv);
+    sem_post(&dev->work_sem);
     return reply(out, LRC_RESULT_QUEUED, id, err);
 }
 

@@ -168,13 +168,20 @@ static bool drain_over(const lrc_device *dev)
 static void *worker_main(void *arg)
 {
     lrc_device *dev = arg;
-    pthread_mutex_lock(&dev->mu);
     for (;;) {
-        while (!dev->stopping && !dev->queue_head)
-            pthread_cond_wait(&dev->work_cv, &dev->mu);
-        if (!dev->queue_head)
-            break; /* stopping, and the stop routine owns what was queued */
+        while (sem_wait(&dev->work_sem) != 0)
+            ; /* EINTR */
+        pthread_mutex_lock(&dev->mu);
         lrc_task *task = dev->queue_head;
+        if (!task) {
+            /* stopping (the stop routine owns what was queued), or the
+             * post of a task that a drain took */
+            bool stopping = dev->stopping;
+            pthread_mutex_unlock(&dev->mu);
+            if (stopping)
+                break;
+            continue;
+        }
         dev->queue_head = task->next;
         if (!dev->queue_head)
             dev->queue_tail = NULL;
@@ -195,9 +202,7 @@ static void *worker_main(void *arg)
             pthread_cond_broadcast(&dev->service_cv);
         pthread_mutex_unlock(&dev->mu);
         kit_task_free(task);
-        pthread_mutex_lock(&dev->mu);
     }
-    pthread_mutex_unlock(&dev->mu);
     return NULL;
 }
 
@@ -307,7 +312,7 @@ static int init_cond_monotonic(pthread_cond_t *cv)
 void kit_executor_init(lrc_device *dev)
 {
     pthread_mutex_init(&dev->mu, NULL);
-    pthread_cond_init(&dev->work_cv, NULL);
+    sem_init(&dev->work_sem, 0, 0);
     init_cond_monotonic(&dev->service_cv);
     init_cond_monotonic(&dev->abort_cv);
     dev->next_deadline = -1;
@@ -319,7 +324,7 @@ void kit_executor_destroy(lrc_device *dev)
 {
     if (!dev->sync_ready)
         return;
-    pthread_cond_destroy(&dev->work_cv);
+    sem_destroy(&dev->work_sem);
     pthread_cond_destroy(&dev->service_cv);
     pthread_cond_destroy(&dev->abort_cv);
     pthread_mutex_destroy(&dev->mu);
@@ -356,12 +361,14 @@ void kit_executor_stop(lrc_device *dev)
     lrc_task *queued = dev->queue_head;
     dev->queue_head = dev->queue_tail = NULL;
     dev->queue_len = 0;
-    pthread_cond_broadcast(&dev->work_cv);
     pthread_cond_broadcast(&dev->service_cv);
     pthread_cond_broadcast(&dev->abort_cv);
     pthread_mutex_unlock(&dev->mu);
     if (was_stopping)
         return;
+
+    for (size_t i = 0; i < dev->n_workers; i++)
+        sem_post(&dev->work_sem); /* each worker finds the queue empty */
 
     for (size_t i = 0; i < dev->n_workers; i++)
         pthread_join(dev->workers[i], NULL);
