@@ -78,6 +78,23 @@ bool lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q)
     return s->sleeping && !s->spinning;
 }
 
+bool lrc_sched_claim_sleeper(lrc_scheduler *s)
+{
+    if (!s->sleeping)
+        return false;
+    s->sleeping--;
+    return true;
+}
+
+void lrc_sched_wake_claimed(lrc_scheduler *s) { sem_post(&s->work_sem); }
+
+/* With s->lock held: wakes every sleeping worker (closing). */
+static void wake_all_sleepers(lrc_scheduler *s)
+{
+    while (lrc_sched_claim_sleeper(s))
+        lrc_sched_wake_claimed(s);
+}
+
 void lrc_sched_ready_remove(lrc_scheduler *s, lrc_queue *q)
 {
     if (!q->in_ready)
@@ -108,7 +125,7 @@ void lrc_sched_destroy(lrc_scheduler *s)
         free(r);
     }
     pthread_cond_destroy(&s->done_cv);
-    pthread_cond_destroy(&s->work_cv);
+    sem_destroy(&s->work_sem);
     pthread_mutex_destroy(&s->lock);
     free(s->threads);
     free(s->name);
@@ -180,8 +197,9 @@ static void run_one(lrc_scheduler *s)
          * reference outlives every worker, so this is never the last one. */
         (void)lrc_sched_retire_queue(q);
         free(q);
-    } else if (q->head && !s->closed && lrc_sched_ready_add(s, q)) {
-        pthread_cond_signal(&s->work_cv); /* another worker may take it */
+    } else if (q->head && !s->closed && lrc_sched_ready_add(s, q) &&
+               lrc_sched_claim_sleeper(s)) {
+        lrc_sched_wake_claimed(s); /* another worker may take it */
     }
     lrc_sched_wake_flushers(s);
 }
@@ -250,13 +268,15 @@ static void *worker_main(void *arg)
                 /* A push that saw this worker spinning did not signal: if
                  * another worker took that work, one still sleeping may be
                  * owed it. */
-                if (s->ready && s->sleeping && !s->spinning)
-                    pthread_cond_signal(&s->work_cv);
+                if (s->ready && !s->spinning && lrc_sched_claim_sleeper(s))
+                    lrc_sched_wake_claimed(s);
                 continue;
             }
-            s->sleeping++;
-            pthread_cond_wait(&s->work_cv, &s->lock);
-            s->sleeping--;
+            s->sleeping++; /* whoever wakes this worker takes it back */
+            pthread_mutex_unlock(&s->lock);
+            while (sem_wait(&s->work_sem) != 0)
+                ; /* EINTR */
+            pthread_mutex_lock(&s->lock);
         }
         if (s->closed)
             break;
@@ -342,7 +362,7 @@ static int start_workers(lrc_scheduler *s, unsigned n, lrc_error **err)
     pthread_mutex_lock(&s->lock);
     s->closed = true;
     atomic_store_explicit(&s->work_hint, true, memory_order_release);
-    pthread_cond_broadcast(&s->work_cv);
+    wake_all_sleepers(s);
     pthread_mutex_unlock(&s->lock);
     join_workers(s);
     return lrc_fail(err, LRC_ENOMEM, "cannot start scheduler worker thread: %s", strerror(rc));
@@ -360,12 +380,12 @@ static int init_sync(lrc_scheduler *s)
     pthread_condattr_destroy(&ca);
     if (rc)
         return -1;
-    if (pthread_cond_init(&s->work_cv, NULL)) {
+    if (sem_init(&s->work_sem, 0, 0)) {
         pthread_cond_destroy(&s->done_cv);
         return -1;
     }
     if (pthread_mutex_init(&s->lock, NULL)) {
-        pthread_cond_destroy(&s->work_cv);
+        sem_destroy(&s->work_sem);
         pthread_cond_destroy(&s->done_cv);
         return -1;
     }
@@ -505,7 +525,7 @@ static void shutdown_scheduler(lrc_scheduler *s)
     bool was_closed = s->closed;
     s->closed = true;
     atomic_store_explicit(&s->work_hint, true, memory_order_release);
-    pthread_cond_broadcast(&s->work_cv);
+    wake_all_sleepers(s);
     pthread_mutex_unlock(&s->lock);
     if (was_closed)
         return;

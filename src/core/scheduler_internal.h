@@ -17,6 +17,7 @@
 #include "lrc/scheduler.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,13 +62,19 @@ struct lrc_queue {
 
 struct lrc_scheduler {
     pthread_mutex_t lock;
-    pthread_cond_t work_cv; /* workers: a queue became ready, or closing */
+    /* Workers sleep on a semaphore: whoever wakes one claims it under the
+     * lock (sleeping--) and posts once, after unlocking where it can. A
+     * worker woken from a condition variable took the lock back marked
+     * contended, and its next unlock, right before the callback, made a
+     * futex call for nobody: latency on every event that found the worker
+     * asleep. */
+    sem_t work_sem;
     pthread_cond_t done_cv; /* flushers: an item finished or was discarded */
     char *name;             /* immutable */
     size_t capacity;        /* immutable: default queue capacity */
     double half_life_ms;    /* immutable */
     unsigned thread_count;  /* immutable after start */
-    unsigned sleeping;      /* workers waiting on work_cv: whom a push must wake */
+    unsigned sleeping;      /* workers asleep on work_sem and not yet claimed */
     unsigned spinning;      /* workers polling work_hint before they sleep */
     atomic_bool work_hint;  /* s->ready non-empty or closed; written under the
                                lock, read without it by spinning workers */
@@ -125,13 +132,21 @@ uint64_t lrc_sched_now_ns(void);
 double lrc_sched_now_ms(void);
 
 /* Links q into / out of s->ready. Called with s->lock held. Linking
- * returns whether a sleeping worker must be woken (pthread_cond_signal of
- * s->work_cv): none when a worker is awake or spinning, since it looks at
- * s->ready before it sleeps, and a signal would only cost the pushing
- * thread a futex call. The caller signals, after unlocking if it can: a
- * worker woken while the lock is still held would block on it at once. */
+ * returns whether a sleeping worker must be woken: none when a worker is
+ * awake or spinning, since it looks at s->ready before it sleeps, and a
+ * wake would only cost the pushing thread a futex call. The caller then
+ * claims one (lrc_sched_claim_sleeper) and posts (lrc_sched_wake_claimed),
+ * after unlocking if it can: a worker woken while the lock is still held
+ * would block on it at once. */
 bool lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q);
 void lrc_sched_ready_remove(lrc_scheduler *s, lrc_queue *q);
+
+/* With s->lock held: takes one sleeping worker for the caller to wake with
+ * lrc_sched_wake_claimed (exactly once); false if none sleeps. */
+bool lrc_sched_claim_sleeper(lrc_scheduler *s);
+
+/* Wakes the worker a claim took; with or without s->lock. */
+void lrc_sched_wake_claimed(lrc_scheduler *s);
 
 /* Deferred wakes: between lrc_sched_defer_wakes and lrc_sched_flush_wakes
  * (nested pairs count as one), the current thread's pushes do not signal a

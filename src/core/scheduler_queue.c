@@ -196,10 +196,13 @@ void lrc_sched_flush_wakes(void)
         return;
     for (size_t i = 0; i < tls_defer.n; i++) {
         lrc_scheduler *s = tls_defer.s[i];
-        pthread_cond_signal(&s->work_cv);
         pthread_mutex_lock(&s->lock);
+        /* a worker may have woken (or been woken) since the push */
+        bool wake = s->ready && !s->spinning && lrc_sched_claim_sleeper(s);
         bool last = --s->refs == 0;
         pthread_mutex_unlock(&s->lock);
+        if (wake)
+            lrc_sched_wake_claimed(s);
         if (last)
             lrc_sched_destroy(s);
     }
@@ -257,14 +260,15 @@ int lrc_queue_push(lrc_queue *q, lrc_item_fn run, lrc_item_fn discard, void *ite
     append(q, it);
     q->st.received++;
     q->st.length++;
-    bool wake = !q->busy && lrc_sched_ready_add(s, q) && !defer_wake(s);
+    bool wake = !q->busy && lrc_sched_ready_add(s, q) && !defer_wake(s) &&
+                lrc_sched_claim_sleeper(s);
     if (s->loop && s->ready)
         lrc_sched_loop_notify(s);
     pthread_mutex_unlock(&s->lock);
     /* After unlocking: woken under the lock, the worker would block on it.
      * s outlives the call: q holds a reference to it. */
     if (wake)
-        pthread_cond_signal(&s->work_cv);
+        lrc_sched_wake_claimed(s);
 
     if (victim)
         finish_drop(s, victim);
