@@ -596,12 +596,16 @@ def cmd_write(a):
     w("separately, the demo device servers (bench/profile.sh). A CPU profile shows where CPU")
     w("time goes; time spent waiting (network round trips, sleeps, lock waits) does not")
     w("appear in it, so a latency miss whose profiles are mostly idle is bound by waiting.")
+    w("These quick runs are short: their start-up (the dynamic loader relocating cppTango")
+    w("and omniORB, the first connections) is part of them and may top the table below.")
+    w("The steady-state sections after it have no start-up in them: they say what one")
+    w("iteration of the goal's loop costs and where its CPU time goes.")
     w("")
     pdir = a["profiles"]
     if not missed:
         w("No goal was missed: no profile needed.")
     else:
-        w("| goal | verdict | program | busiest process (share of CPU samples) | its top symbol (self) |")
+        w("| goal | verdict | program | busiest process (share of CPU samples) | its top user-space symbol (self, start-up included) |")
         w("|---|---|---|---|---|")
     profiled = []
     for r in missed:
