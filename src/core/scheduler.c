@@ -80,7 +80,7 @@ bool lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q)
 
 bool lrc_sched_claim_sleeper(lrc_scheduler *s)
 {
-    if (!s->sleeping)
+    if (!s->ready || s->spinning || !s->sleeping)
         return false;
     s->sleeping--;
     return true;
@@ -88,10 +88,10 @@ bool lrc_sched_claim_sleeper(lrc_scheduler *s)
 
 void lrc_sched_wake_claimed(lrc_scheduler *s) { sem_post(&s->work_sem); }
 
-/* With s->lock held: wakes every sleeping worker (closing). */
+/* With s->lock held: wakes every sleeping worker (closing), work or not. */
 static void wake_all_sleepers(lrc_scheduler *s)
 {
-    while (lrc_sched_claim_sleeper(s))
+    for (; s->sleeping > 0; s->sleeping--)
         lrc_sched_wake_claimed(s);
 }
 
@@ -268,7 +268,7 @@ static void *worker_main(void *arg)
                 /* A push that saw this worker spinning did not signal: if
                  * another worker took that work, one still sleeping may be
                  * owed it. */
-                if (s->ready && !s->spinning && lrc_sched_claim_sleeper(s))
+                if (lrc_sched_claim_sleeper(s))
                     lrc_sched_wake_claimed(s);
                 continue;
             }

@@ -142,7 +142,8 @@ bool lrc_sched_ready_add(lrc_scheduler *s, lrc_queue *q);
 void lrc_sched_ready_remove(lrc_scheduler *s, lrc_queue *q);
 
 /* With s->lock held: takes one sleeping worker for the caller to wake with
- * lrc_sched_wake_claimed (exactly once); false if none sleeps. */
+ * lrc_sched_wake_claimed (exactly once), if one is owed: work is ready, no
+ * worker spins (it would find the work) and one sleeps unclaimed. */
 bool lrc_sched_claim_sleeper(lrc_scheduler *s);
 
 /* Wakes the worker a claim took; with or without s->lock. */

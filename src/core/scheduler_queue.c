@@ -198,7 +198,7 @@ void lrc_sched_flush_wakes(void)
         lrc_scheduler *s = tls_defer.s[i];
         pthread_mutex_lock(&s->lock);
         /* a worker may have woken (or been woken) since the push */
-        bool wake = s->ready && !s->spinning && lrc_sched_claim_sleeper(s);
+        bool wake = lrc_sched_claim_sleeper(s);
         bool last = --s->refs == 0;
         pthread_mutex_unlock(&s->lock);
         if (wake)
