@@ -281,7 +281,9 @@ typedef struct lrc_invoke_options {
     lrc_log_fn logger;        /* this invocation's log messages go here
                                  instead of the process-wide hook (NULL: the
                                  hook); called on the invoking thread and on
-                                 scheduler workers                           */
+                                 scheduler workers, never after
+                                 lrc_subscription_free has returned (later
+                                 messages go to the hook)                    */
     void *logger_user;
     int64_t timeout_ms;       /* 0: none (the default). Otherwise, when no
                                  final arrives within this time of the
@@ -368,8 +370,9 @@ const char *lrc_subscription_command_id(const lrc_subscription *s);
 int lrc_subscription_protocol_version(const lrc_subscription *s);
 
 /* Stops following the command and frees the handle. After it returns the
- * callback is not running and is never called again, except that when it
- * is called from inside that callback, the current call finishes normally.
+ * callback and the invocation's logger are not running and are never
+ * called again, except that when it is called from inside one of them, the
+ * current call finishes normally.
  * Safe after the final callback, from any thread and from inside the
  * callback. The command itself goes on on the device. NULL is accepted;
  * each handle must be freed exactly once. */

@@ -40,25 +40,34 @@ typedef struct lrc_stream lrc_stream;
 /* ---- running callbacks (deliver.c) ---------------------------------------- */
 
 /* The callback handshake of a handle whose callbacks run on scheduler
- * workers: freeing the handle closes the gate, which waits for a callback
- * running on another thread (not for one running on the closing thread:
- * the handle is then freed from inside its own callback, which finishes
- * normally); no callback starts once it is closed. */
+ * workers: freeing the handle closes the gate, which waits until no other
+ * thread is inside (a callback, or the handle's logger) and lets none enter
+ * afterwards. A thread closing the gate from inside it (the handle freed
+ * from its own callback) does not wait for itself: its call finishes
+ * normally. Several threads may be inside at once (a worker's callback and
+ * the invoking thread's log message). */
 typedef struct lrc_gate {
     pthread_mutex_t mu; /* a leaf lock: never held while calling out */
     pthread_cond_t cv;
     bool closed;
-    bool running; /* a callback runs now, on running_thread */
-    pthread_t running_thread;
+    int inside; /* entries not yet left, on every thread */
 } lrc_gate;
+
+/* One thread's stay inside a gate, on that thread's stack; entries nest
+ * (a callback may invoke, and so log, for another handle). */
+typedef struct lrc_gate_entry {
+    lrc_gate *gate;
+    struct lrc_gate_entry *outer;
+} lrc_gate_entry;
 
 void lrc_gate_init(lrc_gate *g);
 void lrc_gate_destroy(lrc_gate *g);
-/* Enters the callback section unless the gate is closed (false then). */
-bool lrc_gate_enter(lrc_gate *g);
-void lrc_gate_leave(lrc_gate *g);
+/* Enters unless the gate is closed (false then, and e is unused). */
+bool lrc_gate_enter(lrc_gate *g, lrc_gate_entry *e);
+/* Leaves what lrc_gate_enter entered, innermost first. */
+void lrc_gate_leave(lrc_gate_entry *e);
 bool lrc_gate_is_closed(lrc_gate *g);
-/* Closes the gate; waits for a callback running on another thread. */
+/* Closes the gate; waits for the entries of other threads to leave. */
 void lrc_gate_close(lrc_gate *g);
 
 /* Where the updates of an invocation or watch go. */
@@ -509,8 +518,9 @@ void lrc_inv_cancel_timers(lrc_subscription *inv);
  * routing and detaches. */
 void lrc_inv_abandon(lrc_subscription *inv);
 
-/* Logs one message for an invocation: its own logger, else the hook. */
-void lrc_inv_log(const lrc_subscription *inv, int level, const char *fmt, ...)
+/* Logs one message for an invocation: its own logger while the handle
+ * lives (not after lrc_subscription_free returned), else the hook. */
+void lrc_inv_log(lrc_subscription *inv, int level, const char *fmt, ...)
     LRC_PRINTF(3, 4);
 
 /* ---- releases deferred off Tango's threads (reaper.c) -------------------- */

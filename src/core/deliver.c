@@ -20,22 +20,30 @@ void lrc_gate_destroy(lrc_gate *g)
     pthread_mutex_destroy(&g->mu);
 }
 
-bool lrc_gate_enter(lrc_gate *g)
+/* This thread's entries, innermost first. */
+static _Thread_local lrc_gate_entry *entries;
+
+bool lrc_gate_enter(lrc_gate *g, lrc_gate_entry *e)
 {
     pthread_mutex_lock(&g->mu);
     bool go = !g->closed;
-    if (go) {
-        g->running = true;
-        g->running_thread = pthread_self();
-    }
+    if (go)
+        g->inside++;
     pthread_mutex_unlock(&g->mu);
+    if (go) {
+        e->gate = g;
+        e->outer = entries;
+        entries = e;
+    }
     return go;
 }
 
-void lrc_gate_leave(lrc_gate *g)
+void lrc_gate_leave(lrc_gate_entry *e)
 {
+    entries = e->outer;
+    lrc_gate *g = e->gate;
     pthread_mutex_lock(&g->mu);
-    g->running = false;
+    g->inside--;
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->mu);
 }
@@ -50,9 +58,12 @@ bool lrc_gate_is_closed(lrc_gate *g)
 
 void lrc_gate_close(lrc_gate *g)
 {
+    int own = 0; /* this thread's entries: closing from inside */
+    for (const lrc_gate_entry *e = entries; e; e = e->outer)
+        own += e->gate == g;
     pthread_mutex_lock(&g->mu);
     g->closed = true;
-    while (g->running && !pthread_equal(g->running_thread, pthread_self()))
+    while (g->inside > own)
         pthread_cond_wait(&g->cv, &g->mu);
     pthread_mutex_unlock(&g->mu);
 }
@@ -82,7 +93,8 @@ static void fill_update(const lrc_decoded *dd, const char *command_id, int versi
 void lrc_deliver_updates(lrc_gate *g, const lrc_update_sink *sink, const lrc_decode_out *out,
                          const char *command_id, bool final)
 {
-    if (!lrc_gate_enter(g))
+    lrc_gate_entry in;
+    if (!lrc_gate_enter(g, &in))
         return;
     for (size_t i = 0; i < out->nlogs; i++)
         lrc_log_to(sink->log, sink->log_user, out->logs[i].level, "%s", out->logs[i].text);
@@ -93,5 +105,5 @@ void lrc_deliver_updates(lrc_gate *g, const lrc_update_sink *sink, const lrc_dec
         fill_update(&out->upd[i], command_id, sink->version, final && i + 1 == out->n, &u);
         sink->fn(&u, sink->user);
     }
-    lrc_gate_leave(g);
+    lrc_gate_leave(&in);
 }

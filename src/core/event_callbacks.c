@@ -54,10 +54,11 @@ static void item_run(void *item, void *ctx)
     (void)ctx;
     event_item *it = item;
     registration *r = it->reg;
-    if (lrc_gate_enter(&r->gate)) {
+    lrc_gate_entry in;
+    if (lrc_gate_enter(&r->gate, &in)) {
         lrc_event ev = {sizeof ev, r->p->name, r->attr, it->value_json, it->error};
         r->fn(&ev, r->user);
-        lrc_gate_leave(&r->gate);
+        lrc_gate_leave(&in);
     }
     item_free(it);
 }

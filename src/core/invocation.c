@@ -22,14 +22,25 @@ typedef struct delivery {
 static void on_event(lrc_listener *l, lrc_stream_kind kind, const lrc_tg_event *ev);
 static void on_resume(lrc_listener *l);
 
-void lrc_inv_log(const lrc_subscription *inv, int level, const char *fmt, ...)
+void lrc_inv_log(lrc_subscription *inv, int level, const char *fmt, ...)
 {
     char *msg;
     va_list ap;
     va_start(ap, fmt);
     msg = lrc_vasprintf(fmt, ap);
     va_end(ap);
-    lrc_log_to(inv->logger, inv->logger_user, level, "%s", msg ? msg : "(out of memory)");
+    const char *text = msg ? msg : "(out of memory)";
+    /* The invocation's logger only while its handle lives, behind the same
+     * gate as its callback: once lrc_subscription_free has returned, the
+     * logger's user data may be gone, and a message that comes later (a
+     * recovery that was under way) goes to the process-wide hook. */
+    lrc_gate_entry in;
+    if (inv->logger && lrc_gate_enter(&inv->gate, &in)) {
+        lrc_log_to(inv->logger, inv->logger_user, level, "%s", text);
+        lrc_gate_leave(&in);
+    } else {
+        lrc_log_to(NULL, NULL, level, "%s", text);
+    }
     free(msg);
 }
 

@@ -106,7 +106,7 @@ static bool looks_like_id(const char *s)
 }
 
 /* Steps 5 and 6: the command's reply [[ResultCode], [ID or reason]]. */
-static int check_reply(const lrc_subscription *inv, const char *command, const lrc_tg_value *r,
+static int check_reply(lrc_subscription *inv, const char *command, const lrc_tg_value *r,
                        lrc_error **err)
 {
     if (r->type != LRC_TG_LONG_STRING_ARRAY || r->ni < 1 || r->ns < 1)

@@ -3086,6 +3086,222 @@ static void test_first_events_lost_mid_command(void **state)
     rec_destroy(&b);
 }
 
+/* ========================================================================
+ * The invocation's logger lives as long as its handle: a recovery under way
+ * when lrc_subscription_free returns logs to the hook, free waits for a
+ * logger call on another thread, and may be called from inside one.
+ * ====================================================================== */
+
+/* One call held until released: a device answer, or a logger call. */
+typedef struct held {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool entered, released, left;
+    logcap cap;            /* what a held logger was given */
+    lrc_subscription *sub; /* freed from inside the held logger, if set */
+} held;
+
+static void held_init(held *h)
+{
+    memset(h, 0, sizeof *h);
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    logcap_init(&h->cap);
+}
+
+static void held_destroy(held *h)
+{
+    logcap_destroy(&h->cap);
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+}
+
+static void held_here(held *h)
+{
+    pthread_mutex_lock(&h->mu);
+    h->entered = true;
+    pthread_cond_broadcast(&h->cv);
+    wait_flag(&h->mu, &h->cv, &h->released, 10000);
+    h->left = true;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+}
+
+static bool held_wait(held *h, bool *flag, int64_t ms)
+{
+    pthread_mutex_lock(&h->mu);
+    bool ok = wait_flag(&h->mu, &h->cv, flag, ms);
+    pthread_mutex_unlock(&h->mu);
+    return ok;
+}
+
+static void held_release(held *h)
+{
+    pthread_mutex_lock(&h->mu);
+    h->released = true;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* CheckLongRunningCommandStatus answering IN_PROGRESS once released. */
+static int held_status_handler(fake_device *d, void *user, const char *cmd, const lrc_tg_value *in,
+                               lrc_tg_value *out, lrc_error **err)
+{
+    (void)d;
+    (void)cmd;
+    (void)in;
+    (void)err;
+    held_here(user);
+    out->type = LRC_TG_STRING;
+    out->s = strdup("IN_PROGRESS");
+    assert_non_null(out->s);
+    return LRC_OK;
+}
+
+/* A logger that holds its first warning (and may free a handle in it). */
+static void held_logger(void *user, int level, const char *msg)
+{
+    held *h = user;
+    logcap_fn(&h->cap, level, msg);
+    if (level != LRC_LOG_WARNING)
+        return;
+    pthread_mutex_lock(&h->mu);
+    lrc_subscription *s = h->sub;
+    h->sub = NULL;
+    pthread_mutex_unlock(&h->mu);
+    lrc_subscription_free(s); /* from inside the logger: must not wait for itself */
+    held_here(h);
+}
+
+#define BUSY_LOST                                                                              \
+    "'%s': " WAIT_TEXT "; the device reports IN_PROGRESS: earlier events were lost while the " \
+    "subscription took effect"
+
+static lrc_subscription *invoke_busy(fx *f, lrc_log_fn logger, void *logger_user, rec *r)
+{
+    static const char *busy[] = {"IN_PROGRESS", NULL};
+    fake_add_command(f->d, "Busy", LRC_TG_VOID, LRC_TG_LONG_STRING_ARRAY, silent_handler, busy);
+    lrc_invoke_options o = f->o;
+    o.logger = logger;
+    o.logger_user = logger_user;
+    rec_init(r, f);
+    assert_int_equal(lrc_invoke(f->p, "Busy", NULL, rec_cb, r, &o, &r->sub, NULL), LRC_OK);
+    return r->sub;
+}
+
+static void test_logger_not_called_after_free(void **state)
+{
+    fx *f = *state;
+    held query;
+    held_init(&query);
+    fake_add_command(f->d, "CheckLongRunningCommandStatus", LRC_TG_STRING, LRC_TG_STRING,
+                     held_status_handler, &query);
+    logcap mine;
+    logcap_init(&mine);
+    rec r;
+    lrc_subscription *s = invoke_busy(f, logcap_fn, &mine, &r);
+    char id[128];
+    snprintf(id, sizeof id, "%s", lrc_subscription_command_id(s));
+    /* no event: a second after the reply a worker asks the device */
+    assert_true(held_wait(&query, &query.entered, WAIT_MS));
+    lrc_subscription_free(s); /* does not wait for the device's answer */
+    pthread_mutex_lock(&query.mu);
+    bool answered_before_free_returned = query.left;
+    pthread_mutex_unlock(&query.mu);
+    held_release(&query);
+    assert_hook_once(LRC_LOG_WARNING, BUSY_LOST, id); /* the hook, not the freed logger */
+    sentinel(f); /* the recovery's queue has run dry */
+    if (logcap_n(&mine) != 0)
+        logcap_dump(&mine, "the freed invocation's logger");
+    assert_int_equal(logcap_n(&mine), 0);
+    assert_false(answered_before_free_returned);
+    assert_int_equal(rec_n(&r), 0); /* the status read is not delivered either */
+    rec_destroy(&r);
+    logcap_destroy(&mine);
+    held_destroy(&query);
+}
+
+typedef struct free_later {
+    lrc_subscription *s;
+    held *logger; /* whose call must have returned before the free does */
+    bool logger_left_at_return;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+} free_later;
+
+static void *free_later_main(void *arg)
+{
+    free_later *j = arg;
+    lrc_subscription_free(j->s);
+    pthread_mutex_lock(&j->logger->mu);
+    bool left = j->logger->left;
+    pthread_mutex_unlock(&j->logger->mu);
+    pthread_mutex_lock(&j->mu);
+    j->logger_left_at_return = left;
+    j->done = true;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+static void test_free_waits_for_a_running_logger(void **state)
+{
+    fx *f = *state;
+    held lg;
+    held_init(&lg);
+    rec r;
+    lrc_subscription *s = invoke_busy(f, held_logger, &lg, &r);
+    char id[128], msg[512];
+    snprintf(id, sizeof id, "%s", lrc_subscription_command_id(s));
+    assert_true(held_wait(&lg, &lg.entered, WAIT_MS)); /* the recovery's warning */
+    free_later j = {.s = s, .logger = &lg};
+    pthread_mutex_init(&j.mu, NULL);
+    pthread_cond_init(&j.cv, NULL);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, free_later_main, &j), 0);
+    /* negative check, bounded: free must not return while the logger runs */
+    pthread_mutex_lock(&j.mu);
+    bool returned_early = wait_flag(&j.mu, &j.cv, &j.done, 200);
+    pthread_mutex_unlock(&j.mu);
+    held_release(&lg);
+    pthread_join(t, NULL);
+    assert_false(returned_early);
+    assert_true(j.logger_left_at_return);
+    snprintf(msg, sizeof msg, BUSY_LOST, id);
+    assert_int_equal(logcap_count(&lg.cap, LRC_LOG_WARNING, msg), 1);
+    assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 0);
+    pthread_cond_destroy(&j.cv);
+    pthread_mutex_destroy(&j.mu);
+    rec_destroy(&r);
+    held_destroy(&lg);
+}
+
+static void test_free_inside_the_logger(void **state)
+{
+    fx *f = *state;
+    held lg;
+    held_init(&lg);
+    rec r;
+    lrc_subscription *s = invoke_busy(f, held_logger, &lg, &r);
+    char msg[512];
+    snprintf(msg, sizeof msg, BUSY_LOST, lrc_subscription_command_id(s));
+    pthread_mutex_lock(&lg.mu);
+    lg.sub = s; /* the logger frees it, then holds */
+    pthread_mutex_unlock(&lg.mu);
+    assert_true(held_wait(&lg, &lg.entered, WAIT_MS)); /* the free returned inside it */
+    held_release(&lg);
+    assert_true(held_wait(&lg, &lg.left, WAIT_MS));
+    sentinel(f);
+    pthread_mutex_lock(&lg.mu);
+    assert_null(lg.sub);
+    pthread_mutex_unlock(&lg.mu);
+    assert_int_equal(logcap_count(&lg.cap, LRC_LOG_WARNING, msg), 1);
+    assert_int_equal(logcap_n(&lg.cap), 1);
+    rec_destroy(&r);
+    held_destroy(&lg);
+}
+
 static void test_invoke_options_size_is_honoured(void **state)
 {
     fx *f = *state;
@@ -3884,6 +4100,9 @@ int main(void)
         T(test_calls_from_inside_a_callback),
         T(test_lost_first_events),
         T(test_first_events_lost_mid_command),
+        T(test_logger_not_called_after_free),
+        T(test_free_waits_for_a_running_logger),
+        T(test_free_inside_the_logger),
         T(test_invoke_options_size_is_honoured),
         T(test_queue_overflow_keeps_the_final_callback),
         T(test_v1_overflow_keeps_the_result),
