@@ -2194,28 +2194,57 @@ static void test_free_inside_callback(void **state)
     rec_destroy(&r);
 }
 
+/* lrc_subscription_free on another thread, which notes whether a call of
+ * the user's (*running, under *user_mu) still ran when the free returned. */
 typedef struct free_job {
-    rec *r;
     lrc_subscription *s;
+    pthread_mutex_t *user_mu;
+    const bool *running;
+    pthread_t t;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool done;
-    bool cb_running_at_return;
+    bool running_at_return;
 } free_job;
 
 static void *free_main(void *arg)
 {
     free_job *j = arg;
     lrc_subscription_free(j->s);
-    pthread_mutex_lock(&j->r->mu);
-    bool running = j->r->in_cb;
-    pthread_mutex_unlock(&j->r->mu);
+    pthread_mutex_lock(j->user_mu);
+    bool running = *j->running;
+    pthread_mutex_unlock(j->user_mu);
     pthread_mutex_lock(&j->mu);
     j->done = true;
-    j->cb_running_at_return = running;
+    j->running_at_return = running;
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
     return NULL;
+}
+
+/* Starts the free while the user's call runs; true if the free returned
+ * within 200 ms (a bounded negative check: it must not). */
+static bool free_job_start(free_job *j, lrc_subscription *s, pthread_mutex_t *user_mu,
+                           const bool *running)
+{
+    memset(j, 0, sizeof *j);
+    j->s = s;
+    j->user_mu = user_mu;
+    j->running = running;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    assert_int_equal(pthread_create(&j->t, NULL, free_main, j), 0);
+    pthread_mutex_lock(&j->mu);
+    bool returned = wait_flag(&j->mu, &j->cv, &j->done, 200);
+    pthread_mutex_unlock(&j->mu);
+    return returned;
+}
+
+static void free_job_join(free_job *j)
+{
+    pthread_join(j->t, NULL);
+    pthread_cond_destroy(&j->cv);
+    pthread_mutex_destroy(&j->mu);
 }
 
 static void test_free_waits_for_a_running_callback(void **state)
@@ -2230,26 +2259,17 @@ static void test_free_waits_for_a_running_callback(void **state)
     snprintf(id, sizeof id, "%s", lrc_subscription_command_id(s));
     assert_true(rec_wait_blocked(&r));
 
-    free_job j = {.r = &r, .s = s};
-    pthread_mutex_init(&j.mu, NULL);
-    pthread_cond_init(&j.cv, NULL);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, free_main, &j), 0);
-    /* negative check, bounded: free must not return while the callback runs */
-    pthread_mutex_lock(&j.mu);
-    bool returned_early = wait_flag(&j.mu, &j.cv, &j.done, 200);
-    pthread_mutex_unlock(&j.mu);
+    free_job j;
+    bool returned_early = free_job_start(&j, s, &r.mu, &r.in_cb);
     fake_push_lrc(f->d, id, J_IN_PROGRESS); /* routing already stopped */
     rec_release(&r);
-    pthread_join(t, NULL);
+    free_job_join(&j);
     assert_false(returned_early);
-    assert_false(j.cb_running_at_return);
+    assert_false(j.running_at_return);
     assert_false(r.gate_timeout);
     sentinel(f);
     assert_int_equal(rec_n(&r), 1);
     assert_int_equal(fake_live_total(f->d), 0);
-    pthread_cond_destroy(&j.cv);
-    pthread_mutex_destroy(&j.mu);
     rec_destroy(&r);
 }
 
@@ -3097,6 +3117,7 @@ typedef struct held {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool entered, released, left;
+    bool inside;           /* entered and not left */
     logcap cap;            /* what a held logger was given */
     lrc_subscription *sub; /* freed from inside the held logger, if set */
 } held;
@@ -3119,9 +3140,10 @@ static void held_destroy(held *h)
 static void held_here(held *h)
 {
     pthread_mutex_lock(&h->mu);
-    h->entered = true;
+    h->entered = h->inside = true;
     pthread_cond_broadcast(&h->cv);
     wait_flag(&h->mu, &h->cv, &h->released, 10000);
+    h->inside = false;
     h->left = true;
     pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
@@ -3221,30 +3243,6 @@ static void test_logger_not_called_after_free(void **state)
     held_destroy(&query);
 }
 
-typedef struct free_later {
-    lrc_subscription *s;
-    held *logger; /* whose call must have returned before the free does */
-    bool logger_left_at_return;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-} free_later;
-
-static void *free_later_main(void *arg)
-{
-    free_later *j = arg;
-    lrc_subscription_free(j->s);
-    pthread_mutex_lock(&j->logger->mu);
-    bool left = j->logger->left;
-    pthread_mutex_unlock(&j->logger->mu);
-    pthread_mutex_lock(&j->mu);
-    j->logger_left_at_return = left;
-    j->done = true;
-    pthread_cond_broadcast(&j->cv);
-    pthread_mutex_unlock(&j->mu);
-    return NULL;
-}
-
 static void test_free_waits_for_a_running_logger(void **state)
 {
     fx *f = *state;
@@ -3255,24 +3253,15 @@ static void test_free_waits_for_a_running_logger(void **state)
     char id[128], msg[512];
     snprintf(id, sizeof id, "%s", lrc_subscription_command_id(s));
     assert_true(held_wait(&lg, &lg.entered, WAIT_MS)); /* the recovery's warning */
-    free_later j = {.s = s, .logger = &lg};
-    pthread_mutex_init(&j.mu, NULL);
-    pthread_cond_init(&j.cv, NULL);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, free_later_main, &j), 0);
-    /* negative check, bounded: free must not return while the logger runs */
-    pthread_mutex_lock(&j.mu);
-    bool returned_early = wait_flag(&j.mu, &j.cv, &j.done, 200);
-    pthread_mutex_unlock(&j.mu);
+    free_job j;
+    bool returned_early = free_job_start(&j, s, &lg.mu, &lg.inside);
     held_release(&lg);
-    pthread_join(t, NULL);
+    free_job_join(&j);
     assert_false(returned_early);
-    assert_true(j.logger_left_at_return);
+    assert_false(j.running_at_return);
     snprintf(msg, sizeof msg, BUSY_LOST, id);
     assert_int_equal(logcap_count(&lg.cap, LRC_LOG_WARNING, msg), 1);
     assert_int_equal(logcap_count(&test_hook, LRC_LOG_WARNING, msg), 0);
-    pthread_cond_destroy(&j.cv);
-    pthread_mutex_destroy(&j.mu);
     rec_destroy(&r);
     held_destroy(&lg);
 }
