@@ -43,7 +43,7 @@ int cli_ask_yes_no(const char *question, int wake_fd, int sig_fd, cli_ask_ended_
     int answer;
     for (;;) {
         struct pollfd fds[3] = {{tty, POLLIN, 0}, {wake_fd, POLLIN, 0}, {sig_fd, POLLIN, 0}};
-        if (poll(fds, 3, -1) < 0) {
+        if (cli_poll(fds, 3, -1) < 0) {
             if (errno == EINTR)
                 continue;
             answer = -1;

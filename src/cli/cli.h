@@ -32,6 +32,7 @@
 #include "lrc/device.h"
 
 #include <jansson.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -153,8 +154,16 @@ const char *cli_sgr(const cli_term *t, const char *code);
 int cli_pipe(int fds[2]);
 
 /* SIGINT/SIGTERM go to a pipe: returns its read end (non-blocking), or -1.
- * Each signal writes one byte (the signal number). */
+ * Each signal writes one byte (the signal number). Call it on the main
+ * thread before any other thread starts (before the first library call):
+ * the signals are then blocked on every thread and taken only while the
+ * main thread waits in cli_poll. */
 int cli_signals_install(void);
+
+/* poll(2) on the main thread, the one place where SIGINT/SIGTERM are taken
+ * once cli_signals_install ran (ppoll with them unblocked): returns -1 with
+ * errno EINTR when one came, and the signal pipe is readable. */
+int cli_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
 
 /* ---- ask.c ---------------------------------------------------------------- */
 

@@ -119,11 +119,11 @@ void cli_follow_wait(cli_follow *f, int sig_fd, double timeout_s, bool *signalle
     pthread_mutex_lock(&f->mu);
     bool ready = json_array_size(f->waiting) > 0;
     pthread_mutex_unlock(&f->mu);
-    if (ready)
-        return;
-    int ms = timeout_s < 0 ? -1 : (int)ceil(timeout_s * 1000);
+    /* Updates waiting: only a look for a signal, which is taken nowhere
+     * else (a flood of updates must not hide a Ctrl-C). */
+    int ms = ready ? 0 : timeout_s < 0 ? -1 : (int)ceil(timeout_s * 1000);
     struct pollfd fds[2] = {{f->wake[0], POLLIN, 0}, {sig_fd, POLLIN, 0}};
-    int n = poll(fds, sig_fd >= 0 ? 2 : 1, ms);
+    int n = cli_poll(fds, sig_fd >= 0 ? 2 : 1, ms);
     if (n <= 0)
         return; /* timeout, or EINTR: the caller looks again */
     if (fds[0].revents)

@@ -1,11 +1,13 @@
 /* terminal.c - what stdout is (terminal? colours? UTF-8? how wide?), the
  * signal pipe. */
+#define _GNU_SOURCE /* ppoll */
 #include "cli/cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,7 @@ double cli_now(void)
 /* ---- signals ------------------------------------------------------------ */
 
 static int sig_pipe[2] = {-1, -1};
+static sigset_t accept_mask; /* the main thread's mask inside cli_poll */
 
 static void on_signal(int sig)
 {
@@ -102,8 +105,34 @@ int cli_signals_install(void)
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* The signals are taken only inside cli_poll on this thread. Blocked
+     * everywhere else, on this thread and on every thread started after
+     * (Tango's, the library's), they never interrupt a system call inside
+     * Tango: a Ctrl-C in the middle of a subscription made cppTango fail it
+     * ("Failed to create connection to event channel!"). A signal that
+     * comes during a library call waits for the next cli_poll. */
+    sigset_t both;
+    sigemptyset(&both);
+    sigaddset(&both, SIGINT);
+    sigaddset(&both, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &both, &accept_mask);
+    sigdelset(&accept_mask, SIGINT);
+    sigdelset(&accept_mask, SIGTERM);
     /* A closed pipe on stdout (lrc watch dev | head) ends the tool through
      * write errors, not through a signal in the middle of a library call. */
     signal(SIGPIPE, SIG_IGN);
     return sig_pipe[0];
+}
+
+int cli_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+    if (sig_pipe[0] < 0)
+        return poll(fds, n, timeout_ms);
+    struct timespec ts, *limit = NULL;
+    if (timeout_ms >= 0) {
+        ts.tv_sec = timeout_ms / 1000;
+        ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+        limit = &ts;
+    }
+    return ppoll(fds, n, limit, &accept_mask);
 }

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -651,6 +652,59 @@ static void test_pipe_interrupts(void **state)
     proc_free(p);
     proc *w = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ABORT], "Echo", "idle", NULL);
     expect_exit(w, 0, "Echo after the Sleep");
+    proc_free(w);
+}
+
+/* True once the process catches SIGINT (its handler is set), read from
+ * SigCgt in /proc/PID/status; waits at most timeout_s. */
+static bool wait_catches_sigint(pid_t pid, double timeout_s)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    for (double waited = 0; waited < timeout_s; waited += 0.0005) {
+        FILE *f = fopen(path, "r");
+        char line[256];
+        unsigned long long caught = 0;
+        while (f && fgets(line, sizeof line, f))
+            if (sscanf(line, "SigCgt: %llx", &caught) == 1)
+                break;
+        if (f)
+            fclose(f);
+        if (caught & (1ull << (SIGINT - 1)))
+            return true;
+        struct timespec d = {0, 500000L};
+        nanosleep(&d, NULL);
+    }
+    return false;
+}
+
+/* Ctrl-C while the tool opens the device, subscribes and calls must not
+ * break the Tango calls under it: signals that interrupted their system
+ * calls once made cppTango fail the subscription ("Failed to delay
+ * event! ... ZMQ message: Interrupted system call", exit 6). From the
+ * moment the tool catches SIGINT, a SIGINT every half millisecond for
+ * 300 ms (its whole start, and more): the tool stops following (130), or
+ * the command had ended (0). */
+static void test_pipe_interrupt_while_starting(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 10; i++) {
+        proc *p = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ABORT], "Sleep", "0.2", NULL);
+        assert_true(wait_catches_sigint(p->pid, 20));
+        struct timespec gap = {0, 500000L};
+        for (int k = 0; k < 600; k++) {
+            proc_kill(p, SIGINT); /* an exited child stays a zombie until reaped */
+            nanosleep(&gap, NULL);
+        }
+        int st = proc_finish(p, 60);
+        if (st != 130 && st != 0) {
+            dump(p, "SIGINTs while starting");
+            fail_msg("run %d: exit %d, expected 130 or 0", i + 1, st);
+        }
+        proc_free(p);
+    }
+    proc *w = start_lrc(PROC_PIPES, NULL, "invoke", g_dev[D_ABORT], "Echo", "idle", NULL);
+    expect_exit(w, 0, "Echo after the interrupted Sleeps");
     proc_free(w);
 }
 
@@ -1297,6 +1351,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tty_interrupt_abort),
         cmocka_unit_test(test_tty_interrupt_no),
         cmocka_unit_test(test_pipe_interrupts),
+        cmocka_unit_test(test_pipe_interrupt_while_starting),
         cmocka_unit_test(test_status_v2),
         cmocka_unit_test(test_status_pre_1_2),
         cmocka_unit_test(test_versions),
