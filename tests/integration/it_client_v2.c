@@ -16,6 +16,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
 
 static const char *g_example; /* argv[2]: lrc-invoke-example */
 
@@ -558,6 +563,27 @@ static void test_latency_report(void **state)
     assert_int_equal(lrc_disconnect_interface(f->p, NULL), LRC_OK);
 }
 
+/* True when this test runs instrumented (ASan, TSan, valgrind), several
+ * times slower than usual. */
+static bool instrumented(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return true;
+#elif defined(RUNNING_ON_VALGRIND)
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return false;
+#endif
+}
+
+/* True when `out` is `full` or a tail of it that starts at a line. */
+static bool is_line_tail(const char *out, const char *full)
+{
+    size_t n = strlen(out), nf = strlen(full);
+    return n > 0 && n <= nf && strcmp(full + nf - n, out) == 0 &&
+           (n == nf || full[nf - n - 1] == '\n');
+}
+
 /* The example program: JSON lines and its exit codes. */
 static void test_example_program(void **state)
 {
@@ -572,12 +598,19 @@ static void test_example_program(void **state)
      * pushes until the subscription took effect (docs/protocol.md, "Fresh
      * subscribers"), so it sees every status. A ska-like device publishing
      * every 100 ms does not: when the filter reaches its publisher after the
-     * first batch (seen under ASan on a loaded machine), STAGING is lost and
-     * the library recovers the rest from the device. The final must come. */
-    const char *want = full;
-    if (strcmp(it_impl_name(), "pydevice") == 0 && strncmp(out, full, 21) != 0)
-        want = full + 21; /* without the STAGING line */
-    assert_string_equal(out, want);
+     * first batch (seen under ASan on a loaded machine), the first events
+     * are lost and the library recovers the rest from the device. Nor does
+     * the hold when the filter takes longer than it (100 ms): a new
+     * process's first connection to the server did once in the TSan pass.
+     * Then the output is a tail of the sequence, which must end with the
+     * final. The whole sequence is required of our kit in the plain pass
+     * (integration.fresh_subscribers measures the hold under load). */
+    if (g_impl == IT_IMPL_DEMO && !instrumented()) {
+        assert_string_equal(out, full);
+    } else if (!is_line_tail(out, full)) {
+        fprintf(stderr, "the example printed:\n%s", out);
+        fail_msg("not the sequence nor a tail of it ending with the final");
+    }
     free(out);
     const char *failing[] = {g_example, f->d->device, "Fail", "\"no\"", "--connect", NULL};
     assert_int_equal(lrct_run(failing, 30000, &out), 1);
