@@ -216,6 +216,9 @@ def evaluate(goal, scen):
         row["metric"] = "%s %s%s (worst of %d: %s)" % (fmt(mv), ms.unit, stat, len(found), ms.id)
     else:
         row["metric"] = "%s %s%s" % (fmt(mv), ms.unit, stat)
+    # more scenarios to show in the steady state of a miss (after the
+    # metric and the baseline: the steady table takes the second as base)
+    row["steady_also"] = [(scen[x].program, x) for x in goal.get("steady_also", []) if x in scen]
     b = goal.get("baseline")
     op, limit = goal["op"], goal.get("limit")
     if b:
@@ -274,7 +277,7 @@ def cmd_steady(results, goals_file):
     for g in goals["goals"]:
         row = evaluate(g, scen)
         if row.get("missed"):
-            for p, sid in row["scenarios"]:
+            for p, sid in row["scenarios"] + row["steady_also"]:
                 if (p, sid) not in seen and " " not in sid:
                     seen.add((p, sid))
                     print(p, sid)
@@ -631,11 +634,12 @@ def cmd_write(a):
             w("- **%s**: %s" % (gid, text))
     steady_rows = []
     for r in missed:
-        sc = r["scenarios"]
+        sc = r["scenarios"] + r.get("steady_also", [])
         heads = [(p, sid, read_steady(pdir, sid)) for p, sid in sc]
         if not any(h for _, _, h in heads):
             continue
-        base = heads[1][2] if len(heads) > 1 and heads[1][2] else None
+        has_base = bool(r["goal"].get("baseline"))
+        base = heads[1][2] if has_base and len(heads) > 1 and heads[1][2] else None
         for p, sid, h in heads:
             if not h:
                 continue
@@ -645,10 +649,11 @@ def cmd_write(a):
                     ratio = "%.2fx" % (float(h["cpu_per_op_us"]) / float(base["cpu_per_op_us"]))
                 except (ValueError, ZeroDivisionError):
                     pass
-            steady_rows.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            steady_rows.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 r["goal"]["id"], sid, h.get("ops", "-"), h.get("wall_per_op_us", "-"),
                 h.get("cpu_per_op_us", "-"), ratio, h.get("cs_per_op", "-"),
-                h.get("migrations_per_op", "-")))
+                h.get("migrations_per_op", "-"), h.get("servers_cpu_per_op_us", "-"),
+                h.get("servers_syscalls_per_op", "-"), h.get("servers_cs_per_op", "-")))
     if steady_rows:
         w("")
         w("### Steady state")
@@ -658,15 +663,18 @@ def cmd_write(a):
         w("Per iteration of its loop (one command, one LRC, one State): wall time, CPU time of")
         w("all the program's threads (`perf stat` task-clock; less noisy than wall time on a")
         w("shared machine), that CPU time against the goal's baseline scenario, context")
-        w("switches (each a thread hop or a sleep) and CPU migrations.")
+        w("switches (each a thread hop or a sleep) and CPU migrations; then, counted in a")
+        w("run of their own over the same window (`perf stat -p`), what the demo device")
+        w("servers spent per iteration: CPU time, system calls and context switches (a")
+        w("loop's cost may lie in the server it calls rather than in the program).")
         w("")
-        w("| goal | scenario | iterations | wall us / op | CPU us / op | CPU vs baseline | context switches / op | migrations / op |")
-        w("|---|---|---|---|---|---|---|---|")
+        w("| goal | scenario | iterations | wall us / op | CPU us / op | CPU vs baseline | context switches / op | migrations / op | servers: CPU us / op | servers: system calls / op | servers: context switches / op |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|")
         for line in steady_rows:
             w(line)
     done = set()
     for r in missed:
-        for _, sid in r["scenarios"]:
+        for _, sid in r["scenarios"] + r.get("steady_also", []):
             path = os.path.join(pdir, "steady.%s.txt" % sid) if pdir else ""
             if sid in done or not read_steady(pdir, sid):
                 continue  # not run, or a program without a steady loop
