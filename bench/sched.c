@@ -11,7 +11,9 @@
  *   sched.latency_inproc_busy the same while the worker is kept busy by a
  *                             second stream (no wake-up needed)
  *   sched.push_cost           time inside lrc_queue_push (the Tango thread's share)
- *   sched.events_per_s.wN     throughput with N = 1, 2, 4 workers, 8 queues
+ *   sched.events_per_s.wN     throughput with N = 1, 2, 4 workers, 8 queues,
+ *                             callbacks that do nothing (the scheduler alone)
+ *   sched.events_per_s.work5.wN the same with callbacks of 5 us (user work)
  *   sched.quiet_idle          a quiet queue's latency, nothing else queued
  *   sched.quiet_while_flood   the same while another queue floods the worker
  *   sched.quiet_ratio         median while flood / median idle (goal <= 2)
@@ -125,13 +127,6 @@ static void record_run(void *item, void *ctx)
     atomic_fetch_add(&r->runs, 1);
 }
 
-/* The cheapest item: counts. */
-static void count_run(void *item, void *ctx)
-{
-    (void)item;
-    atomic_fetch_add((atomic_ulong *)ctx, 1);
-}
-
 /* An item that keeps the worker busy ~busy_us, like a callback that does a
  * little work. */
 static void busy_run(void *item, void *ctx)
@@ -140,6 +135,20 @@ static void busy_run(void *item, void *ctx)
     uint64_t until = lrc_sched_now_ns() + (uint64_t)(uintptr_t)item * 1000u;
     while (lrc_sched_now_ns() < until)
         ;
+}
+
+/* The cheapest item: counts. */
+static void count_run(void *item, void *ctx)
+{
+    (void)item;
+    atomic_fetch_add((atomic_ulong *)ctx, 1);
+}
+
+/* Works item (busy_us, as a uintptr_t) microseconds, then counts. */
+static void busy_count_run(void *item, void *ctx)
+{
+    busy_run(item, NULL);
+    count_run(NULL, ctx);
 }
 
 /* Pushes n recorded events onto q, gap_us apart; *push_cost (if not NULL)
@@ -236,9 +245,14 @@ static void bench_latency(void)
     recorder_destroy(&r);
 }
 
-static void bench_throughput(void)
+/* Events/s through 1, 2 and 4 workers from one producer. With callbacks
+ * that do nothing (busy_us 0) the scheduler's own cost is all there is, and
+ * its one lock, shared by the producer and the workers, decides; with
+ * callbacks that work (busy_us > 0) the workers run them in parallel, as far
+ * as the machine's cores allow. */
+static void bench_throughput(uintptr_t busy_us)
 {
-    size_t n = quick ? 100000 : 400000;
+    size_t n = busy_us ? (quick ? 5000 : 50000) : (quick ? 100000 : 400000);
     enum { QUEUES = 8, REPS = 3 };
     static const unsigned workers[] = {1, 2, 4};
     for (size_t w = 0; w < sizeof workers / sizeof *workers; w++) {
@@ -252,7 +266,8 @@ static void bench_throughput(void)
             atomic_init(&runs, 0);
             uint64_t t0 = bench_now_ns();
             for (size_t i = 0; i < n; i++)
-                lrc_queue_push(q[i % QUEUES], count_run, NULL, NULL, &runs, false);
+                lrc_queue_push(q[i % QUEUES], busy_us ? busy_count_run : count_run, NULL,
+                               (void *)busy_us, &runs, false);
             for (int i = 0; i < QUEUES; i++)
                 lrc_queue_flush(q[i], -1);
             double secs = (double)(bench_now_ns() - t0) / 1e9;
@@ -263,11 +278,24 @@ static void bench_throughput(void)
                 lrc_queue_unref(q[i]);
             lrc_scheduler_free(s);
         }
-        char scen[64], label[96];
-        snprintf(scen, sizeof scen, "sched.events_per_s.w%u", workers[w]);
-        snprintf(label, sizeof label, "events/s, %u worker(s), 8 queues, 1 producer", workers[w]);
+        char scen[64], label[128];
+        if (busy_us) {
+            snprintf(scen, sizeof scen, "sched.events_per_s.work%u.w%u", (unsigned)busy_us,
+                     workers[w]);
+            snprintf(label, sizeof label,
+                     "events/s, %u worker(s), 8 queues, 1 producer, callbacks of %u us",
+                     workers[w], (unsigned)busy_us);
+        } else {
+            snprintf(scen, sizeof scen, "sched.events_per_s.w%u", workers[w]);
+            snprintf(label, sizeof label, "events/s, %u worker(s), 8 queues, 1 producer",
+                     workers[w]);
+        }
         fprintf(stderr, "%s: median %.0f\n", scen, bench_quantile(&rate, 0.5));
-        bench_emit_samples(scen, label, "events/s", &rate, 0, (bench_tag){workers[w], "workers"});
+        /* a line per kind of callback in the plot, against the workers */
+        char series[48] = "empty callbacks";
+        if (busy_us)
+            snprintf(series, sizeof series, "callbacks of %u us", (unsigned)busy_us);
+        bench_emit_samples(scen, label, "events/s", &rate, 0, (bench_tag){workers[w], series});
         bench_samples_free(&rate);
     }
 }
@@ -637,7 +665,8 @@ int main(int argc, char **argv)
         }
     } else {
         bench_latency();
-        bench_throughput();
+        bench_throughput(0);
+        bench_throughput(5);
         bench_fairness();
         bench_idle_cpu();
     }
