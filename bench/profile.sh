@@ -116,8 +116,10 @@ def steady_line(path):
     return found
 
 def counters_of(path):
-    """perf stat -x, output: value,unit,event,... (perf appends its
-    'Events enabled/disabled' notes to the same file; they are skipped)."""
+    """perf stat -x, output: value,unit,event,... perf writes its
+    'Events enabled/disabled' notes to the same file, on lines of their own
+    (skipped: no value) or run on at the end of the last counter's line
+    (harmless: only the first three fields are read)."""
     counters = {}
     for line in open(path):
         f = line.strip().split(",")

@@ -216,8 +216,7 @@ def evaluate(goal, scen):
         row["metric"] = "%s %s%s (worst of %d: %s)" % (fmt(mv), ms.unit, stat, len(found), ms.id)
     else:
         row["metric"] = "%s %s%s" % (fmt(mv), ms.unit, stat)
-    # more scenarios to show in the steady state of a miss (after the
-    # metric and the baseline: the steady table takes the second as base)
+    # more scenarios to show in the steady state of a miss (steady_scenarios)
     row["steady_also"] = [(scen[x].program, x) for x in goal.get("steady_also", []) if x in scen]
     b = goal.get("baseline")
     op, limit = goal["op"], goal.get("limit")
@@ -277,11 +276,18 @@ def cmd_steady(results, goals_file):
     for g in goals["goals"]:
         row = evaluate(g, scen)
         if row.get("missed"):
-            for p, sid in row["scenarios"] + row["steady_also"]:
+            for p, sid in steady_scenarios(row):
                 if (p, sid) not in seen and " " not in sid:
                     seen.add((p, sid))
                     print(p, sid)
     return 0
+
+
+def steady_scenarios(row):
+    """The (program, scenario) pairs whose steady state a missed goal's row
+    shows: its metric, its baseline (second: the steady table's base), then
+    the goal's steady_also."""
+    return row["scenarios"] + row.get("steady_also", [])
 
 
 def read_steady(pdir, sid):
@@ -634,8 +640,7 @@ def cmd_write(a):
             w("- **%s**: %s" % (gid, text))
     steady_rows = []
     for r in missed:
-        sc = r["scenarios"] + r.get("steady_also", [])
-        heads = [(p, sid, read_steady(pdir, sid)) for p, sid in sc]
+        heads = [(p, sid, read_steady(pdir, sid)) for p, sid in steady_scenarios(r)]
         if not any(h for _, _, h in heads):
             continue
         has_base = bool(r["goal"].get("baseline"))
@@ -674,7 +679,7 @@ def cmd_write(a):
             w(line)
     done = set()
     for r in missed:
-        for _, sid in r["scenarios"] + r.get("steady_also", []):
+        for _, sid in steady_scenarios(r):
             path = os.path.join(pdir, "steady.%s.txt" % sid) if pdir else ""
             if sid in done or not read_steady(pdir, sid):
                 continue  # not run, or a program without a steady loop
